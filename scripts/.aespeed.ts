@@ -1,0 +1,16 @@
+import { Autoencoder } from '../src/detectors/autoencoder.js';
+import { initTf } from '../src/detectors/tf-backend.js';
+import { Prng } from '../src/detectors/prng.js';
+const rng = new Prng(1);
+const n = 10000, d = 100;
+const data = new Float64Array(n * d);
+for (let i = 0; i < data.length; i++) data[i] = Math.floor(rng.next() * 1000);
+const { backend, tf } = await initTf();
+let t = performance.now();
+let last = t;
+const ae = await Autoencoder.train({ data, rows: n, cols: d }, { epochs: 4, patience: 100, batchSize: Number(process.argv[2]), onEpoch: (e) => { const now = performance.now(); console.log('epoch', e, ((now - last) / 1000).toFixed(2)); last = now; } });
+console.log(backend, 'train 10 epochs s', ((performance.now() - t) / 1000).toFixed(2));
+t = performance.now();
+const s = ae.scoreMany({ data, rows: n, cols: d });
+console.log('score 10k rows s', ((performance.now() - t) / 1000).toFixed(2), s[0]);
+const before = tf.memory().numTensors; for (let i = 0; i < 3; i++) ae.scoreMany({ data, rows: n, cols: d }); console.log('tensors', before, tf.memory().numTensors);

@@ -1,0 +1,31 @@
+import type { Trace } from '../trace/trace.js';
+import { readTraceFiles } from '../formats/read.js';
+import type { ReadReport } from '../formats/report.js';
+import { readOptionsFrom, type InputFlags } from './input-options.js';
+import { progress } from './progress.js';
+
+/** Reads trace files with a progress bar; `onTrace` sees each trace as it is assembled. */
+export async function readWithProgress(
+  files: string[],
+  flags: InputFlags,
+  onTrace: (t: Trace) => void,
+  label = 'reading',
+): Promise<ReadReport> {
+  const bar = progress(label, { quiet: flags.quiet, unit: 'bytes' });
+  try {
+    return await readTraceFiles(files, { ...readOptionsFrom(flags), onProgress: (d, t) => bar.update(d, t) }, onTrace);
+  } finally {
+    bar.stop();
+  }
+}
+
+/** Reads whole files into memory (training needs every trace at once). */
+export async function loadTraces(files: string[], flags: InputFlags): Promise<Trace[]> {
+  const traces: Trace[] = [];
+  const report = await readWithProgress(files, flags, (t) => traces.push(t));
+  if (!flags.quiet) {
+    process.stderr.write(`read ${report.traces} traces, ${report.spans} spans, ${report.skipped} records skipped\n`);
+    for (const w of report.warnings.slice(0, 10)) process.stderr.write(`  warning: ${w}\n`);
+  }
+  return traces;
+}

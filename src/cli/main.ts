@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { InputError } from '../formats/types.js';
+import { registerInspectCommand } from './inspect.js';
+import { registerTrainCommand } from './train.js';
+import { registerScoreCommand } from './score.js';
+import { registerAnalyzeCommand } from './analyze.js';
+import { registerSimCommand } from './sim.js';
+
+const program = new Command()
+  .name('tracehound')
+  .description('Finds anomalous distributed traces and suggests their root causes.')
+  .version('0.1.0')
+  // Subcommands keep their own options (`sim serve --seed` is serve's, not sim's).
+  .enablePositionalOptions();
+
+registerInspectCommand(program);
+registerTrainCommand(program);
+registerScoreCommand(program);
+registerAnalyzeCommand(program);
+registerSimCommand(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof InputError) process.stderr.write(`tracehound: ${err.message}\n`);
+  else process.stderr.write(`tracehound: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

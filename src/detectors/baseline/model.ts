@@ -1,0 +1,111 @@
+import { extractProfile, type TraceProfile } from '../../features/profile.js';
+import type { Trace } from '../../trace/trace.js';
+import { resolveOptions, type BaselineOptions } from './options.js';
+import { accumulate, Population, type PathStats } from './population.js';
+import { scoreTrace, type BaselineScore } from './score.js';
+import { modelFromJson, modelToJson, type BaselineModelJson } from './serialize.js';
+
+/**
+ * The robust statistical baseline: per endpoint (root service:operation) and per call path, what normal
+ * latency, structure, error rate and network gaps look like, with all traffic pooled per operation as
+ * the fallback for endpoints seen too rarely.
+ */
+export class BaselineModel {
+  constructor(
+    readonly options: BaselineOptions,
+    readonly pooled: Population,
+    readonly endpoints: Map<string, Population>,
+  ) {}
+
+  /** The endpoint's own model when it had enough training traces, else undefined (the pooled model judges). */
+  endpointModel(key: string): Population | undefined {
+    const e = this.endpoints.get(key);
+    return e !== undefined && e.traces >= this.options.minEndpointTraces ? e : undefined;
+  }
+
+  /** Stats of a call path in its endpoint's model, falling back to the pooled stats of its operation. */
+  pathStats(endpointKey: string, pathKey: string, service: string, operation: string): PathStats | undefined {
+    const own = this.endpointModel(endpointKey)?.paths.get(pathKey);
+    if (own !== undefined && own.spans >= this.options.minPathSamples) return own;
+    const pl = this.pooled.paths.get(service + ':' + operation);
+    return pl !== undefined && pl.spans >= this.options.minPathSamples ? pl : undefined;
+  }
+
+  score(trace: Trace, profile: TraceProfile = extractProfile(trace)): BaselineScore {
+    return scoreTrace(trace, profile, this.endpointModel(profile.endpoint.key), this.pooled, this.options);
+  }
+
+  toJSON(): BaselineModelJson {
+    return modelToJson(this.options, this.pooled, this.endpoints);
+  }
+
+  /** Validates as it reads: a wrong shape or value throws an Error naming where it is. */
+  static fromJSON(json: unknown): BaselineModel {
+    const { options, pooled, endpoints } = modelFromJson(json);
+    return new BaselineModel(options, pooled, endpoints);
+  }
+}
+
+/** Accumulates traces one by one (streaming); build() freezes the model. No trimming: see trainBaseline. */
+export class BaselineTrainer {
+  readonly options: BaselineOptions;
+  private readonly pooled = new Population('*', true);
+  private readonly endpoints = new Map<string, Population>();
+
+  constructor(options: Partial<BaselineOptions> = {}) {
+    this.options = resolveOptions(options);
+  }
+
+  add(trace: Trace, profile: TraceProfile = extractProfile(trace)): void {
+    if (trace.spans.length === 0) return;
+    const key = profile.endpoint.key;
+    let ep = this.endpoints.get(key);
+    if (ep === undefined) this.endpoints.set(key, (ep = new Population(key, false)));
+    accumulate(ep, trace, profile);
+    accumulate(this.pooled, trace, profile);
+  }
+
+  build(): BaselineModel {
+    this.pooled.freeze(this.options.scaleFloor);
+    for (const e of this.endpoints.values()) e.freeze(this.options.scaleFloor);
+    return new BaselineModel(this.options, this.pooled, this.endpoints);
+  }
+}
+
+/**
+ * Trains on a window of unlabeled traffic. With trimFraction > 0, fits twice: the first fit scores every
+ * training trace, and the worst trimFraction (anomalies hiding in the window) are left out of the second.
+ * `profiles`, when given, must be aligned with `traces` (saves extracting each profile twice).
+ */
+export function trainBaseline(
+  traces: readonly Trace[],
+  options: Partial<BaselineOptions> = {},
+  profiles?: readonly TraceProfile[],
+): BaselineModel {
+  if (profiles !== undefined && profiles.length !== traces.length) {
+    throw new Error(`trainBaseline: ${profiles.length} profiles for ${traces.length} traces`);
+  }
+  const profileOf = (i: number) => profiles?.[i] ?? extractProfile(traces[i]);
+  const first = new BaselineTrainer(options);
+  for (let i = 0; i < traces.length; i++) first.add(traces[i], profileOf(i));
+  const model = first.build();
+  const drop = Math.floor(traces.length * model.options.trimFraction);
+  if (drop === 0) return model;
+
+  const scores = new Float64Array(traces.length);
+  for (let i = 0; i < traces.length; i++) {
+    if (traces[i].spans.length === 0) continue;
+    const r = model.score(traces[i], profileOf(i));
+    // Traces of rare endpoints are judged by the pooled model, where rare means surprising: they stay.
+    scores[i] = r.model === 'endpoint' ? r.score : 0;
+  }
+  // Stable order: ties by index, so the same data always drops the same traces.
+  const idx = Array.from({ length: traces.length }, (_, i) => i).sort(
+    (a, b) => scores[b] - scores[a] || a - b,
+  );
+  const dropped = new Uint8Array(traces.length);
+  for (let k = 0; k < drop && scores[idx[k]] > 0; k++) dropped[idx[k]] = 1;
+  const second = new BaselineTrainer(model.options);
+  for (let i = 0; i < traces.length; i++) if (!dropped[i]) second.add(traces[i], profileOf(i));
+  return second.build();
+}

@@ -1,0 +1,57 @@
+import type { TraceProfile } from '../../features/profile.js';
+import type { Trace } from '../../trace/trace.js';
+
+/**
+ * Per call path facts the baseline needs beyond TraceProfile: which span was slowest (so evidence can
+ * name a span) and where errors started. Columns indexed like `profile.callPaths`.
+ */
+export interface PathObservations {
+  /** Largest self time of one span of the path, µs, and that span. */
+  maxSelf: Float64Array;
+  maxSelfSpan: Int32Array;
+  /** Largest duration of one span of the path, and that span. */
+  maxDur: Float64Array;
+  maxDurSpan: Int32Array;
+  /** Error spans of the path none of whose children is an error: where an error started. */
+  errorOrigins: Int32Array;
+  firstOriginSpan: Int32Array;
+}
+
+/** True when span i is an error that no child error explains. */
+export function isErrorOrigin(trace: Trace, i: number): boolean {
+  if (!trace.spans[i].error) return false;
+  const kids = trace.children[i];
+  for (let k = 0; k < kids.length; k++) if (trace.spans[kids[k]].error) return false;
+  return true;
+}
+
+export function observePaths(trace: Trace, profile: TraceProfile): PathObservations {
+  const np = profile.callPaths.length;
+  const maxSelf = new Float64Array(np).fill(-1);
+  const maxSelfSpan = new Int32Array(np).fill(-1);
+  const maxDur = new Float64Array(np).fill(-1);
+  const maxDurSpan = new Int32Array(np).fill(-1);
+  const errorOrigins = new Int32Array(np);
+  const firstOriginSpan = new Int32Array(np).fill(-1);
+  const { spans } = trace;
+  const pathOf = profile.spanCallPath;
+  const self = profile.selfTimeUs;
+  for (let i = 0; i < spans.length; i++) {
+    const p = pathOf[i];
+    const st = self[i];
+    if (st > maxSelf[p]) {
+      maxSelf[p] = st;
+      maxSelfSpan[p] = i;
+    }
+    const d = spans[i].duration;
+    if (d > maxDur[p]) {
+      maxDur[p] = d;
+      maxDurSpan[p] = i;
+    }
+    if (spans[i].error && isErrorOrigin(trace, i)) {
+      if (errorOrigins[p] === 0) firstOriginSpan[p] = i;
+      errorOrigins[p]++;
+    }
+  }
+  return { maxSelf, maxSelfSpan, maxDur, maxDurSpan, errorOrigins, firstOriginSpan };
+}

@@ -1,0 +1,241 @@
+import type { BaselineModel } from '../detectors/baseline/model.js';
+import type { BaselineScore, Evidence } from '../detectors/baseline/score.js';
+import { extractProfile, type TraceProfile } from '../features/profile.js';
+import type { Trace } from '../trace/trace.js';
+import { formatCount, formatMs, formatPercent, opName } from './format.js';
+import { blameLatency } from './latency.js';
+
+export type RootCauseKind = 'latency' | 'error' | 'structure' | 'network' | 'instrumentation';
+
+export interface RootCause {
+  service: string;
+  operation?: string;
+  instance?: string;
+  kind: RootCauseKind;
+  /** Share of the trace's anomaly this explains, 0..1; shares of one trace sum to at most 1. */
+  contribution: number;
+  /** One sentence a person can check against the trace. */
+  evidence: string;
+}
+
+export interface ExplainOptions {
+  /** A score already computed for this trace by the same model (saves scoring twice). */
+  score?: BaselineScore;
+  /** Causes with a smaller share are left out. */
+  minContribution?: number;
+  /** At most this many causes. */
+  maxCauses?: number;
+}
+
+interface Candidate {
+  kind: RootCauseKind;
+  service: string;
+  operation: string;
+  span: number;
+  weight: number;
+  evidence: string;
+}
+
+/**
+ * Ranked root-cause suggestions for one trace, from the baseline's evidence. Weights are in the
+ * baseline's surprise units; latency surprise (how abnormal the end-to-end slowdown is) is shared among
+ * the operations whose own time caused it, in proportion to their excess time on the critical path.
+ */
+export function explainTrace(
+  trace: Trace,
+  profile: TraceProfile = extractProfile(trace),
+  model: BaselineModel,
+  opts: ExplainOptions = {},
+): RootCause[] {
+  const score = opts.score ?? model.score(trace, profile);
+  const spans = trace.spans;
+  const cps = profile.callPaths;
+  const cands: Candidate[] = [];
+  /** The caller of path p: its parent path's service and operation. */
+  const callerOf = (p: number): { service: string; operation: string } | undefined =>
+    p >= 0 && cps[p].parent >= 0 ? cps[cps[p].parent] : undefined;
+
+  // Latency and uncovered time, blamed on the spans whose own time grew.
+  let latencySurprise = 0;
+  for (const e of score.evidence) {
+    if ((e.kind === 'self-time' || e.kind === 'duration') && e.surprise > latencySurprise)
+      latencySurprise = e.surprise;
+  }
+  const blames = blameLatency(trace, profile, model, score);
+  let totalExcess = 0;
+  for (const b of blames) totalExcess += b.excessUs;
+  // Share latency surprise by how much of the end-to-end slowdown each op's excess explains: when slow
+  // spans explain little of it (an N+1 adds many normal calls), they get little of the blame.
+  const rootSlowdown = endToEndSlowdown(profile, model);
+  const latencyBase = Math.max(totalExcess, rootSlowdown);
+  const absorbedMissing = new Set<string>();
+  for (const b of blames) {
+    const share = latencyBase > 0 ? b.excessUs / latencyBase : 0;
+    const many = b.spans > 1 ? ` over ${b.spans} calls` : '';
+    const onCp = `${formatMs(b.criticalUs)} of it on the critical path`;
+    if (b.kind === 'instrumentation') {
+      absorbedMissing.add(b.missingPathKey!);
+      const missingOp = b.missingPathKey!.slice(b.missingPathKey!.lastIndexOf('>') + 1);
+      cands.push({
+        kind: 'instrumentation',
+        service: b.service,
+        operation: b.operation,
+        span: b.worstSpan,
+        weight: latencySurprise * share + (b.missingSurprise ?? 0),
+        evidence: `${opName(b.service, b.operation)} has ${formatMs(b.selfUs)} no child span explains${many} (normal self time p50 ${formatMs(b.normalP50Us)}, p99 ${formatMs(b.normalP99Us)}) while its usual call to ${missingOp} is missing: likely an uninstrumented or dropped span.`,
+      });
+    } else if (latencySurprise > 0) {
+      cands.push({
+        kind: 'latency',
+        service: b.service,
+        operation: b.operation,
+        span: b.worstSpan,
+        weight: latencySurprise * share,
+        evidence: `${opName(b.service, b.operation)} self time ${formatMs(b.selfUs)}${many}, normal p50 ${formatMs(b.normalP50Us)} and p99 ${formatMs(b.normalP99Us)}, ${onCp}.`,
+      });
+    }
+  }
+
+  for (const e of score.evidence) {
+    const c = evidenceCause(e, trace, profile, callerOf, absorbedMissing);
+    if (c !== undefined) cands.push(c);
+  }
+
+  // One suggestion per kind and service:operation; its weight is the sum, its sentence the strongest.
+  const merged = new Map<string, Candidate>();
+  for (const c of cands) {
+    if (!(c.weight > 0)) continue;
+    const key = c.kind + '\u0000' + c.service + '\u0000' + c.operation;
+    const m = merged.get(key);
+    if (m === undefined) merged.set(key, { ...c });
+    else {
+      if (c.weight > m.weight) {
+        m.evidence = c.evidence;
+        m.span = c.span;
+      }
+      m.weight += c.weight;
+    }
+  }
+  const list = [...merged.values()].sort(
+    (a, b) => b.weight - a.weight || (a.service + a.operation < b.service + b.operation ? -1 : 1),
+  );
+  let total = 0;
+  for (const c of list) total += c.weight;
+  const minShare = opts.minContribution ?? 0.02;
+  const out: RootCause[] = [];
+  for (const c of list) {
+    const share = c.weight / total;
+    if (share < minShare || out.length >= (opts.maxCauses ?? 10)) continue;
+    const instance = c.span >= 0 ? spans[c.span].instance : undefined;
+    out.push({
+      service: c.service,
+      operation: c.operation,
+      ...(instance !== undefined ? { instance } : {}),
+      kind: c.kind,
+      contribution: Math.round(share * 1000) / 1000,
+      evidence: c.evidence,
+    });
+  }
+  // Rounding must not push the sum above 1.
+  let sum = out.reduce((s, c) => s + c.contribution, 0);
+  for (let k = out.length - 1; k >= 0 && sum > 1; k--) {
+    const cut = Math.min(out[k].contribution, Math.round((sum - 1) * 1000) / 1000);
+    out[k].contribution = Math.round((out[k].contribution - cut) * 1000) / 1000;
+    sum -= cut;
+  }
+  return out;
+}
+
+/** The root's duration beyond its normal median, µs (0 without a model of the root's path). */
+function endToEndSlowdown(profile: TraceProfile, model: BaselineModel): number {
+  const r = profile.rootSpan;
+  if (r < 0) return 0;
+  const cp = profile.callPaths[profile.spanCallPath[r]];
+  const st = model.pathStats(profile.endpoint.key, cp.key, cp.service, cp.operation);
+  return st === undefined ? 0 : Math.max(0, profile.rootDurationUs - st.durSummary!.p50Us);
+}
+
+function evidenceCause(
+  e: Evidence,
+  trace: Trace,
+  profile: TraceProfile,
+  callerOf: (path: number) => { service: string; operation: string } | undefined,
+  absorbedMissing: Set<string>,
+): Candidate | undefined {
+  const name = opName(e.service, e.operation);
+  const named = (x: { service: string; operation: string } | undefined) =>
+    x ? opName(x.service, x.operation) : 'the trace';
+  const base = { service: e.service, operation: e.operation, span: e.span, weight: e.surprise };
+  switch (e.kind) {
+    case 'error': {
+      const msg = e.span >= 0 ? trace.spans[e.span].statusMessage : undefined;
+      const times = e.observed > 1 ? ` in ${e.observed} calls` : '';
+      return {
+        ...base,
+        kind: 'error',
+        evidence: `${name} failed${times}${msg ? ` ("${msg.slice(0, 120)}")` : ''} with no failing call below it, so the error starts here; normally ${formatPercent(e.frequency ?? 0)} of its calls fail.`,
+      };
+    }
+    case 'unseen-path': {
+      // A new client call is easier to recognise by the server it reaches.
+      let callee = '';
+      if (e.span >= 0 && trace.spans[e.span].kind === 'client') {
+        for (const c of trace.children[e.span]) {
+          const s = trace.spans[c];
+          if (s.kind === 'server' && s.service !== e.service)
+            callee = ` to ${opName(s.service, s.operation)}`;
+        }
+      }
+      return {
+        ...base,
+        kind: 'structure',
+        evidence:
+          e.source === 'endpoint'
+            ? `${named(callerOf(e.path))} called ${name}${callee} (${formatCount(e.observed)}x), a call normal traffic of this endpoint never makes.`
+            : `${named(callerOf(e.path))} called ${name}${callee}, which it does in ${formatPercent(e.frequency ?? 0)} of normal traces.`,
+      };
+    }
+    case 'missing-path': {
+      if (absorbedMissing.has(e.pathKey)) return undefined;
+      // A missing path's evidence points at the caller's own path.
+      const caller = named(e.path >= 0 ? profile.callPaths[e.path] : undefined);
+      return {
+        ...base,
+        kind: 'structure',
+        evidence: `${caller} did not call ${name}, which ${formatPercent(e.frequency ?? 0)} of normal traces of this endpoint do.`,
+      };
+    }
+    case 'call-count': {
+      // N+1 queries and retry storms are the caller's doing: blame the caller, name the callee.
+      const caller = callerOf(e.path);
+      return {
+        ...base,
+        service: caller?.service ?? e.service,
+        operation: caller?.operation ?? e.operation,
+        kind: 'structure',
+        evidence: `${named(caller)} called ${name} ${formatCount(e.observed)} times, normally ${formatCount(e.normalP50 ?? 0)} (p99 ${formatCount(e.normalP99 ?? 0)}).`,
+      };
+    }
+    case 'network-gap':
+      return {
+        ...base,
+        service: e.serverService ?? e.service,
+        kind: 'network',
+        evidence: `${e.clientService} -> ${name}: ${formatMs(e.observed)} between the client span and the server span, normal p50 ${formatMs(e.normalP50 ?? 0)} and p99 ${formatMs(e.normalP99 ?? 0)}.`,
+      };
+    case 'orphans':
+      return {
+        ...base,
+        kind: 'instrumentation',
+        evidence: `${formatCount(e.observed)} span(s) name a parent that is not in the trace (${formatPercent(e.frequency ?? 0)} of normal traces have orphans): spans were dropped or not propagated.`,
+      };
+    case 'root-missing':
+      return {
+        ...base,
+        kind: 'instrumentation',
+        evidence: `The trace has no root span (${formatPercent(e.frequency ?? 0)} of normal traces lack one): the entry service did not report its span.`,
+      };
+    default:
+      return undefined; // self-time and duration are handled by blameLatency
+  }
+}

@@ -1,0 +1,11 @@
+export * from './profile.js';
+export * from './catalogue.js';
+export { criticalPath, type CriticalPath } from './critical-path.js';
+export { coveredByChildren, selfTimes } from './self-time.js';
+export { buildCallPaths, MAX_READABLE_PATH_DEPTH, ORPHAN_PREFIX, type CallPathTable } from './call-paths.js';
+export { internOperations, type Interned } from './intern.js';
+export type { ServiceEdge } from './fan-out.js';
+export type { ServiceStats } from './services.js';
+export { VERSION_ATTRIBUTE } from './services.js';
+export { structureSignature } from './signature.js';
+export { Fnv64, fnv64Hex } from './fnv.js';

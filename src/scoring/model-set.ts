@@ -1,0 +1,182 @@
+import type { Trace } from '../trace/trace.js';
+import { extractProfile, type TraceProfile } from '../features/profile.js';
+import { FEATURE_SCHEMA_VERSION } from '../features/catalogue.js';
+import { BaselineModel, type BaselineScore } from '../detectors/baseline/index.js';
+import { IsolationForest } from '../detectors/isolation-forest.js';
+import { Autoencoder, type AutoencoderArtifacts } from '../detectors/autoencoder.js';
+import { EmpiricalCalibrator, combineScores } from '../detectors/calibration.js';
+import { matrixFromRows } from '../detectors/matrix.js';
+import { explainTrace } from '../explain/index.js';
+import { PathVectorizer } from './vectorizer.js';
+import type { ScoredTrace } from './scored-trace.js';
+
+export const MODEL_SET_FORMAT = 'tracehound-model-set';
+export const MODEL_SET_VERSION = 1;
+
+export type DetectorName = 'baseline' | 'forest' | 'autoencoder';
+
+/** The models of one endpoint (root service:operation) with enough traffic for models of its own. */
+export interface EndpointModels {
+  vectorizer: PathVectorizer;
+  forest?: IsolationForest;
+  autoencoder?: Autoencoder;
+  calibrators: Partial<Record<'forest' | 'autoencoder', EmpiricalCalibrator>>;
+}
+
+export interface ModelSetManifest {
+  format: typeof MODEL_SET_FORMAT;
+  version: number;
+  featureSchemaVersion: number;
+  /** Training window: first and last trace start, ISO 8601. */
+  window: { from: string; to: string };
+  counts: { traces: number; spans: number; trainTraces: number; holdoutTraces: number; endpoints: number };
+  targetFpr: number;
+  /** A trace is anomalous when its combined score is above this. */
+  threshold: number;
+  combine: 'fisher';
+  /** Anything measured while training (held-out rates, times). */
+  metrics: Record<string, number>;
+}
+
+export interface ScoreOptions {
+  /** Explain every trace, not only the anomalous ones (evaluation wants causes for all). */
+  explainAll?: boolean;
+}
+
+/** Everything a model set is made of, as plain data: the registry writes and reads this. */
+export interface ModelSetArtifacts {
+  manifest: ModelSetManifest;
+  baseline: unknown;
+  calibrator: unknown;
+  endpoints: Record<string, { vectorizer: unknown; forest?: unknown; calibrators: Record<string, unknown> }>;
+  autoencoders: Record<string, AutoencoderArtifacts>;
+}
+
+export function isoFromMicros(us: number): string {
+  return new Date(Math.floor(us / 1000)).toISOString();
+}
+
+/**
+ * A trained model set: the robust baseline (all endpoints, with its pooled fallback), and for busy endpoints
+ * an isolation forest and an autoencoder on call-path vectors. Each detector's raw score is calibrated
+ * against held-out normal traffic, the calibrated scores are combined (Fisher's method) into one 0..1 score,
+ * and the threshold comes from the target false-positive rate. Pure: no I/O.
+ */
+export class ModelSet {
+  constructor(
+    readonly manifest: ModelSetManifest,
+    readonly baseline: BaselineModel,
+    readonly baselineCalibrator: EmpiricalCalibrator,
+    readonly endpoints: Map<string, EndpointModels>,
+  ) {}
+
+  get threshold(): number {
+    return this.manifest.threshold;
+  }
+
+  /** Calibrated per-detector scores for a batch of profiles (vectors batched per endpoint for the autoencoder). */
+  detectorScores(
+    traces: readonly Trace[],
+    profiles: readonly TraceProfile[],
+  ): { baseline: BaselineScore[]; calibrated: Record<string, number>[] } {
+    const baseline = traces.map((t, i) => this.baseline.score(t, profiles[i]));
+    const calibrated = baseline.map((b) => ({ baseline: this.baselineCalibrator.calibrate(b.score) }) as Record<string, number>);
+    const groups = new Map<string, number[]>();
+    profiles.forEach((p, i) => {
+      if (!this.endpoints.has(p.endpoint.key)) return;
+      let g = groups.get(p.endpoint.key);
+      if (!g) groups.set(p.endpoint.key, (g = []));
+      g.push(i);
+    });
+    for (const [key, idx] of groups) {
+      const m = this.endpoints.get(key)!;
+      const rows = matrixFromRows(idx.map((i) => m.vectorizer.vector(profiles[i])), m.vectorizer.width);
+      if (m.forest && m.calibrators.forest) {
+        const raw = m.forest.scoreMany(rows);
+        idx.forEach((i, k) => (calibrated[i].forest = m.calibrators.forest!.calibrate(raw[k])));
+      }
+      if (m.autoencoder && m.calibrators.autoencoder) {
+        const raw = m.autoencoder.scoreMany(rows);
+        idx.forEach((i, k) => (calibrated[i].autoencoder = m.calibrators.autoencoder!.calibrate(raw[k])));
+      }
+    }
+    return { baseline, calibrated };
+  }
+
+  /** One combined 0..1 score per trace. */
+  combine(calibrated: Record<string, number>): number {
+    return combineScores(Object.values(calibrated));
+  }
+
+  score(traces: readonly Trace[], opts: ScoreOptions = {}): ScoredTrace[] {
+    const profiles = traces.map((t) => extractProfile(t));
+    const { baseline, calibrated } = this.detectorScores(traces, profiles);
+    return traces.map((trace, i) => {
+      const p = profiles[i];
+      const score = this.combine(calibrated[i]);
+      const anomalous = score > this.threshold;
+      const causes =
+        anomalous || opts.explainAll ? explainTrace(trace, p, this.baseline, { score: baseline[i] }) : [];
+      return {
+        traceId: trace.traceId,
+        service: p.endpoint.service,
+        operation: p.endpoint.operation,
+        startTime: isoFromMicros(trace.start),
+        durationMs: p.durationUs / 1000,
+        spanCount: p.spanCount,
+        score,
+        anomalous,
+        detectors: calibrated[i],
+        rootCauses: causes.map((c) => ({ ...c, contribution: Math.min(1, Math.max(0, c.contribution)) })),
+      };
+    });
+  }
+
+  async toArtifacts(): Promise<ModelSetArtifacts> {
+    const endpoints: ModelSetArtifacts['endpoints'] = {};
+    const autoencoders: ModelSetArtifacts['autoencoders'] = {};
+    for (const [key, m] of this.endpoints) {
+      const calibrators: Record<string, unknown> = {};
+      for (const [name, c] of Object.entries(m.calibrators)) calibrators[name] = c.toJSON();
+      endpoints[key] = { vectorizer: m.vectorizer.toJSON(), forest: m.forest?.toJSON(), calibrators };
+      if (m.autoencoder) autoencoders[key] = await m.autoencoder.toArtifacts();
+    }
+    return {
+      manifest: this.manifest,
+      baseline: this.baseline.toJSON(),
+      calibrator: this.baselineCalibrator.toJSON(),
+      endpoints,
+      autoencoders,
+    };
+  }
+
+  static async fromArtifacts(a: ModelSetArtifacts): Promise<ModelSet> {
+    const m = a.manifest;
+    if (!m || m.format !== MODEL_SET_FORMAT)
+      throw new Error(`not a Tracehound model set (manifest format ${JSON.stringify(m?.format)})`);
+    if (m.featureSchemaVersion !== FEATURE_SCHEMA_VERSION)
+      throw new Error(
+        `model set uses feature schema version ${m.featureSchemaVersion}, this Tracehound uses ${FEATURE_SCHEMA_VERSION}: retrain it (tracehound train)`,
+      );
+    if (m.version !== MODEL_SET_VERSION)
+      throw new Error(`model set version ${m.version} is not supported (expected ${MODEL_SET_VERSION}): retrain it`);
+    const endpoints = new Map<string, EndpointModels>();
+    for (const [key, e] of Object.entries(a.endpoints ?? {})) {
+      const calibrators: EndpointModels['calibrators'] = {};
+      for (const [name, c] of Object.entries(e.calibrators ?? {}))
+        calibrators[name as 'forest' | 'autoencoder'] = EmpiricalCalibrator.fromJSON(c);
+      endpoints.set(key, {
+        vectorizer: PathVectorizer.fromJSON(e.vectorizer as { paths: string[] }),
+        forest: e.forest === undefined ? undefined : IsolationForest.fromJSON(e.forest),
+        autoencoder: a.autoencoders?.[key] ? await Autoencoder.fromArtifacts(a.autoencoders[key]) : undefined,
+        calibrators,
+      });
+    }
+    return new ModelSet(m, BaselineModel.fromJSON(a.baseline), EmpiricalCalibrator.fromJSON(a.calibrator), endpoints);
+  }
+
+  dispose(): void {
+    for (const m of this.endpoints.values()) m.autoencoder?.dispose();
+  }
+}
+

@@ -1,0 +1,154 @@
+import type { Trace } from '../trace/trace.js';
+import { extractProfile, type TraceProfile } from '../features/profile.js';
+import { FEATURE_SCHEMA_VERSION } from '../features/catalogue.js';
+import { trainBaseline, type BaselineOptions } from '../detectors/baseline/index.js';
+import { IsolationForest } from '../detectors/isolation-forest.js';
+import { Autoencoder } from '../detectors/autoencoder.js';
+import { EmpiricalCalibrator, combineScores, thresholdForFpr } from '../detectors/calibration.js';
+import { matrixFromRows } from '../detectors/matrix.js';
+import { Prng } from '../detectors/prng.js';
+import { ModelSet, MODEL_SET_FORMAT, MODEL_SET_VERSION, isoFromMicros, type EndpointModels } from './model-set.js';
+import { PathVectorizer } from './vectorizer.js';
+
+export interface TrainOptions {
+  seed?: number;
+  /** Share of traces held out to calibrate scores and set the threshold (default 0.2). */
+  holdout?: number;
+  /** Target false-positive rate on normal traffic (default 0.01). */
+  targetFpr?: number;
+  /** Traces an endpoint needs in the training split for a forest and an autoencoder of its own (default 200). */
+  minEndpointTraces?: number;
+  /** Autoencoders for at most this many of the busiest endpoints (each takes seconds to train; default 8). */
+  maxAutoencoders?: number;
+  forest?: boolean;
+  autoencoder?: boolean;
+  baseline?: Partial<BaselineOptions>;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+const DEFAULTS = { seed: 1, holdout: 0.2, targetFpr: 0.01, minEndpointTraces: 200, maxAutoencoders: 8 };
+
+/**
+ * Trains a model set on traffic assumed mostly normal. Anomalies hidden in it are tolerated: the baseline
+ * trims its worst traces and refits, and the forest and autoencoder train only on what the baseline kept.
+ */
+export async function trainModelSet(traces: readonly Trace[], options: TrainOptions = {}): Promise<ModelSet> {
+  const o = { ...DEFAULTS, ...options };
+  const progress = options.onProgress ?? (() => {});
+  if (traces.length === 0) throw new Error('no traces to train on');
+  const t0 = performance.now();
+
+  const profiles: TraceProfile[] = new Array(traces.length);
+  for (let i = 0; i < traces.length; i++) {
+    profiles[i] = extractProfile(traces[i]);
+    if (i % 2000 === 0) progress('features', i, traces.length);
+  }
+  progress('features', traces.length, traces.length);
+
+  // Held-out split, seeded. Tiny inputs calibrate on the training traces themselves.
+  const order = new Prng(o.seed).shuffle(Array.from(traces.keys()));
+  const nHold = traces.length >= 100 ? Math.floor(traces.length * o.holdout) : 0;
+  const holdIdx = order.slice(0, nHold);
+  const trainIdx = order.slice(nHold).sort((a, b) => a - b);
+  const calIdx = nHold > 0 ? holdIdx : trainIdx;
+  const pick = <T>(xs: readonly T[], idx: number[]) => idx.map((i) => xs[i]);
+
+  progress('baseline', 0, 1);
+  const baseline = trainBaseline(pick(traces, trainIdx), o.baseline, pick(profiles, trainIdx));
+  progress('baseline', 1, 1);
+
+  // What the baseline finds most surprising in training stays out of the other models' training.
+  const trainScores = trainIdx.map((i) => baseline.score(traces[i], profiles[i]).score);
+  const trim = o.baseline?.trimFraction ?? 0.05;
+  const cutoff = [...trainScores].sort((a, b) => b - a)[Math.floor(trainScores.length * trim)] ?? Infinity;
+  const clean = trainIdx.filter((_, k) => !(trainScores[k] > 0 && trainScores[k] > cutoff));
+
+  const byEndpoint = (idx: number[]) => {
+    const m = new Map<string, number[]>();
+    for (const i of idx) {
+      const k = profiles[i].endpoint.key;
+      let g = m.get(k);
+      if (!g) m.set(k, (g = []));
+      g.push(i);
+    }
+    return m;
+  };
+  const cleanBy = byEndpoint(clean);
+  const calBy = byEndpoint(calIdx);
+  const busy = [...cleanBy.entries()]
+    .filter(([, idx]) => idx.length >= o.minEndpointTraces)
+    .sort((a, b) => b[1].length - a[1].length);
+
+  const endpoints = new Map<string, EndpointModels>();
+  let done = 0;
+  for (const [key, idx] of busy) {
+    progress('endpoint models', done++, busy.length);
+    const vectorizer = PathVectorizer.fit(pick(profiles, idx));
+    const rows = matrixFromRows(
+      idx.map((i) => vectorizer.vector(profiles[i])),
+      vectorizer.width,
+    );
+    const models: EndpointModels = { vectorizer, calibrators: {} };
+    if (o.forest !== false) models.forest = IsolationForest.fit(rows, { seed: o.seed });
+    if (o.autoencoder !== false && endpoints.size < o.maxAutoencoders)
+      models.autoencoder = await Autoencoder.train(rows, { seed: o.seed });
+    // Calibrate on this endpoint's held-out traces; with too few, on its training traces.
+    const cal = (calBy.get(key)?.length ?? 0) >= 30 ? calBy.get(key)! : idx;
+    const calRows = matrixFromRows(
+      cal.map((i) => vectorizer.vector(profiles[i])),
+      vectorizer.width,
+    );
+    if (models.forest) models.calibrators.forest = EmpiricalCalibrator.fit(models.forest.scoreMany(calRows));
+    if (models.autoencoder)
+      models.calibrators.autoencoder = EmpiricalCalibrator.fit(models.autoencoder.scoreMany(calRows));
+    endpoints.set(key, models);
+  }
+  progress('endpoint models', busy.length, busy.length);
+
+  const baselineCalibrator = EmpiricalCalibrator.fit(
+    calIdx.map((i) => baseline.score(traces[i], profiles[i]).score),
+  );
+  let spans = 0;
+  let from = Infinity;
+  let to = -Infinity;
+  for (const t of traces) {
+    spans += t.spans.length;
+    from = Math.min(from, t.start);
+    to = Math.max(to, t.start);
+  }
+  const draft = new ModelSet(
+    {
+      format: MODEL_SET_FORMAT,
+      version: MODEL_SET_VERSION,
+      featureSchemaVersion: FEATURE_SCHEMA_VERSION,
+      window: { from: isoFromMicros(from), to: isoFromMicros(to) },
+      counts: {
+        traces: traces.length,
+        spans,
+        trainTraces: trainIdx.length,
+        holdoutTraces: nHold,
+        endpoints: new Set(profiles.map((p) => p.endpoint.key)).size,
+      },
+      targetFpr: o.targetFpr,
+      threshold: 1,
+      combine: 'fisher',
+      metrics: {},
+    },
+    baseline,
+    baselineCalibrator,
+    endpoints,
+  );
+  const calTraces = pick(traces, calIdx);
+  const { calibrated } = draft.detectorScores(calTraces, pick(profiles, calIdx));
+  const combined = calibrated.map((c) => combineScores(Object.values(c)));
+  const threshold = thresholdForFpr(combined, o.targetFpr);
+  draft.manifest.threshold = threshold;
+  draft.manifest.metrics = {
+    trainSeconds: (performance.now() - t0) / 1000,
+    trimmedTraces: trainIdx.length - clean.length,
+    endpointModels: endpoints.size,
+    autoencoders: [...endpoints.values()].filter((m) => m.autoencoder).length,
+    calibrationFlagRate: combined.filter((s) => s > threshold).length / combined.length,
+  };
+  return draft;
+}

@@ -1,0 +1,4 @@
+export * from './span.js';
+export * from './ids.js';
+export * from './trace.js';
+export * from './normalize.js';
