@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'notebooks/', 'models/', 'data/'] },
+  { ignores: ['dist/', 'node_modules/', 'notebooks/', 'models/', 'data/', '.tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -33,7 +33,10 @@ export function jaegerDocument(totalSpans: number, spansPerTrace = 40): { data: 
           { key: 'error', type: 'bool', value: i === 7 },
           { key: 'internal.span.format', type: 'string', value: 'proto' },
         ],
-        logs: i % 4 === 0 ? [{ timestamp: base + i * 50 + 10, fields: [{ key: 'event', type: 'string', value: 'x' }] }] : [],
+        logs:
+          i % 4 === 0
+            ? [{ timestamp: base + i * 50 + 10, fields: [{ key: 'event', type: 'string', value: 'x' }] }]
+            : [],
         processID: `p${(i % services.length) + 1}`,
         warnings: null,
       });

@@ -7,7 +7,7 @@ import { runScoreBench } from './score.js';
 type Bench = { name: string; run: () => Promise<Record<string, unknown>> | Record<string, unknown> };
 
 const BENCHES: Bench[] = [
-  { name: 'parse', run: () => ({ ...runParseBench() }) },
+  { name: 'parse', run: async () => ({ ...(await runParseBench()) }) },
   { name: 'score', run: () => runScoreBench() },
 ];
 
@@ -18,5 +18,7 @@ for (const b of BENCHES) {
   const result = await b.run();
   console.log(`\n## ${b.name}`);
   for (const [k, v] of Object.entries(result))
-    console.log(`${k.padEnd(18)} ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(3)) : String(v)}`);
+    console.log(
+      `${k.padEnd(18)} ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(3)) : String(v)}`,
+    );
 }

@@ -108,7 +108,13 @@ export const EXPECTED: Expectation[] = [
     services: ['unknown_service'],
     note: 'no service.name: the OTel default, with a warning',
   },
-  { file: 'jaeger/otlp-json/otel_traces_01.json', format: 'otlp-json', traces: 2, spans: 4, services: ['service-x'] },
+  {
+    file: 'jaeger/otlp-json/otel_traces_01.json',
+    format: 'otlp-json',
+    traces: 2,
+    spans: 4,
+    services: ['service-x'],
+  },
   { file: 'otlp/examples/trace.json', format: 'otlp-json', traces: 1, spans: 1, services: ['my.service'] },
   {
     file: 'jaeger/integration-fixtures/traces/example_trace.json',
@@ -117,8 +123,18 @@ export const EXPECTED: Expectation[] = [
     spans: 5,
     services: ['example-service-1', 'example-service-2', 'example-service-3'],
   },
-  { file: 'jaeger/integration-fixtures/traces/multi_index_trace.json', format: 'otlp-json', traces: 1, spans: 2 },
-  { file: 'jaeger/integration-fixtures/traces/opname_maxdur_trace.json', format: 'otlp-json', traces: 1, spans: 2 },
+  {
+    file: 'jaeger/integration-fixtures/traces/multi_index_trace.json',
+    format: 'otlp-json',
+    traces: 1,
+    spans: 2,
+  },
+  {
+    file: 'jaeger/integration-fixtures/traces/opname_maxdur_trace.json',
+    format: 'otlp-json',
+    traces: 1,
+    spans: 2,
+  },
   ...ONE_SPAN_FIXTURES.map((f) => ({
     file: `jaeger/integration-fixtures/traces/${f}.json`,
     format: 'otlp-json',
@@ -148,7 +164,13 @@ export const EXPECTED: Expectation[] = [
   { file: 'zipkin/v2-json/messaging.json', format: 'zipkin-v2', traces: 1, spans: 4 },
   { file: 'zipkin/v2-json/messaging2.json', format: 'zipkin-v2', traces: 1, spans: 11 },
   { file: 'zipkin/v2-json/simple-db-p6.json', format: 'zipkin-v2', traces: 1, spans: 5 },
-  { file: 'zipkin/v2-json/envoy.json', format: 'zipkin-v2', traces: 1, spans: 1, note: 'no localEndpoint.serviceName' },
+  {
+    file: 'zipkin/v2-json/envoy.json',
+    format: 'zipkin-v2',
+    traces: 1,
+    spans: 1,
+    note: 'no localEndpoint.serviceName',
+  },
   {
     file: 'zipkin/v2-json/skew.json',
     format: 'zipkin-v2',
@@ -211,7 +233,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const results = await runConformance(specs);
-  for (const r of results) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.file}${r.ok ? '' : `: ${r.problems.join('; ')}`}`);
+  for (const r of results)
+    console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.file}${r.ok ? '' : `: ${r.problems.join('; ')}`}`);
   const failed = results.filter((r) => !r.ok).length;
   console.log(`conformance: ${results.length - failed} passed, ${failed} failed`);
   if (failed > 0) process.exit(1);

@@ -3,7 +3,7 @@
  * seeded random 50% of the normal vectors, test on the other 50% plus every abnormal vector, and
  * report ROC-AUC / PR-AUC of several detectors.
  *
- *   npx tsx scripts/traceanomaly.ts [--dir PATH] [--seed N] [--epochs N] [--no-ml] [--no-combine]
+ *   npx tsx scripts/traceanomaly.ts [--dir PATH] [--seed N] [--epochs N] [--batch N] [--lr X] [--no-ml] [--no-combine]
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -147,6 +147,8 @@ async function main(): Promise<void> {
   const dir = arg('--dir') ?? DEFAULT_DIR;
   const seed = Number(arg('--seed') ?? 42);
   const epochs = Number(arg('--epochs') ?? 60);
+  const batchSize = arg('--batch') === undefined ? undefined : Number(arg('--batch'));
+  const learningRate = arg('--lr') === undefined ? undefined : Number(arg('--lr'));
   const data = loadTraceAnomaly(dir);
   if (data === null) {
     console.error(`TraceAnomaly vectors not found in ${dir}; nothing to do`);
@@ -197,6 +199,8 @@ async function main(): Promise<void> {
     Autoencoder.train(train, {
       seed,
       epochs,
+      batchSize,
+      learningRate,
       onEpoch: (e, t, v) =>
         console.error(`  autoencoder epoch ${e}: train ${t.toFixed(4)}, validation ${v.toFixed(4)}`),
     }),

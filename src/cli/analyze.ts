@@ -38,20 +38,22 @@ export function registerAnalyzeCommand(program: Command): void {
         .option('--top <n>', 'rows in the table', '20')
         .option('--output <file>', 'also write every scored trace as NDJSON'),
     ),
-  ).action(async (files: string[], flags: TrainFlags & { train?: string[]; top: string; output?: string }) => {
-    const traces = await loadTraces(files, flags);
-    const training = flags.train ? await loadTraces(flags.train, flags) : traces;
-    const p = stageProgress(flags.quiet);
-    const model = await trainModelSet(training, { ...trainOptionsFrom(flags), onProgress: p.onProgress });
-    p.stop();
-    const scored = model.score(traces);
-    model.dispose();
-    const anomalous = scored.filter((s) => s.anomalous).length;
-    process.stdout.write(
-      `${traces.length} traces, ${anomalous} anomalous (threshold ${model.threshold.toFixed(4)}, ` +
-        `trained on ${flags.train ? 'the --train files' : 'the input itself'})\n\n`,
-    );
-    process.stdout.write(rankedTable(scored, Number(flags.top)));
-    if (flags.output) await writeFile(flags.output, scored.map((s) => JSON.stringify(s)).join('\n') + '\n');
-  });
+  ).action(
+    async (files: string[], flags: TrainFlags & { train?: string[]; top: string; output?: string }) => {
+      const traces = await loadTraces(files, flags);
+      const training = flags.train ? await loadTraces(flags.train, flags) : traces;
+      const p = stageProgress(flags.quiet);
+      const model = await trainModelSet(training, { ...trainOptionsFrom(flags), onProgress: p.onProgress });
+      p.stop();
+      const scored = model.score(traces);
+      model.dispose();
+      const anomalous = scored.filter((s) => s.anomalous).length;
+      process.stdout.write(
+        `${traces.length} traces, ${anomalous} anomalous (threshold ${model.threshold.toFixed(4)}, ` +
+          `trained on ${flags.train ? 'the --train files' : 'the input itself'})\n\n`,
+      );
+      process.stdout.write(rankedTable(scored, Number(flags.top)));
+      if (flags.output) await writeFile(flags.output, scored.map((s) => JSON.stringify(s)).join('\n') + '\n');
+    },
+  );
 }

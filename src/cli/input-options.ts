@@ -13,9 +13,14 @@ export interface InputFlags {
 /** Every command that reads traces takes these the same way. */
 export function withInputOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--format <format>', 'input format (detected when absent)').choices([...FORMAT_NAMES]))
+    .addOption(
+      new Option('--format <format>', 'input format (detected when absent)').choices([...FORMAT_NAMES]),
+    )
     .option('--preset <name>', 'span-table layout: nezha, shapleyiq, tracebench')
-    .option('--columns <mapping>', 'span-table columns, e.g. traceId=TraceID,spanId=SpanID,parentId=ParentID,...')
+    .option(
+      '--columns <mapping>',
+      'span-table columns, e.g. traceId=TraceID,spanId=SpanID,parentId=ParentID,...',
+    )
     .option('--no-skew', 'do not correct clock skew between hosts')
     .option('-q, --quiet', 'no progress output on stderr');
 }

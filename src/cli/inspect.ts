@@ -17,12 +17,16 @@ export async function inspectFiles(files: string[], flags: InputFlags): Promise<
   const services = new Set<string>();
   const operations = new Set<string>();
   const bar = progress('reading', { quiet: flags.quiet, unit: 'bytes' });
-  const report = await readTraceFiles(files, { ...readOptionsFrom(flags), onProgress: (d, t) => bar.update(d, t) }, (t) => {
-    for (const s of t.spans) {
-      services.add(s.service);
-      operations.add(`${s.service}\u0000${s.operation}`);
-    }
-  });
+  const report = await readTraceFiles(
+    files,
+    { ...readOptionsFrom(flags), onProgress: (d, t) => bar.update(d, t) },
+    (t) => {
+      for (const s of t.spans) {
+        services.add(s.service);
+        operations.add(`${s.service}\u0000${s.operation}`);
+      }
+    },
+  );
   bar.stop();
   return {
     format: report.format,

@@ -13,7 +13,11 @@ export async function readWithProgress(
 ): Promise<ReadReport> {
   const bar = progress(label, { quiet: flags.quiet, unit: 'bytes' });
   try {
-    return await readTraceFiles(files, { ...readOptionsFrom(flags), onProgress: (d, t) => bar.update(d, t) }, onTrace);
+    return await readTraceFiles(
+      files,
+      { ...readOptionsFrom(flags), onProgress: (d, t) => bar.update(d, t) },
+      onTrace,
+    );
   } finally {
     bar.stop();
   }
@@ -24,7 +28,9 @@ export async function loadTraces(files: string[], flags: InputFlags): Promise<Tr
   const traces: Trace[] = [];
   const report = await readWithProgress(files, flags, (t) => traces.push(t));
   if (!flags.quiet) {
-    process.stderr.write(`read ${report.traces} traces, ${report.spans} spans, ${report.skipped} records skipped\n`);
+    process.stderr.write(
+      `read ${report.traces} traces, ${report.spans} spans, ${report.skipped} records skipped\n`,
+    );
     for (const w of report.warnings.slice(0, 10)) process.stderr.write(`  warning: ${w}\n`);
   }
   return traces;

@@ -22,6 +22,7 @@ registerSimCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof InputError) process.stderr.write(`tracehound: ${err.message}\n`);
-  else process.stderr.write(`tracehound: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  else
+    process.stderr.write(`tracehound: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -43,7 +43,9 @@ export function progress(label: string, opts: { quiet?: boolean; unit?: 'bytes' 
       const now = Date.now();
       if (now - last < 5000) return;
       last = now;
-      process.stderr.write(`${label}: ${fmt(done)}/${fmt(total)} (${Math.round((100 * done) / Math.max(1, total))}%)\n`);
+      process.stderr.write(
+        `${label}: ${fmt(done)}/${fmt(total)} (${Math.round((100 * done) / Math.max(1, total))}%)\n`,
+      );
     },
     stop() {},
   };

@@ -13,8 +13,13 @@ export interface TrainFlags extends InputFlags {
 
 export function trainOptionsFrom(flags: TrainFlags): TrainOptions {
   const fpr = flags.fpr === undefined ? undefined : Number(flags.fpr);
-  if (fpr !== undefined && !(fpr > 0 && fpr < 1)) throw new Error(`--fpr must be a number between 0 and 1, got ${flags.fpr}`);
-  return { targetFpr: fpr, seed: flags.seed === undefined ? undefined : Number(flags.seed), autoencoder: flags.autoencoder };
+  if (fpr !== undefined && !(fpr > 0 && fpr < 1))
+    throw new Error(`--fpr must be a number between 0 and 1, got ${flags.fpr}`);
+  return {
+    targetFpr: fpr,
+    seed: flags.seed === undefined ? undefined : Number(flags.seed),
+    autoencoder: flags.autoencoder,
+  };
 }
 
 /** A progress bar per training stage. */

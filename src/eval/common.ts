@@ -30,10 +30,16 @@ export function logger(opts: SuiteOptions): (line: string) => void {
   return opts.log ?? ((line) => process.stderr.write(`${line}\n`));
 }
 
-export async function loadTraces(files: string[], opts: ReadOptions, log: (l: string) => void): Promise<Trace[]> {
+export async function loadTraces(
+  files: string[],
+  opts: ReadOptions,
+  log: (l: string) => void,
+): Promise<Trace[]> {
   const traces: Trace[] = [];
   const report = await readTraceFiles(files, opts, (t) => traces.push(t));
-  log(`  read ${report.traces} traces, ${report.spans} spans from ${files.length} file(s); skipped ${report.skipped}`);
+  log(
+    `  read ${report.traces} traces, ${report.spans} spans from ${files.length} file(s); skipped ${report.skipped}`,
+  );
   return traces;
 }
 

@@ -25,7 +25,10 @@ export interface DetectionResult {
 }
 
 /** Null when one of the two classes is missing (a metric would be undefined). */
-export function detection(scored: readonly ScoredTrace[], labels: readonly boolean[]): DetectionResult | null {
+export function detection(
+  scored: readonly ScoredTrace[],
+  labels: readonly boolean[],
+): DetectionResult | null {
   const positives = labels.filter(Boolean).length;
   const negatives = labels.length - positives;
   if (positives === 0 || negatives === 0) return null;

@@ -33,8 +33,10 @@ function countPositives(labels: Labels): number {
 }
 
 function checkLengths(scores: ArrayLike<number>, labels: Labels, what: string): void {
-  if (scores.length !== labels.length) throw new Error(`${what}: ${scores.length} scores but ${labels.length} labels`);
-  for (let i = 0; i < scores.length; i++) if (Number.isNaN(scores[i])) throw new Error(`${what}: score ${i} is NaN`);
+  if (scores.length !== labels.length)
+    throw new Error(`${what}: ${scores.length} scores but ${labels.length} labels`);
+  for (let i = 0; i < scores.length; i++)
+    if (Number.isNaN(scores[i])) throw new Error(`${what}: score ${i} is NaN`);
 }
 
 /**
@@ -131,7 +133,10 @@ export function thinCurve(points: CurvePoint[], max = 400): CurvePoint[] {
  * 1-based position of the first ranked item that is a true cause; `ranked.length + 1` when none is.
  * Duplicates in `ranked` are kept as given: callers rank distinct items.
  */
-export function rankOfFirstHit(ranked: readonly string[], truth: ReadonlySet<string> | readonly string[]): number {
+export function rankOfFirstHit(
+  ranked: readonly string[],
+  truth: ReadonlySet<string> | readonly string[],
+): number {
   const t = truth instanceof Set ? truth : new Set(truth as readonly string[]);
   for (let i = 0; i < ranked.length; i++) if (t.has(ranked[i])) return i + 1;
   return ranked.length + 1;
@@ -157,15 +162,20 @@ export interface RankingSummary {
 }
 
 /** Top-k accuracy and mean rank over cases (missing = list length + 1). */
-export function rankingSummary(cases: readonly RankingCase[], ks: readonly number[] = [1, 3, 5]): RankingSummary {
+export function rankingSummary(
+  cases: readonly RankingCase[],
+  ks: readonly number[] = [1, 3, 5],
+): RankingSummary {
   const top: Record<number, number> = {};
   for (const k of ks) top[k] = 0;
   if (cases.length === 0) return { cases: 0, top, meanRank: NaN };
   let rankSum = 0;
   for (const c of cases) {
-    const r = rankOfFirstHit(dedupe(c.ranked), c.truth);
+    const ranked = dedupe(c.ranked);
+    const r = rankOfFirstHit(ranked, c.truth);
     rankSum += r;
-    for (const k of ks) if (r <= k) top[k]++;
+    // A miss has rank length + 1, which may still be <= k for a short list: it is never a hit.
+    if (r <= ranked.length) for (const k of ks) if (r <= k) top[k]++;
   }
   for (const k of ks) top[k] /= cases.length;
   return { cases: cases.length, top, meanRank: rankSum / cases.length };

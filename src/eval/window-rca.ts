@@ -40,7 +40,10 @@ function normalise(m: Map<string, number>): Map<string, number> {
 /** The anomalous set: flagged traces, topped up with the highest-scored ones when there are too few. */
 export function anomalousSet(traces: readonly WindowTrace[]): boolean[] {
   const flagged = traces.map((t) => t.scored.anomalous);
-  const want = Math.min(traces.length, Math.max(MIN_ANOMALOUS, Math.ceil(traces.length * MIN_ANOMALOUS_SHARE)));
+  const want = Math.min(
+    traces.length,
+    Math.max(MIN_ANOMALOUS, Math.ceil(traces.length * MIN_ANOMALOUS_SHARE)),
+  );
   let have = flagged.filter(Boolean).length;
   if (have >= want) return flagged;
   const byScore = traces

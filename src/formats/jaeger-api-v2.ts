@@ -72,14 +72,21 @@ function tags(list: unknown): Attributes {
 
 const KINDS = new Set<string>(['server', 'client', 'producer', 'consumer', 'internal']);
 
-function readSpan(s: unknown, processes: Map<string, Record<string, unknown>>, sink: SpanSink, where: string): void {
+function readSpan(
+  s: unknown,
+  processes: Map<string, Record<string, unknown>>,
+  sink: SpanSink,
+  where: string,
+): void {
   if (!isObject(s)) return sink.skip(where, 'span is not an object');
   const traceId = id(s.traceId, 32);
   const spanId = id(s.spanId, 16);
-  if (!traceId || !spanId) return sink.skip(where, `bad traceId/spanId ${JSON.stringify([s.traceId, s.spanId])}`);
+  if (!traceId || !spanId)
+    return sink.skip(where, `bad traceId/spanId ${JSON.stringify([s.traceId, s.spanId])}`);
   const start = parseRfc3339Micros(s.startTime);
   const duration = parseGoDuration(s.duration);
-  if (s.startTime !== undefined && start === undefined) return sink.skip(where, `startTime ${JSON.stringify(s.startTime)} is not RFC 3339`);
+  if (s.startTime !== undefined && start === undefined)
+    return sink.skip(where, `startTime ${JSON.stringify(s.startTime)} is not RFC 3339`);
   let parentId: string | undefined;
   let followsFrom: string | undefined;
   const links: string[] = [];
@@ -106,7 +113,8 @@ function readSpan(s: unknown, processes: Map<string, Record<string, unknown>>, s
     traceId,
     spanId,
     parentId,
-    service: typeof process?.serviceName === 'string' && process.serviceName ? process.serviceName : 'unknown',
+    service:
+      typeof process?.serviceName === 'string' && process.serviceName ? process.serviceName : 'unknown',
     operation: typeof s.operationName === 'string' ? s.operationName : '',
     kind: typeof kindTag === 'string' && KINDS.has(kindTag) ? (kindTag as SpanKind) : 'internal',
     start,
@@ -128,14 +136,20 @@ export const jaegerApiV2: JsonFormat = {
   matches(doc) {
     if (!isObject(doc) || !Array.isArray(doc.spans)) return false;
     const first = doc.spans[0];
-    return isObject(first) && 'operationName' in first && !('traceID' in first) && typeof first.startTime === 'string';
+    return (
+      isObject(first) &&
+      'operationName' in first &&
+      !('traceID' in first) &&
+      typeof first.startTime === 'string'
+    );
   },
   read(doc, sink, where) {
     if (!isObject(doc) || !Array.isArray(doc.spans)) return sink.skip(where, 'expected {"spans": [...]}');
     const processes = new Map<string, Record<string, unknown>>();
     if (Array.isArray(doc.processMap))
       for (const p of doc.processMap)
-        if (isObject(p) && typeof p.processId === 'string' && isObject(p.process)) processes.set(p.processId, p.process);
+        if (isObject(p) && typeof p.processId === 'string' && isObject(p.process))
+          processes.set(p.processId, p.process);
     if (Array.isArray(doc.warnings)) for (const w of doc.warnings) sink.warn(textOf(w));
     doc.spans.forEach((s, i) => readSpan(s, processes, sink, `${where}.spans[${i}]`));
   },

@@ -53,7 +53,10 @@ export type RecordText = { index: number; text: string } | { index: number; erro
  * Splits the bytes after `offset` into element texts. An element that cannot be delimited (the document
  * ends inside it) is reported as an error; scanning stops at the array's closing bracket.
  */
-export async function* splitRecords(chunks: AsyncIterable<Buffer>, offset: number): AsyncGenerator<RecordText> {
+export async function* splitRecords(
+  chunks: AsyncIterable<Buffer>,
+  offset: number,
+): AsyncGenerator<RecordText> {
   let skip = offset;
   let depth = 0;
   let inString = false;

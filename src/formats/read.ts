@@ -69,7 +69,13 @@ function parseError(file: string, text: string, err: unknown): InputError {
 }
 
 /** Reads one JSON document (already in memory) into the sink. */
-function readJsonText(file: string, text: string, opts: ReadOptions, report: ReadReport, sink: SpanSink): void {
+function readJsonText(
+  file: string,
+  text: string,
+  opts: ReadOptions,
+  report: ReadReport,
+  sink: SpanSink,
+): void {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -77,7 +83,9 @@ function readJsonText(file: string, text: string, opts: ReadOptions, report: Rea
     // A truncated or partly corrupt document: keep every complete record before the damage.
     const salvaged = salvageJson(text);
     if (!salvaged || salvaged.recovered === 0) throw parseError(file, text, err);
-    report.note(`${file}: invalid JSON (${(err as Error).message}); ${salvaged.recovered} complete records recovered`);
+    report.note(
+      `${file}: invalid JSON (${(err as Error).message}); ${salvaged.recovered} complete records recovered`,
+    );
     doc = salvaged.doc;
   }
   const format = jsonFormatFor(doc, opts.format);
@@ -222,7 +230,8 @@ export async function readTraceFiles(
     const sink = sinkFor(file, report, assembler);
     const skippedBefore = report.skipped;
     const { head, body } = await open(file, opts.onProgress);
-    const container = opts.format === 'csv' ? 'csv' : opts.format === 'otlp-proto' ? 'protobuf' : detectContainer(head);
+    const container =
+      opts.format === 'csv' ? 'csv' : opts.format === 'otlp-proto' ? 'protobuf' : detectContainer(head);
     if (container === 'empty') throw new InputError(file, '', 'the file is empty');
     if (container === 'csv' || opts.preset || opts.columns) {
       report.formats.set(file, 'csv');
@@ -251,7 +260,11 @@ export async function readTraceFiles(
     }
     assembler.flush();
     if (sink.count === 0 && report.skipped > skippedBefore) {
-      throw new InputError(file, '', `no span could be read; first problem: ${report.skipSamples[0] ?? 'unknown'}`);
+      throw new InputError(
+        file,
+        '',
+        `no span could be read; first problem: ${report.skipSamples[0] ?? 'unknown'}`,
+      );
     }
   }
   return report;

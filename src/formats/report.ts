@@ -17,7 +17,8 @@ export class ReadReport {
 
   skip(file: string, where: string, message: string): void {
     this.skipped++;
-    if (this.skipSamples.length < MAX_SKIP_SAMPLES) this.skipSamples.push(`${file}${where ? ` ${where}` : ''}: ${message}`);
+    if (this.skipSamples.length < MAX_SKIP_SAMPLES)
+      this.skipSamples.push(`${file}${where ? ` ${where}` : ''}: ${message}`);
   }
 
   /** A warning about the input as a whole (kept once). */
@@ -46,7 +47,9 @@ export class ReadReport {
   get warnings(): string[] {
     const out = [...this.notes];
     for (const [text, f] of this.folded) {
-      out.push(f.total === f.traces ? `${text} (${f.traces} traces)` : `${f.total} ${text} (in ${f.traces} traces)`);
+      out.push(
+        f.total === f.traces ? `${text} (${f.traces} traces)` : `${f.total} ${text} (in ${f.traces} traces)`,
+      );
     }
     if (this.skipped > 0) {
       out.push(`${this.skipped} records skipped`);

@@ -58,7 +58,8 @@ async function readJson(path: string): Promise<unknown> {
 
 export async function loadModelSet(dir: string): Promise<ModelSet> {
   const root = resolve(dir);
-  if (!existsSync(join(root, 'manifest.json'))) throw new Error(`${root}: no manifest.json, not a model directory`);
+  if (!existsSync(join(root, 'manifest.json')))
+    throw new Error(`${root}: no manifest.json, not a model directory`);
   const manifest = (await readJson(join(root, 'manifest.json'))) as ModelSetArtifacts['manifest'];
   const rawEndpoints = (await readJson(join(root, 'endpoints.json'))) as Record<
     string,

@@ -4,7 +4,7 @@ import { FEATURE_SCHEMA_VERSION } from '../features/catalogue.js';
 import { BaselineModel, type BaselineScore } from '../detectors/baseline/index.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Autoencoder, type AutoencoderArtifacts } from '../detectors/autoencoder.js';
-import { EmpiricalCalibrator, combineScores } from '../detectors/calibration.js';
+import { EmpiricalCalibrator, combineScores, type CombineMethod } from '../detectors/calibration.js';
 import { matrixFromRows } from '../detectors/matrix.js';
 import { explainTrace } from '../explain/index.js';
 import { PathVectorizer } from './vectorizer.js';
@@ -33,7 +33,8 @@ export interface ModelSetManifest {
   targetFpr: number;
   /** A trace is anomalous when its combined score is above this. */
   threshold: number;
-  combine: 'fisher';
+  /** How calibrated detector scores become one (see combineScores). */
+  combine: CombineMethod;
   /** Anything measured while training (held-out rates, times). */
   metrics: Record<string, number>;
 }
@@ -59,7 +60,7 @@ export function isoFromMicros(us: number): string {
 /**
  * A trained model set: the robust baseline (all endpoints, with its pooled fallback), and for busy endpoints
  * an isolation forest and an autoencoder on call-path vectors. Each detector's raw score is calibrated
- * against held-out normal traffic, the calibrated scores are combined (Fisher's method) into one 0..1 score,
+ * against held-out normal traffic, the calibrated scores are combined (the most surprised detector wins: measured to rank better than Fisher's method, see calibration.ts) into one 0..1 score,
  * and the threshold comes from the target false-positive rate. Pure: no I/O.
  */
 export class ModelSet {
@@ -80,7 +81,9 @@ export class ModelSet {
     profiles: readonly TraceProfile[],
   ): { baseline: BaselineScore[]; calibrated: Record<string, number>[] } {
     const baseline = traces.map((t, i) => this.baseline.score(t, profiles[i]));
-    const calibrated = baseline.map((b) => ({ baseline: this.baselineCalibrator.calibrate(b.score) }) as Record<string, number>);
+    const calibrated = baseline.map(
+      (b) => ({ baseline: this.baselineCalibrator.calibrate(b.score) }) as Record<string, number>,
+    );
     const groups = new Map<string, number[]>();
     profiles.forEach((p, i) => {
       if (!this.endpoints.has(p.endpoint.key)) return;
@@ -90,7 +93,10 @@ export class ModelSet {
     });
     for (const [key, idx] of groups) {
       const m = this.endpoints.get(key)!;
-      const rows = matrixFromRows(idx.map((i) => m.vectorizer.vector(profiles[i])), m.vectorizer.width);
+      const rows = matrixFromRows(
+        idx.map((i) => m.vectorizer.vector(profiles[i])),
+        m.vectorizer.width,
+      );
       if (m.forest && m.calibrators.forest) {
         const raw = m.forest.scoreMany(rows);
         idx.forEach((i, k) => (calibrated[i].forest = m.calibrators.forest!.calibrate(raw[k])));
@@ -105,7 +111,7 @@ export class ModelSet {
 
   /** One combined 0..1 score per trace. */
   combine(calibrated: Record<string, number>): number {
-    return combineScores(Object.values(calibrated));
+    return combineScores(Object.values(calibrated), undefined, this.manifest.combine);
   }
 
   score(traces: readonly Trace[], opts: ScoreOptions = {}): ScoredTrace[] {
@@ -159,7 +165,9 @@ export class ModelSet {
         `model set uses feature schema version ${m.featureSchemaVersion}, this Tracehound uses ${FEATURE_SCHEMA_VERSION}: retrain it (tracehound train)`,
       );
     if (m.version !== MODEL_SET_VERSION)
-      throw new Error(`model set version ${m.version} is not supported (expected ${MODEL_SET_VERSION}): retrain it`);
+      throw new Error(
+        `model set version ${m.version} is not supported (expected ${MODEL_SET_VERSION}): retrain it`,
+      );
     const endpoints = new Map<string, EndpointModels>();
     for (const [key, e] of Object.entries(a.endpoints ?? {})) {
       const calibrators: EndpointModels['calibrators'] = {};
@@ -172,11 +180,15 @@ export class ModelSet {
         calibrators,
       });
     }
-    return new ModelSet(m, BaselineModel.fromJSON(a.baseline), EmpiricalCalibrator.fromJSON(a.calibrator), endpoints);
+    return new ModelSet(
+      m,
+      BaselineModel.fromJSON(a.baseline),
+      EmpiricalCalibrator.fromJSON(a.calibrator),
+      endpoints,
+    );
   }
 
   dispose(): void {
     for (const m of this.endpoints.values()) m.autoencoder?.dispose();
   }
 }
-

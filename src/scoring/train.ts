@@ -4,10 +4,16 @@ import { FEATURE_SCHEMA_VERSION } from '../features/catalogue.js';
 import { trainBaseline, type BaselineOptions } from '../detectors/baseline/index.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Autoencoder } from '../detectors/autoencoder.js';
-import { EmpiricalCalibrator, combineScores, thresholdForFpr } from '../detectors/calibration.js';
+import { EmpiricalCalibrator, thresholdForFpr } from '../detectors/calibration.js';
 import { matrixFromRows } from '../detectors/matrix.js';
 import { Prng } from '../detectors/prng.js';
-import { ModelSet, MODEL_SET_FORMAT, MODEL_SET_VERSION, isoFromMicros, type EndpointModels } from './model-set.js';
+import {
+  ModelSet,
+  MODEL_SET_FORMAT,
+  MODEL_SET_VERSION,
+  isoFromMicros,
+  type EndpointModels,
+} from './model-set.js';
 import { PathVectorizer } from './vectorizer.js';
 
 export interface TrainOptions {
@@ -89,7 +95,10 @@ export async function trainModelSet(traces: readonly Trace[], options: TrainOpti
       vectorizer.width,
     );
     const models: EndpointModels = { vectorizer, calibrators: {} };
-    if (o.forest !== false) models.forest = IsolationForest.fit(rows, { seed: o.seed });
+    // 256 rows a tree (the paper's default) is too coarse for traces, whose vectors take few distinct shapes:
+    // measured on the TraceAnomaly vectors, ROC-AUC 0.72 at 256 rows and 0.92 at 4096.
+    if (o.forest !== false)
+      models.forest = IsolationForest.fit(rows, { seed: o.seed, sampleSize: Math.min(rows.rows, 4096) });
     if (o.autoencoder !== false && endpoints.size < o.maxAutoencoders)
       models.autoencoder = await Autoencoder.train(rows, { seed: o.seed });
     // Calibrate on this endpoint's held-out traces; with too few, on its training traces.
@@ -131,7 +140,7 @@ export async function trainModelSet(traces: readonly Trace[], options: TrainOpti
       },
       targetFpr: o.targetFpr,
       threshold: 1,
-      combine: 'fisher',
+      combine: 'max',
       metrics: {},
     },
     baseline,
@@ -140,7 +149,7 @@ export async function trainModelSet(traces: readonly Trace[], options: TrainOpti
   );
   const calTraces = pick(traces, calIdx);
   const { calibrated } = draft.detectorScores(calTraces, pick(profiles, calIdx));
-  const combined = calibrated.map((c) => combineScores(Object.values(c)));
+  const combined = calibrated.map((c) => draft.combine(c));
   const threshold = thresholdForFpr(combined, o.targetFpr);
   draft.manifest.threshold = threshold;
   draft.manifest.metrics = {

@@ -43,7 +43,8 @@ export interface Span {
   adjusted?: SpanAdjustment[];
 }
 
-export type SpanAdjustment = 'start-inferred' | 'duration-inferred' | 'clock-skew' | 'id-deduped' | 'cycle-broken';
+export type SpanAdjustment =
+  'start-inferred' | 'duration-inferred' | 'clock-skew' | 'id-deduped' | 'cycle-broken';
 
 /** A span as a reader produces it, before adjusters fill gaps: timing may be missing (Zipkin allows it). */
 export interface RawSpan extends Omit<Span, 'start' | 'duration'> {

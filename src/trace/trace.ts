@@ -92,7 +92,8 @@ export function buildTrace(traceId: string, spans: Span[], warnings: string[] = 
     const c = children[i];
     for (let j = c.length - 1; j >= 0; j--) stack.push(c[j]);
   }
-  if (k !== n) throw new Error(`trace ${traceId}: parent references form a cycle (run the cycle adjuster first)`);
+  if (k !== n)
+    throw new Error(`trace ${traceId}: parent references form a cycle (run the cycle adjuster first)`);
 
   let start = Infinity;
   let end = -Infinity;

@@ -18,7 +18,9 @@ describe('json-records', () => {
   it('recognizes the record arrays it can stream, and only those', () => {
     expect(findRecordArray(Buffer.from(' {"data": [{}]}'))?.path).toBe('$.data');
     expect(findRecordArray(Buffer.from('[1]'))?.path).toBe('$');
-    expect(findRecordArray(Buffer.from('{"result":{"resourceSpans":[]}}'))?.path).toBe('$.result.resourceSpans');
+    expect(findRecordArray(Buffer.from('{"result":{"resourceSpans":[]}}'))?.path).toBe(
+      '$.result.resourceSpans',
+    );
     expect(findRecordArray(Buffer.from('\ufeff{"resourceSpans":[]}'))?.offset).toBe(3 + 18);
     expect(findRecordArray(Buffer.from('{"total":1,"data":[]}'))).toBeUndefined();
     expect(findRecordArray(Buffer.from('{"traceID":"a","spans":[]}'))).toBeUndefined();
@@ -35,16 +37,25 @@ describe('json-records', () => {
 
   it('reports a record cut off by the end of the document and keeps the ones before it', async () => {
     const got = await split('{"data":[{"x":1},{"y":[2,3]},{"z":"abc', 4);
-    expect(got.slice(0, 2).map((r) => ('text' in r ? JSON.parse(r.text) : r))).toEqual([{ x: 1 }, { y: [2, 3] }]);
+    expect(got.slice(0, 2).map((r) => ('text' in r ? JSON.parse(r.text) : r))).toEqual([
+      { x: 1 },
+      { y: [2, 3] },
+    ]);
     expect(got[2]).toMatchObject({ index: 2, error: expect.stringMatching(/truncated/) });
   });
 
   it('gives back exactly the elements of any JSON array, chunked anyhow', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.jsonValue(), { maxLength: 8 }), fc.integer({ min: 1, max: 40 }), async (arr, size) => {
-        const got = await split(JSON.stringify(arr), size);
-        expect(got.map((r) => ('text' in r ? JSON.parse(r.text) : r))).toEqual(JSON.parse(JSON.stringify(arr)));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.jsonValue(), { maxLength: 8 }),
+        fc.integer({ min: 1, max: 40 }),
+        async (arr, size) => {
+          const got = await split(JSON.stringify(arr), size);
+          expect(got.map((r) => ('text' in r ? JSON.parse(r.text) : r))).toEqual(
+            JSON.parse(JSON.stringify(arr)),
+          );
+        },
+      ),
     );
   });
 });

@@ -41,7 +41,12 @@ describe('model set: train, score, save, load', () => {
     const scored = model.score([...normal, ...faulty]);
     for (const s of scored) expect(() => ScoredTraceSchema.parse(s)).not.toThrow();
     const labels = scored.map((_, i) => i >= normal.length);
-    expect(rocAuc(scored.map((s) => s.score), labels)).toBeGreaterThan(0.97);
+    expect(
+      rocAuc(
+        scored.map((s) => s.score),
+        labels,
+      ),
+    ).toBeGreaterThan(0.97);
     const flagged = scored.slice(normal.length).filter((s) => s.anomalous);
     expect(flagged.length).toBeGreaterThanOrEqual(55);
     const falsePositives = scored.slice(0, normal.length).filter((s) => s.anomalous).length;
@@ -53,7 +58,13 @@ describe('model set: train, score, save, load', () => {
 
   it('saves to a directory and loads back with identical scores', async () => {
     await saveModelSet(dir, model);
-    for (const f of ['manifest.json', 'baseline.json', 'endpoints.json', 'autoencoders/0/model.json', 'autoencoders/0/weights.bin'])
+    for (const f of [
+      'manifest.json',
+      'baseline.json',
+      'endpoints.json',
+      'autoencoders/0/model.json',
+      'autoencoders/0/weights.bin',
+    ])
       expect(existsSync(join(dir, f))).toBe(true);
     const loaded = await loadModelSet(dir);
     const sample = normalTraffic(5, 30).traces;

@@ -50,8 +50,23 @@ describe('dedupeSpanIds', () => {
     const c = ctx();
     const out = dedupeSpanIds(
       [
-        raw({ spanId: 'a', service: 'api', instance: '10.0.0.1', start: undefined, duration: undefined, attributes: { x: '1' } }),
-        raw({ spanId: 'a', service: 'api', instance: '10.0.0.1', kind: 'server', start: 50, duration: 20, shared: true }),
+        raw({
+          spanId: 'a',
+          service: 'api',
+          instance: '10.0.0.1',
+          start: undefined,
+          duration: undefined,
+          attributes: { x: '1' },
+        }),
+        raw({
+          spanId: 'a',
+          service: 'api',
+          instance: '10.0.0.1',
+          kind: 'server',
+          start: 50,
+          duration: 20,
+          shared: true,
+        }),
         raw({ spanId: 'a', service: 'web', kind: 'client', start: 40, duration: 40 }),
       ],
       c,

@@ -68,7 +68,9 @@ describe('normalizeTrace', () => {
             start: fc.option(fc.integer({ min: 0, max: 1000 }), { nil: undefined }),
             duration: fc.option(fc.integer({ min: -5, max: 500 }), { nil: undefined }),
             service: fc.constantFrom('a', 'b', 'c'),
-            kind: fc.constantFrom('server', 'client', 'internal') as fc.Arbitrary<'server' | 'client' | 'internal'>,
+            kind: fc.constantFrom('server', 'client', 'internal') as fc.Arbitrary<
+              'server' | 'client' | 'internal'
+            >,
           }),
           { maxLength: 60 },
         ),

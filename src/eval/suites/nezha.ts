@@ -14,7 +14,15 @@ import { trainModelSet } from '../../scoring/train.js';
 import type { Trace } from '../../trace/trace.js';
 import { Prng } from '../../detectors/prng.js';
 import { CostMeter, type Cost } from '../cost.js';
-import { datasetDir, hasDataset, loadTraces, logger, sampleOf, spanCount, type SuiteOptions } from '../common.js';
+import {
+  datasetDir,
+  hasDataset,
+  loadTraces,
+  logger,
+  sampleOf,
+  spanCount,
+  type SuiteOptions,
+} from '../common.js';
 import { detection, type DetectionResult } from '../detection.js';
 import { rankingSummary, rankOfFirstHit, type RankingCase, type RankingSummary } from '../metrics.js';
 import { rankWindow, type WindowTrace } from '../window-rca.js';
@@ -90,7 +98,8 @@ export interface NezhaResult {
   published: PublishedAsK[];
 }
 
-const inWindow = (f: NezhaFault, us: number, marginS = 0) => us >= f.start - marginS * 1e6 && us <= f.end + marginS * 1e6;
+const inWindow = (f: NezhaFault, us: number, marginS = 0) =>
+  us >= f.start - marginS * 1e6 && us <= f.end + marginS * 1e6;
 
 export async function runNezha(system: NezhaSystem, opts: SuiteOptions = {}): Promise<NezhaResult> {
   const log = logger(opts);
@@ -214,7 +223,10 @@ export async function runNezha(system: NezhaSystem, opts: SuiteOptions = {}): Pr
     rankingAllFaults: rankingSummary(allCases),
     byType,
     faults: outcomes,
-    timeToDetect: { detected: ttd.length, medianS: ttd.length ? ttd[Math.floor((ttd.length - 1) / 2)] : null },
+    timeToDetect: {
+      detected: ttd.length,
+      medianS: ttd.length ? ttd[Math.floor((ttd.length - 1) / 2)] : null,
+    },
     detection: detection(
       [...positives, ...negatives],
       [...positives.map(() => true), ...negatives.map(() => false)],

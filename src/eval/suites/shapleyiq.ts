@@ -19,8 +19,22 @@ import { normalizeTraceId } from '../../trace/ids.js';
 import type { Trace } from '../../trace/trace.js';
 import { Prng } from '../../detectors/prng.js';
 import { CostMeter, type Cost } from '../cost.js';
-import { datasetDir, hasDataset, loadTraces, logger, sampleOf, spanCount, type SuiteOptions } from '../common.js';
-import { detection, serviceRanking, tallyFirstKind, type DetectionResult, type KindTally } from '../detection.js';
+import {
+  datasetDir,
+  hasDataset,
+  loadTraces,
+  logger,
+  sampleOf,
+  spanCount,
+  type SuiteOptions,
+} from '../common.js';
+import {
+  detection,
+  serviceRanking,
+  tallyFirstKind,
+  type DetectionResult,
+  type KindTally,
+} from '../detection.js';
 import { rankingSummary, type RankingCase, type RankingSummary } from '../metrics.js';
 
 export const SHAPLEYIQ_DATASET = 'shapleyiq-trainticket';
@@ -68,7 +82,9 @@ export function readShapleyIqCases(dir: string): ShapleyIqCase[] {
     try {
       o = JSON.parse(line) as Record<string, unknown>;
     } catch (err) {
-      process.stderr.write(`cases.jsonl.gz line ${i + 1}: skipped, invalid JSON (${(err as Error).message})\n`);
+      process.stderr.write(
+        `cases.jsonl.gz line ${i + 1}: skipped, invalid JSON (${(err as Error).message})\n`,
+      );
       return;
     }
     const rootCauses = Array.isArray(o.root_causes) ? o.root_causes.map(String) : [];
@@ -133,7 +149,9 @@ export async function runShapleyIq(opts: SuiteOptions = {}): Promise<ShapleyIqRe
   folds.forEach((fold, f) => {
     for (const t of fold) if (normalIds.has(t.traceId)) negatives[1 - f].push(t);
   });
-  log(`[shapleyiq] scoring ${targetTraces.length} target + ${negatives[0].length + negatives[1].length} normal traces`);
+  log(
+    `[shapleyiq] scoring ${targetTraces.length} target + ${negatives[0].length + negatives[1].length} normal traces`,
+  );
   meter.scoreSpans += spanCount(targetTraces) + spanCount(negatives[0]) + spanCount(negatives[1]);
   const scoredTargets = await meter.time('score', () => models[0].score(targetTraces, { explainAll: true }));
   const scoredNeg = await meter.time('score', () => [
@@ -177,7 +195,11 @@ export async function runShapleyIq(opts: SuiteOptions = {}): Promise<ShapleyIqRe
       operationModeCases: opMode.length,
       casesWithoutTraces: missing,
     },
-    rca: { all: rankingSummary(all), traceMode: rankingSummary(traceMode), operationMode: rankingSummary(opMode) },
+    rca: {
+      all: rankingSummary(all),
+      traceMode: rankingSummary(traceMode),
+      operationMode: rankingSummary(opMode),
+    },
     firstKinds,
     detection: det,
     cost: meter.finish(),

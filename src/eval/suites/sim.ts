@@ -86,7 +86,11 @@ export async function runSim(scenarioName: string, opts: SuiteOptions = {}): Pro
   meter.trainSpans = trained.spans;
   // A smoke run still generates the whole scenario (cheap) so its fault window is in, then scores a sample.
   const gen = generate(sc, { seed });
-  const keep = sampleOf(Array.from(gen.traces.keys()), opts.sample === undefined ? undefined : opts.sample * 10, seed);
+  const keep = sampleOf(
+    Array.from(gen.traces.keys()),
+    opts.sample === undefined ? undefined : opts.sample * 10,
+    seed,
+  );
   const traces = toTraces(keep.map((i) => gen.traces[i]));
   const truths = keep.map((i) => gen.truth.traces[i]);
   meter.scoreSpans = spanCount(traces);
@@ -103,7 +107,8 @@ export async function runSim(scenarioName: string, opts: SuiteOptions = {}): Pro
     const ranked = serviceRanking(s);
     svc.push({ ranked, truth: [rc.service] });
     tallyFirstKind(firstKinds, s, ranked[0] === rc.service);
-    if (rc.operation !== undefined) op.push({ ranked: operationRanking(s), truth: [opKey(rc.service, rc.operation)] });
+    if (rc.operation !== undefined)
+      op.push({ ranked: operationRanking(s), truth: [opKey(rc.service, rc.operation)] });
   });
   const det = detection(scored, labels);
   const result: SimResult = {

@@ -11,7 +11,16 @@ import { Prng } from '../../detectors/prng.js';
 import { loadTraceAnomaly, selectRows, splitTraceAnomaly } from '../../../scripts/traceanomaly.js';
 import { CostMeter, type Cost } from '../cost.js';
 import { datasetDir, hasDataset, logger, type SuiteOptions } from '../common.js';
-import { bestF1, prAuc, prCurve, rocAuc, rocCurve, thinCurve, type CurvePoint, type F1Result } from '../metrics.js';
+import {
+  bestF1,
+  prAuc,
+  prCurve,
+  rocAuc,
+  rocCurve,
+  thinCurve,
+  type CurvePoint,
+  type F1Result,
+} from '../metrics.js';
 
 export const TRACEANOMALY_DATASET = 'traceanomaly-vectors';
 
@@ -104,7 +113,13 @@ export async function runTraceAnomaly(opts: SuiteOptions = {}): Promise<TraceAno
     suite: 'traceanomaly',
     seed,
     sample: opts.sample,
-    counts: { normal: normal.rows, abnormal: abnormal.rows, columns: normal.cols, train: train.rows, test: test.rows },
+    counts: {
+      normal: normal.rows,
+      abnormal: abnormal.rows,
+      columns: normal.cols,
+      train: train.rows,
+      test: test.rows,
+    },
     detectors: outcomes,
     cost: meter.finish(),
     published: [

@@ -45,7 +45,8 @@ export function adjustClockSkew(spans: Span[], ctx: AdjustContext): Span[] {
       const p = spans[pi]; // already adjusted
       const start = s.start + delta;
       if (start < p.start || start + s.duration > p.start + p.duration) {
-        const target = s.duration > p.duration ? p.start : p.start + Math.floor((p.duration - s.duration) / 2);
+        const target =
+          s.duration > p.duration ? p.start : p.start + Math.floor((p.duration - s.duration) / 2);
         delta += target - start;
       }
     }

@@ -85,7 +85,8 @@ export function dedupeSpanIds(spans: RawSpan[], ctx: AdjustContext): RawSpan[] {
       } else kept.push(s);
     }
     if (kept.length === 1) continue;
-    const client = kept.find((s) => s.kind === 'client' && !s.shared) ?? kept.find((s) => !s.shared) ?? kept[0];
+    const client =
+      kept.find((s) => s.kind === 'client' && !s.shared) ?? kept.find((s) => !s.shared) ?? kept[0];
     for (const s of kept) {
       if (s === client) continue;
       const oldId = s.spanId;
