@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { SpanBuffer } from '../../src/store/span-buffer.js';
+import { raw } from '../helpers/spans.js';
+
+describe('span buffer for pushed spans', () => {
+  let redis: TestRedis;
+  let client: Redis;
+  beforeAll(async () => {
+    redis = await startRedis();
+    client = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await redis?.close();
+  });
+
+  it('hands a trace over only after it has been quiet for the settle time, and only once removed', async () => {
+    const buf = new SpanBuffer(client);
+    const t1 = '1'.repeat(32);
+    const t2 = '2'.repeat(32);
+    await buf.add([raw({ spanId: 'a', traceId: t1 }), raw({ spanId: 'b', traceId: t2 })], 1000);
+    await buf.add([raw({ spanId: 'c', traceId: t1, parentId: 'a', attributes: { big: 'x'.repeat(100) } })], 5000);
+    expect(await buf.settled(6000, 2000)).toEqual([
+      expect.objectContaining({ traceId: t2, spans: [expect.objectContaining({ spanId: '000000000000000b' })] }),
+    ]);
+    const later = await buf.settled(8000, 2000);
+    expect(later.map((t) => [t.traceId, t.spans.length])).toEqual([
+      [t2, 1],
+      [t1, 2],
+    ]);
+    expect(later[1].spans[1]).toMatchObject({ parentId: '000000000000000a', attributes: {} });
+    await buf.remove([t2]);
+    expect(await buf.pending()).toBe(1);
+    expect((await buf.settled(8000, 2000)).map((t) => t.traceId)).toEqual([t1]);
+  });
+});
