@@ -6,6 +6,8 @@ import { registerTrainCommand } from './train.js';
 import { registerScoreCommand } from './score.js';
 import { registerAnalyzeCommand } from './analyze.js';
 import { registerSimCommand } from './sim.js';
+import { registerServeCommand } from './serve.js';
+import { ConfigError } from '../config.js';
 
 const program = new Command()
   .name('tracehound')
@@ -19,9 +21,11 @@ registerTrainCommand(program);
 registerScoreCommand(program);
 registerAnalyzeCommand(program);
 registerSimCommand(program);
+registerServeCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof InputError) process.stderr.write(`tracehound: ${err.message}\n`);
+  if (err instanceof InputError || err instanceof ConfigError)
+    process.stderr.write(`tracehound: ${err.message}\n`);
   else
     process.stderr.write(`tracehound: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;

@@ -4,6 +4,8 @@ import { extractProfile, type TraceProfile } from '../features/profile.js';
 import type { Trace } from '../trace/trace.js';
 import { formatCount, formatMs, formatPercent, opName } from './format.js';
 import { blameLatency } from './latency.js';
+import { GapAttribution } from './network.js';
+import { repeatedCalls } from './repeats.js';
 
 export type RootCauseKind = 'latency' | 'error' | 'structure' | 'network' | 'instrumentation';
 
@@ -76,10 +78,13 @@ export function explainTrace(
     if (b.kind === 'instrumentation') {
       absorbedMissing.add(b.missingPathKey!);
       const missingOp = b.missingPathKey!.slice(b.missingPathKey!.lastIndexOf('>') + 1);
+      // The service whose span went missing is the one that lost it (dropped, failed before reporting,
+      // or unreachable); the parent only shows the hole. Within one service, the parent is the place.
+      const lost = b.missingService !== undefined && b.missingService !== b.service;
       cands.push({
         kind: 'instrumentation',
-        service: b.service,
-        operation: b.operation,
+        service: lost ? b.missingService! : b.service,
+        operation: lost ? b.missingOperation! : b.operation,
         span: b.worstSpan,
         weight: latencySurprise * share + (b.missingSurprise ?? 0),
         evidence: `${opName(b.service, b.operation)} has ${formatMs(b.selfUs)} no child span explains${many} (normal self time p50 ${formatMs(b.normalP50Us)}, p99 ${formatMs(b.normalP99Us)}) while its usual call to ${missingOp} is missing: likely an uninstrumented or dropped span.`,
@@ -96,8 +101,17 @@ export function explainTrace(
     }
   }
 
+  const ctx: EvidenceContext = {
+    trace,
+    profile,
+    evidence: score.evidence,
+    callerOf,
+    absorbedMissing,
+    gaps: new GapAttribution(profile, score.evidence),
+    orphans: new Set(trace.orphans),
+  };
   for (const e of score.evidence) {
-    const c = evidenceCause(e, trace, profile, callerOf, absorbedMissing);
+    const c = evidenceCause(e, ctx);
     if (c !== undefined) cands.push(c);
   }
 
@@ -155,13 +169,27 @@ function endToEndSlowdown(profile: TraceProfile, model: BaselineModel): number {
   return st === undefined ? 0 : Math.max(0, profile.rootDurationUs - st.durSummary!.p50Us);
 }
 
-function evidenceCause(
-  e: Evidence,
-  trace: Trace,
-  profile: TraceProfile,
-  callerOf: (path: number) => { service: string; operation: string } | undefined,
-  absorbedMissing: Set<string>,
-): Candidate | undefined {
+interface EvidenceContext {
+  trace: Trace;
+  profile: TraceProfile;
+  evidence: readonly Evidence[];
+  callerOf: (path: number) => { service: string; operation: string } | undefined;
+  absorbedMissing: Set<string>;
+  gaps: GapAttribution;
+  orphans: ReadonlySet<number>;
+}
+
+/** The service a client span says it called, when no server span of another service is below it. */
+function unansweredPeer(trace: Trace, span: number): string | undefined {
+  const s = trace.spans[span];
+  if (s.kind !== 'client') return undefined;
+  for (const c of trace.children[span]) if (trace.spans[c].kind === 'server') return undefined;
+  const peer = s.attributes['peer.service'];
+  return typeof peer === 'string' && peer !== '' && peer !== s.service ? peer : undefined;
+}
+
+function evidenceCause(e: Evidence, ctx: EvidenceContext): Candidate | undefined {
+  const { trace, profile, callerOf, absorbedMissing } = ctx;
   const name = opName(e.service, e.operation);
   const named = (x: { service: string; operation: string } | undefined) =>
     x ? opName(x.service, x.operation) : 'the trace';
@@ -170,6 +198,16 @@ function evidenceCause(
     case 'error': {
       const msg = e.span >= 0 ? trace.spans[e.span].statusMessage : undefined;
       const times = e.observed > 1 ? ` in ${e.observed} calls` : '';
+      // A failed call that no server answered (connection refused, timeout, a cache or database that is
+      // down) failed at the service it was calling.
+      const peer = e.span >= 0 ? unansweredPeer(trace, e.span) : undefined;
+      if (peer !== undefined)
+        return {
+          ...base,
+          service: peer,
+          kind: 'error',
+          evidence: `${name}, a call to ${peer}, failed${times}${msg ? ` ("${msg.slice(0, 120)}")` : ''} with no server span answering it, so the error starts at ${peer}; normally ${formatPercent(e.frequency ?? 0)} of these calls fail.`,
+        };
       return {
         ...base,
         kind: 'error',
@@ -177,6 +215,10 @@ function evidenceCause(
       };
     }
     case 'unseen-path': {
+      // A top-level path that is not the root is an orphan: its caller's span was lost, which the orphans
+      // finding reports; it is not a new call.
+      if (e.span >= 0 && e.span !== trace.root && trace.parent[e.span] < 0 && ctx.orphans.has(e.span))
+        return undefined;
       // A new client call is easier to recognise by the server it reaches.
       let callee = '';
       if (e.span >= 0 && trace.spans[e.span].kind === 'client') {
@@ -206,29 +248,55 @@ function evidenceCause(
       };
     }
     case 'call-count': {
-      // N+1 queries and retry storms are the caller's doing: blame the caller, name the callee.
       const caller = callerOf(e.path);
+      const counts = `${named(caller)} called ${name} ${formatCount(e.observed)} times, normally ${formatCount(e.normalP50 ?? 0)} (p99 ${formatCount(e.normalP99 ?? 0)})`;
+      // Extra calls to a callee that fails or is slow are retries: the callee is the cause. Extra calls
+      // to a healthy callee (an N+1) are the caller's code.
+      const r =
+        e.observed > (e.normalP50 ?? 0) ? repeatedCalls(trace, profile, e.path, ctx.evidence) : undefined;
+      if (r !== undefined && (r.failed > 0 || r.slow))
+        return {
+          ...base,
+          service: r.callee.service,
+          operation: r.callee.operation,
+          kind: r.failed > 0 ? 'error' : 'latency',
+          evidence: `${counts}; ${r.failed > 0 ? `${r.failed} of the ${r.calls} calls failed` : 'the calls are slow'}, so the extra calls look like retries caused by ${opName(r.callee.service, r.callee.operation)}.`,
+        };
+      // N+1 queries are the caller's doing: blame the caller, name the callee.
       return {
         ...base,
         service: caller?.service ?? e.service,
         operation: caller?.operation ?? e.operation,
         kind: 'structure',
-        evidence: `${named(caller)} called ${name} ${formatCount(e.observed)} times, normally ${formatCount(e.normalP50 ?? 0)} (p99 ${formatCount(e.normalP99 ?? 0)}).`,
+        evidence: `${counts}.`,
       };
     }
-    case 'network-gap':
+    case 'network-gap': {
+      const client = e.clientService ?? callerOf(e.path)?.service ?? e.service;
+      const server = e.serverService ?? e.service;
+      const { side, reason } = ctx.gaps.side(client, server);
+      const clientOp = callerOf(e.path);
+      const blamed =
+        side === 'client'
+          ? { service: client, operation: clientOp?.service === client ? clientOp.operation : e.operation }
+          : { service: server, operation: e.operation };
       return {
         ...base,
-        service: e.serverService ?? e.service,
+        ...blamed,
         kind: 'network',
-        evidence: `${e.clientService} -> ${name}: ${formatMs(e.observed)} between the client span and the server span, normal p50 ${formatMs(e.normalP50 ?? 0)} and p99 ${formatMs(e.normalP99 ?? 0)}.`,
+        evidence: `${client} -> ${name}: ${formatMs(e.observed)} between the client span and the server span, normal p50 ${formatMs(e.normalP50 ?? 0)} and p99 ${formatMs(e.normalP99 ?? 0)}; ${reason}, so the delay is likely on ${side === 'client' ? client : server}'s side.`,
       };
-    case 'orphans':
+    }
+    case 'orphans': {
+      // The lost parents most likely belong to the service whose usual span is missing from this trace.
+      const lostIn = ctx.evidence.find((m) => m.kind === 'missing-path' && m.service !== e.service);
       return {
         ...base,
+        ...(lostIn !== undefined ? { service: lostIn.service, operation: lostIn.operation } : {}),
         kind: 'instrumentation',
-        evidence: `${formatCount(e.observed)} span(s) name a parent that is not in the trace (${formatPercent(e.frequency ?? 0)} of normal traces have orphans): spans were dropped or not propagated.`,
+        evidence: `${formatCount(e.observed)} span(s) name a parent that is not in the trace (${formatPercent(e.frequency ?? 0)} of normal traces have orphans): spans were dropped or not propagated${lostIn !== undefined ? `, likely in ${lostIn.service}, whose usual ${opName(lostIn.service, lostIn.operation)} span is missing` : ''}.`,
       };
+    }
     case 'root-missing':
       return {
         ...base,

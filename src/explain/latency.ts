@@ -25,6 +25,9 @@ export interface LatencyBlame {
   /** Instrumentation only: the usual child call that is missing. */
   missingPathKey?: string;
   missingSurprise?: number;
+  /** Instrumentation only: the service and operation whose span is missing. */
+  missingService?: string;
+  missingOperation?: string;
 }
 
 /**
@@ -45,11 +48,19 @@ export function blameLatency(
   for (const e of profile.criticalPath) cpBySpan[e.span] += e.timeUs;
 
   const gapPaths = new Set<number>();
-  const missingUnder = new Map<number, { key: string; surprise: number }>();
+  const missingUnder = new Map<
+    number,
+    { key: string; surprise: number; service: string; operation: string }
+  >();
   for (const e of score.evidence) {
     if (e.kind === 'network-gap') gapPaths.add(e.path);
     if (e.kind === 'missing-path' && e.path >= 0 && !missingUnder.has(e.path)) {
-      missingUnder.set(e.path, { key: e.pathKey, surprise: e.surprise });
+      missingUnder.set(e.path, {
+        key: e.pathKey,
+        surprise: e.surprise,
+        service: e.service,
+        operation: e.operation,
+      });
     }
   }
 
@@ -89,6 +100,8 @@ export function blameLatency(
         normalP99Us: ss.p99Us,
         missingPathKey: missing?.key,
         missingSurprise: missing?.surprise,
+        missingService: missing?.service,
+        missingOperation: missing?.operation,
       };
       groups.set(key, g);
     }

@@ -1,0 +1,66 @@
+import type { Evidence } from '../detectors/baseline/score.js';
+import type { TraceProfile } from '../features/profile.js';
+
+/** Which end of a slow hop the delay is blamed on, and the sentence that says why. */
+export interface GapSide {
+  side: 'client' | 'server';
+  reason: string;
+}
+
+/**
+ * Decides, for each abnormal client/server gap of one trace, whether the delay sits with the caller or the
+ * callee. One hop cannot tell: the gap is the same whether the caller's outgoing traffic or the callee's
+ * incoming traffic was held up. The rest of the trace can:
+ *
+ * - a caller with abnormal gaps towards several distinct services is the common factor (its egress is slow,
+ *   or a client-side proxy, pool or injected delay holds every call it makes), so it is blamed;
+ * - a callee with abnormal gaps from several distinct callers is the common factor, so it is blamed;
+ * - with one abnormal hop, an end whose other hops in the trace are normal is exonerated: a caller that
+ *   reaches other services at normal speed is not slow at sending, so the callee (or that one edge) is;
+ * - failing all of that, the caller. Delay is usually injected or suffered on a process's outgoing
+ *   traffic (tc netem and ChaosBlade act on egress; client-side pools, sidecars and DNS sit in the
+ *   caller), and the caller's span is where the waiting was measured.
+ */
+export class GapAttribution {
+  /** Distinct servers each client has abnormal gaps to, and distinct clients each server has them from. */
+  private readonly badServers = new Map<string, Set<string>>();
+  private readonly badClients = new Map<string, Set<string>>();
+  /** Distinct servers each client reaches, and distinct clients each server is reached from. */
+  private readonly allServers = new Map<string, Set<string>>();
+  private readonly allClients = new Map<string, Set<string>>();
+
+  constructor(profile: TraceProfile, evidence: readonly Evidence[]) {
+    for (const e of evidence) {
+      if (e.kind !== 'network-gap' || e.clientService === undefined || e.serverService === undefined)
+        continue;
+      add(this.badServers, e.clientService, e.serverService);
+      add(this.badClients, e.serverService, e.clientService);
+    }
+    for (const h of profile.networkHops) {
+      add(this.allServers, h.clientService, h.serverService);
+      add(this.allClients, h.serverService, h.clientService);
+    }
+  }
+
+  side(client: string, server: string): GapSide {
+    const cBad = this.badServers.get(client)?.size ?? 0;
+    const sBad = this.badClients.get(server)?.size ?? 0;
+    if (cBad > sBad)
+      return { side: 'client', reason: `${client}'s calls to ${cBad} services are slow in this trace` };
+    if (sBad > cBad)
+      return { side: 'server', reason: `calls from ${sBad} services to ${server} are slow in this trace` };
+    const cFine = (this.allServers.get(client)?.size ?? 0) - cBad;
+    const sFine = (this.allClients.get(server)?.size ?? 0) - sBad;
+    if (cFine > 0 && sFine === 0)
+      return { side: 'server', reason: `${client}'s calls to other services are at normal speed` };
+    if (sFine > 0 && cFine === 0)
+      return { side: 'client', reason: `other callers reach ${server} at normal speed` };
+    return { side: 'client', reason: 'one slow hop: the wait was measured on the caller' };
+  }
+}
+
+function add(m: Map<string, Set<string>>, k: string, v: string): void {
+  let s = m.get(k);
+  if (s === undefined) m.set(k, (s = new Set()));
+  s.add(v);
+}

@@ -1,0 +1,265 @@
+import { createHash } from 'node:crypto';
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Poller } from '../sources/poller.js';
+import type { TraceSource } from '../sources/source.js';
+import type { ModelRegistry } from '../registry/redis-registry.js';
+import type { AnomalyStore } from '../store/anomalies.js';
+import { compactTrace, expandTrace, type TraceReservoir } from '../store/reservoir.js';
+import type { SpanBuffer } from '../store/span-buffer.js';
+import { normalizeTrace } from '../trace/normalize.js';
+import type { Trace } from '../trace/trace.js';
+import type { MetricsRegistry } from '../observability/metrics.js';
+import { scoreBatch, type PipelineDeps } from './pipeline.js';
+import { trainEndpoint } from './trainer.js';
+import { QUEUE_PREFIX, QUEUES } from './redis.js';
+
+export interface JobSystemDeps {
+  /** BullMQ's connection (maxRetriesPerRequest: null). */
+  connection: Redis;
+  sources: TraceSource[];
+  poller?: Poller;
+  pipeline: Omit<PipelineDeps, 'coldStart'>;
+  registry: ModelRegistry;
+  reservoir: TraceReservoir;
+  anomalies: AnomalyStore;
+  spanBuffer: SpanBuffer;
+  metrics: MetricsRegistry;
+  log: (msg: string) => void;
+  settings: {
+    pollIntervalS: number;
+    retrainCron: string;
+    minTrainingTraces: number;
+    targetFpr: number;
+    pushSettleS: number;
+    retentionS: number;
+    retentionMax: number;
+    scoreBatch?: number;
+  };
+}
+
+/** Job ids must not contain ':' (BullMQ); a digest keeps them short, stable and legal. */
+const idOf = (...parts: string[]) =>
+  createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 40);
+
+/**
+ * The service's background work on BullMQ: polling (a scheduler per source discovers services and fans out one
+ * poll job per (source, service) per interval), scoring in batches, training (cold start, nightly cron, on
+ * demand), the push buffer's hand-off and retention. Jobs are idempotent by id, so a worker killed mid-batch
+ * hands its job back (stalled-job recovery) and the retry stores nothing twice.
+ */
+export class JobSystem {
+  readonly queues: Record<keyof typeof QUEUES, Queue>;
+  private workers: Worker[] = [];
+  private readonly m;
+
+  constructor(private readonly d: JobSystemDeps) {
+    const opts = { connection: d.connection, prefix: QUEUE_PREFIX };
+    this.queues = {
+      poll: new Queue(QUEUES.poll, opts),
+      score: new Queue(QUEUES.score, opts),
+      train: new Queue(QUEUES.train, opts),
+      maintenance: new Queue(QUEUES.maintenance, opts),
+    };
+    for (const q of Object.values(this.queues)) q.on('error', (e) => d.log(`queue ${q.name}: ${e.message}`));
+    this.m = {
+      polled: d.metrics.counter('tracehound_traces_polled_total', 'New traces pulled from sources', [
+        'source',
+      ]),
+      pollLag: d.metrics.gauge('tracehound_poll_lag_seconds', 'How far behind now each poller is', [
+        'source',
+        'service',
+      ]),
+      pollErrors: d.metrics.counter('tracehound_poll_errors_total', 'Polls that failed', ['source']),
+      scored: d.metrics.counter('tracehound_traces_scored_total', 'Traces scored', ['model']),
+      anomalies: d.metrics.counter('tracehound_anomalies_total', 'Anomalies stored', []),
+      batchSeconds: d.metrics.histogram(
+        'tracehound_score_batch_seconds',
+        'Time to score and store one batch',
+        [],
+      ),
+      trained: d.metrics.counter('tracehound_models_trained_total', 'Models trained', ['promoted']),
+      queueJobs: d.metrics.gauge('tracehound_queue_jobs', 'Jobs per queue and state', ['queue', 'state']),
+    };
+    d.metrics.onCollect(async () => {
+      for (const q of Object.values(this.queues)) {
+        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
+        for (const [state, n] of Object.entries(counts)) this.m.queueJobs.set({ queue: q.name, state }, n);
+      }
+    });
+  }
+
+  /** Scheduler role: (re)declares every repeating job; safe to run on every start and on many machines. */
+  async schedule(): Promise<void> {
+    const s = this.d.settings;
+    for (const src of this.d.sources)
+      await this.queues.poll.upsertJobScheduler(
+        `discover-${src.name}`,
+        { every: s.pollIntervalS * 1000 },
+        { name: 'discover', data: { source: src.name } },
+      );
+    await this.queues.train.upsertJobScheduler(
+      'retrain',
+      { pattern: s.retrainCron },
+      { name: 'retrain-all', data: {} },
+    );
+    await this.queues.maintenance.upsertJobScheduler(
+      'flush-push',
+      { every: 2000 },
+      { name: 'flush-push', data: {} },
+    );
+    await this.queues.maintenance.upsertJobScheduler(
+      'prune',
+      { every: 3600_000 },
+      { name: 'prune', data: {} },
+    );
+  }
+
+  /** Worker role. */
+  start(): void {
+    const opts = { connection: this.d.connection, prefix: QUEUE_PREFIX, maxStalledCount: 5 };
+    const w = (name: string, fn: (job: Job) => Promise<unknown>, concurrency = 1) => {
+      const worker = new Worker(name, fn, { ...opts, concurrency });
+      worker.on('error', (e) => this.d.log(`worker ${name}: ${e.message}`));
+      worker.on('failed', (job, e) => this.d.log(`job ${name}/${job?.name} ${job?.id} failed: ${e.message}`));
+      this.workers.push(worker);
+    };
+    w(QUEUES.poll, (job) => this.runPoll(job), 2);
+    w(QUEUES.score, (job) => this.runScore(job));
+    w(QUEUES.train, (job) => this.runTrain(job));
+    w(QUEUES.maintenance, (job) => this.runMaintenance(job));
+  }
+
+  async enqueueScore(traces: Trace[], source: string | undefined): Promise<void> {
+    const size = this.d.settings.scoreBatch ?? 200;
+    for (let i = 0; i < traces.length; i += size) {
+      const batch = traces.slice(i, i + size);
+      const ids = batch.map((t) => t.traceId);
+      await this.queues.score.add(
+        'score',
+        { source, traces: batch.map(compactTrace) },
+        {
+          jobId: idOf('score', ...ids),
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: 1000,
+          removeOnFail: 5000,
+        },
+      );
+    }
+  }
+
+  /** Retrain now: every endpoint with a reservoir, or the given ones. */
+  async retrain(endpoints?: string[]): Promise<string> {
+    const job = await this.queues.train.add(
+      'retrain-all',
+      { endpoints },
+      { removeOnComplete: 100, removeOnFail: 100 },
+    );
+    return job.id ?? '';
+  }
+
+  private async runPoll(job: Job): Promise<unknown> {
+    const poller = this.d.poller;
+    if (!poller) return;
+    const nowUs = Date.now() * 1000;
+    if (job.name === 'discover') {
+      const { services, error } = await poller.discover(job.data.source, nowUs);
+      if (error) this.d.log(`discover ${job.data.source}: ${error}`);
+      const slot = Math.floor(Date.now() / (this.d.settings.pollIntervalS * 1000));
+      await this.queues.poll.addBulk(
+        services.map((service) => ({
+          name: 'poll',
+          data: { source: job.data.source, service },
+          opts: {
+            jobId: idOf('poll', job.data.source, service, String(slot)),
+            removeOnComplete: 200,
+            removeOnFail: 200,
+          },
+        })),
+      );
+      return { services: services.length };
+    }
+    const { source, service } = job.data as { source: string; service: string };
+    const r = await poller.pollOnce(source, service, nowUs);
+    this.m.pollLag.set({ source, service }, r.stats.lagUs / 1e6);
+    if (r.stats.error) {
+      this.m.pollErrors.inc({ source });
+      this.d.log(`poll ${source}/${service}: ${r.stats.error}`);
+    }
+    this.m.polled.inc({ source }, r.newTraces.length);
+    await this.enqueueScore(r.newTraces, source);
+    return { newTraces: r.newTraces.length, lagS: r.stats.lagUs / 1e6 };
+  }
+
+  private async runScore(job: Job): Promise<unknown> {
+    const t0 = performance.now();
+    const traces = (job.data.traces as string[]).map(expandTrace);
+    const source = this.d.sources.find((s) => s.name === job.data.source);
+    const r = await scoreBatch(
+      traces,
+      {
+        ...this.d.pipeline,
+        coldStart: async (endpoint) => {
+          await this.queues.train.add(
+            'train',
+            { endpoint },
+            { jobId: idOf('train', endpoint, 'cold'), removeOnComplete: true, removeOnFail: 50 },
+          );
+        },
+      },
+      { source: job.data.source, link: source ? (id) => source.link(id) : undefined },
+    );
+    this.m.scored.inc({ model: 'trained' }, r.scored - r.withoutModel);
+    this.m.scored.inc({ model: 'none' }, r.withoutModel);
+    this.m.anomalies.inc({}, r.anomalies);
+    this.m.batchSeconds.observe({}, (performance.now() - t0) / 1000);
+    return r;
+  }
+
+  private async runTrain(job: Job): Promise<unknown> {
+    if (job.name === 'retrain-all') {
+      const endpoints: string[] = job.data.endpoints ?? (await this.d.reservoir.endpoints());
+      await this.queues.train.addBulk(
+        endpoints.map((endpoint) => ({
+          name: 'train',
+          data: { endpoint },
+          opts: { removeOnComplete: 100, removeOnFail: 100 },
+        })),
+      );
+      return { endpoints: endpoints.length };
+    }
+    const outcome = await trainEndpoint(job.data.endpoint, {
+      reservoir: this.d.reservoir,
+      registry: this.d.registry,
+      minTraces: this.d.settings.minTrainingTraces,
+      train: { targetFpr: this.d.settings.targetFpr },
+    });
+    this.m.trained.inc({ promoted: String(outcome.promoted) });
+    this.d.log(
+      `train ${outcome.endpoint}: v${outcome.version ?? '-'} ${outcome.promoted ? 'active' : 'kept inactive'} (${outcome.reason})`,
+    );
+    return outcome;
+  }
+
+  private async runMaintenance(job: Job): Promise<unknown> {
+    if (job.name === 'prune')
+      return this.d.anomalies.prune({
+        maxAgeS: this.d.settings.retentionS,
+        maxCount: this.d.settings.retentionMax,
+      });
+    const settled = await this.d.spanBuffer.settled(Date.now(), this.d.settings.pushSettleS * 1000);
+    if (settled.length === 0) return { traces: 0 };
+    await this.enqueueScore(
+      settled.map((t) => normalizeTrace(t.traceId, t.spans)),
+      'push',
+    );
+    await this.d.spanBuffer.remove(settled.map((t) => t.traceId));
+    return { traces: settled.length };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all(Object.values(this.queues).map((q) => q.close()));
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Jaeger's legacy HTTP query API (/api/services, /api/traces), the one every released Jaeger serves and the
+ * UI reads. Times are µs; answers come in the {"data":..., "errors":...} envelope.
+ */
+import type { Trace } from '../trace/trace.js';
+import { HttpClient, jsonBody, type HttpResponse } from './http.js';
+import { parseTraces, pickTrace } from './payload.js';
+import type { SearchQuery, SearchResult, SourceOptions, TraceSource } from './source.js';
+import { uiBase } from './ui-link.js';
+
+interface Envelope {
+  data?: unknown;
+  errors?: { code?: number; msg?: string }[] | null;
+}
+
+/** The envelope's error messages, joined the way the Jaeger UI shows them. */
+function errorsOf(doc: unknown): string | undefined {
+  const errs = (doc as Envelope | null)?.errors;
+  if (!Array.isArray(errs) || errs.length === 0) return undefined;
+  return errs.map((e) => e?.msg ?? JSON.stringify(e)).join('; ');
+}
+
+function envelopeError(http: HttpClient, res: HttpResponse) {
+  let msg: string | undefined;
+  try {
+    msg = errorsOf(JSON.parse(res.body.toString('utf8')));
+  } catch {
+    // Not the envelope (a proxy's HTML page, say): the raw text is the best we have.
+  }
+  return http.statusError(res, msg);
+}
+
+export class JaegerV1Source implements TraceSource {
+  readonly kind = 'jaeger-v1' as const;
+  readonly name: string;
+  private readonly http: HttpClient;
+  private readonly ui: string;
+
+  constructor(opts: SourceOptions) {
+    this.name = opts.name ?? this.kind;
+    this.http = new HttpClient(opts);
+    this.ui = uiBase(opts);
+  }
+
+  async services(): Promise<string[]> {
+    const res = await this.http.get(this.http.url('api/services'));
+    if (res.status !== 200) throw envelopeError(this.http, res);
+    const doc = jsonBody(res) as Envelope;
+    const errs = errorsOf(doc);
+    if (errs) throw this.http.statusError(res, errs);
+    return Array.isArray(doc?.data) ? doc.data.filter((s): s is string => typeof s === 'string') : [];
+  }
+
+  async search(q: SearchQuery): Promise<SearchResult> {
+    const url = this.http.url('api/traces', {
+      service: q.service,
+      start: Math.floor(q.startUs),
+      end: Math.ceil(q.endUs),
+      limit: q.limit,
+    });
+    const res = await this.http.get(url);
+    if (res.status !== 200) throw envelopeError(this.http, res);
+    const doc = jsonBody(res) as Envelope;
+    // A 200 with errors is a partial answer (some storage shards failed): keep what came, say so.
+    const errs = errorsOf(doc);
+    const raw = Array.isArray(doc?.data) ? doc.data.length : 0;
+    if (raw === 0) return { traces: [], raw, skipped: 0, warnings: errs ? [errs] : [] };
+    const parsed = parseTraces(res, 'jaeger-v1');
+    return { ...parsed, raw, warnings: errs ? [errs, ...parsed.warnings] : parsed.warnings };
+  }
+
+  async trace(id: string): Promise<Trace | undefined> {
+    const res = await this.http.get(this.http.url(`api/traces/${encodeURIComponent(id)}`));
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw envelopeError(this.http, res);
+    const doc = jsonBody(res) as Envelope;
+    if (!Array.isArray(doc?.data) || doc.data.length === 0) return undefined;
+    return pickTrace(parseTraces(res, 'jaeger-v1').traces, id);
+  }
+
+  link(traceId: string): string | undefined {
+    return `${this.ui}/trace/${traceId}`;
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The poller's state in Redis.
+ *
+ * Watermarks: one hash per source, `th:poll:wm:<source>`, field = service, value = µs. Moved forward only
+ * (a Lua compare-and-set), so a replayed or overlapping job can never move a watermark back.
+ *
+ * Seen trace ids: one key per id, `SET th:seen:<source>:<traceId> 1 NX EX <ttl>`, pipelined. Chosen over a
+ * sorted set per service because (1) a trace crossing several services must be deduped across all of that
+ * source's pollers, which a per-service set cannot do; (2) SET NX answers per id whether it was new, in one
+ * round trip for the batch, where ZADD NX with many members only returns a count; (3) expiry is Redis's own,
+ * so nothing has to trim, and memory is bounded by (traces per second x TTL) keys of about 100 bytes each.
+ * A sorted set would bound the count exactly, but needs a Lua script to tell new members apart and a trim
+ * on every write. Under Redis Cluster the per-id keys spread over slots, and ioredis sends a pipeline to
+ * one node: a cluster deployment would need a hash tag per source here (not done: we run one Redis).
+ */
+import type { Redis } from 'ioredis';
+import type { PollerState } from './state.js';
+
+const wmKey = (source: string) => `th:poll:wm:${source}`;
+const seenKey = (source: string, traceId: string) => `th:seen:${source}:${traceId}`;
+
+const MAX_FORWARD = `
+local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '')
+if cur and cur >= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1`;
+
+export class RedisPollerState implements PollerState {
+  constructor(private readonly redis: Redis) {}
+
+  async getWatermark(source: string, service: string): Promise<number | undefined> {
+    const v = await this.redis.hget(wmKey(source), service);
+    if (v === null) return undefined;
+    const n = Number(v);
+    // A value someone wrote by hand that is not a number would stall the poller forever: start over instead.
+    return Number.isFinite(n) ? n : undefined;
+  }
+
+  async setWatermark(source: string, service: string, us: number): Promise<void> {
+    if (!Number.isFinite(us)) throw new Error(`watermark for ${source}/${service} is not a number: ${us}`);
+    await this.redis.eval(MAX_FORWARD, 1, wmKey(source), service, String(Math.floor(us)));
+  }
+
+  async markSeen(source: string, traceIds: string[], ttlS: number): Promise<string[]> {
+    if (traceIds.length === 0) return [];
+    const ttl = Math.max(1, Math.ceil(ttlS));
+    const p = this.redis.pipeline();
+    for (const id of traceIds) p.set(seenKey(source, id), '1', 'EX', ttl, 'NX');
+    const replies = (await p.exec()) ?? [];
+    const fresh: string[] = [];
+    replies.forEach(([err, reply], i) => {
+      if (err) throw err;
+      if (reply === 'OK') fresh.push(traceIds[i]);
+    });
+    return fresh;
+  }
+
+  async watermarks(source: string): Promise<Map<string, number>> {
+    const all = await this.redis.hgetall(wmKey(source));
+    const out = new Map<string, number>();
+    for (const [k, v] of Object.entries(all)) {
+      const n = Number(v);
+      if (Number.isFinite(n)) out.set(k, n);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * What the poller remembers between polls, behind an interface so the logic is tested without Redis:
+ * per (source, service) a watermark, and per source the trace ids already handed on.
+ */
+
+export interface PollerState {
+  /** µs; undefined before the first poll of this (source, service). */
+  getWatermark(source: string, service: string): Promise<number | undefined>;
+  /** Moves the watermark forward only: a replayed or late poll can never move it back. */
+  setWatermark(source: string, service: string, us: number): Promise<void>;
+  /**
+   * Records trace ids as seen for `ttlS` seconds and returns those that were not seen before, in input
+   * order. Per source, not per service: a trace that crosses five services is found by five pollers.
+   */
+  markSeen(source: string, traceIds: string[], ttlS: number): Promise<string[]>;
+  /** Every watermark of a source, for metrics and the admin API. */
+  watermarks(source: string): Promise<Map<string, number>>;
+}
+
+/** For tests and single-process runs; the clock is injected so TTLs are testable. */
+export class MemoryPollerState implements PollerState {
+  private readonly marks = new Map<string, Map<string, number>>();
+  /** key -> expiry, ms. */
+  private readonly seen = new Map<string, number>();
+  private sweeps = 0;
+
+  constructor(private readonly nowMs: () => number = Date.now) {}
+
+  async getWatermark(source: string, service: string): Promise<number | undefined> {
+    return this.marks.get(source)?.get(service);
+  }
+
+  async setWatermark(source: string, service: string, us: number): Promise<void> {
+    let m = this.marks.get(source);
+    if (!m) this.marks.set(source, (m = new Map()));
+    const cur = m.get(service);
+    if (cur === undefined || us > cur) m.set(service, us);
+  }
+
+  async markSeen(source: string, traceIds: string[], ttlS: number): Promise<string[]> {
+    const now = this.nowMs();
+    // Sweep now and then so the map stays bounded by what arrived within one TTL.
+    if (++this.sweeps % 64 === 0) for (const [k, exp] of this.seen) if (exp <= now) this.seen.delete(k);
+    const fresh: string[] = [];
+    for (const id of traceIds) {
+      const key = `${source}\u0000${id}`;
+      const exp = this.seen.get(key);
+      if (exp !== undefined && exp > now) continue;
+      this.seen.set(key, now + ttlS * 1000);
+      fresh.push(id);
+    }
+    return fresh;
+  }
+
+  async watermarks(source: string): Promise<Map<string, number>> {
+    return new Map(this.marks.get(source) ?? []);
+  }
+
+  get seenSize(): number {
+    return this.seen.size;
+  }
+}

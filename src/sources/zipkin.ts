@@ -1,0 +1,64 @@
+/**
+ * Zipkin's v2 query API. Span times are µs, but the search takes endTs and lookback in ms, so a µs window is
+ * widened outward to whole milliseconds (the poller dedupes what the widening adds). /traces answers a
+ * list of traces, each a list of spans.
+ */
+import type { Trace } from '../trace/trace.js';
+import { HttpClient, jsonBody } from './http.js';
+import { parseTraces, pickTrace } from './payload.js';
+import type { SearchQuery, SearchResult, SourceOptions, TraceSource } from './source.js';
+import { uiBase } from './ui-link.js';
+
+export class ZipkinSource implements TraceSource {
+  readonly kind = 'zipkin' as const;
+  readonly name: string;
+  private readonly http: HttpClient;
+  private readonly ui: string;
+
+  constructor(opts: SourceOptions) {
+    this.name = opts.name ?? this.kind;
+    this.http = new HttpClient(opts);
+    this.ui = uiBase(opts);
+  }
+
+  async services(): Promise<string[]> {
+    const res = await this.http.get(this.http.url('api/v2/services'));
+    if (res.status !== 200) throw this.http.statusError(res);
+    const doc = jsonBody(res);
+    return Array.isArray(doc) ? doc.filter((s): s is string => typeof s === 'string') : [];
+  }
+
+  async search(q: SearchQuery): Promise<SearchResult> {
+    const endMs = Math.ceil(q.endUs / 1000);
+    const startMs = Math.floor(q.startUs / 1000);
+    const url = this.http.url('api/v2/traces', {
+      serviceName: q.service,
+      endTs: endMs,
+      lookback: Math.max(1, endMs - startMs),
+      limit: q.limit,
+    });
+    const res = await this.http.get(url);
+    if (res.status !== 200) throw this.http.statusError(res);
+    const doc = jsonBody(res);
+    const raw = Array.isArray(doc) ? doc.length : 0;
+    if (raw === 0) return { traces: [], raw, skipped: 0, warnings: [] };
+    return { ...parseTraces(res, 'zipkin-v2'), raw };
+  }
+
+  async trace(id: string): Promise<Trace | undefined> {
+    const res = await this.http.get(this.http.url(`api/v2/trace/${encodeURIComponent(id)}`));
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw this.http.statusError(res);
+    const doc = jsonBody(res);
+    if (!Array.isArray(doc) || doc.length === 0) return undefined;
+    return pickTrace(parseTraces(res, 'zipkin-v2').traces, id);
+  }
+
+  link(traceId: string): string | undefined {
+    return `${this.ui}/zipkin/traces/${traceId}`;
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}

@@ -1,0 +1,135 @@
+import type { WebhookEvent } from '../events.js';
+
+export interface RenderContext {
+  /** `${event.id}:${webhook.id}`: the same for every attempt, so receivers can dedupe. */
+  deliveryId: string;
+  webhookId: string;
+  /** The service's public address (for Alertmanager externalURL and fallback links). */
+  publicUrl?: string;
+  /** pagerduty: the routing key. */
+  secret?: string;
+}
+
+export type Severity = 'critical' | 'error' | 'warning' | 'info';
+
+export interface Cause {
+  /** `service` or `service:operation`. */
+  where: string;
+  service: string;
+  kind?: string;
+  /** Contribution (anomalies) or score (incidents), 0..1. */
+  weight: number;
+  evidence: string;
+}
+
+/** What every format says about an event, in one place so they agree. */
+export interface EventSummary {
+  title: string;
+  /** `service:operation` of the anomalous trace, or the incident's endpoints joined. */
+  endpoint: string;
+  service: string;
+  score?: number;
+  durationMs?: number;
+  traceId?: string;
+  traceCount?: number;
+  spanCount?: number;
+  start: string;
+  end?: string;
+  resolved: boolean;
+  causes: Cause[];
+  link?: string;
+  severity: Severity;
+}
+
+export const TOP_CAUSES = 3;
+
+export function severityOf(score: number | undefined): Severity {
+  if (score === undefined) return 'info';
+  if (score >= 0.9) return 'critical';
+  if (score >= 0.75) return 'error';
+  if (score >= 0.5) return 'warning';
+  return 'info';
+}
+
+function byWeight(a: Cause, b: Cause) {
+  return b.weight - a.weight;
+}
+
+export function summarize(event: WebhookEvent, publicUrl?: string): EventSummary {
+  if (event.type === 'anomaly.detected') {
+    const a = event.data;
+    const causes = a.rootCauses
+      .map((c) => ({
+        where: c.operation ? `${c.service}:${c.operation}` : c.service,
+        service: c.service,
+        kind: c.kind,
+        weight: c.contribution,
+        evidence: c.evidence,
+      }))
+      .sort(byWeight)
+      .slice(0, TOP_CAUSES);
+    const endpoint = `${a.service}:${a.operation}`;
+    const top = causes[0] ? ` (likely ${causes[0].where})` : '';
+    return {
+      title: `Anomalous trace on ${endpoint}: score ${a.score.toFixed(2)}${top}`,
+      endpoint,
+      service: a.service,
+      score: a.score,
+      durationMs: a.durationMs,
+      traceId: a.traceId,
+      spanCount: a.spanCount,
+      start: a.startTime,
+      resolved: false,
+      causes,
+      link: a.link ?? (publicUrl ? `${publicUrl.replace(/\/$/, '')}/v1/anomalies/${a.id}` : undefined),
+      severity: severityOf(a.score),
+    };
+  }
+  if (event.type === 'webhook.test') {
+    return {
+      title: event.data.message,
+      endpoint: 'tracehound:test',
+      service: 'tracehound',
+      start: event.timestamp,
+      resolved: false,
+      causes: [],
+      link: publicUrl,
+      severity: 'info',
+    };
+  }
+  const i = event.data;
+  const causes = i.rootCauses
+    .map((c) => ({
+      where: c.operation ? `${c.service}:${c.operation}` : c.service,
+      service: c.service,
+      weight: c.score,
+      evidence: c.evidence,
+    }))
+    .sort(byWeight)
+    .slice(0, TOP_CAUSES);
+  const score = i.rootCauses.length ? Math.max(...i.rootCauses.map((c) => c.score)) : undefined;
+  const resolved = event.type === 'incident.resolved' || i.status === 'resolved';
+  return {
+    title: `${resolved ? 'Resolved' : 'Incident'}: ${i.title}`,
+    endpoint: i.endpoints.join(', '),
+    service: i.endpoints[0]?.split(':')[0] ?? causes[0]?.service ?? 'unknown',
+    score,
+    traceId: i.traceIds[0],
+    traceCount: i.traceIds.length,
+    start: i.start,
+    end: i.end,
+    resolved,
+    causes,
+    link: i.link ?? (publicUrl ? `${publicUrl.replace(/\/$/, '')}/v1/incidents/${i.id}` : undefined),
+    severity: severityOf(score),
+  };
+}
+
+export function causeLine(c: Cause): string {
+  const kind = c.kind ? ` ${c.kind}` : '';
+  return `${c.where}${kind} (${c.weight.toFixed(2)}): ${c.evidence}`;
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

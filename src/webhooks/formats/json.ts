@@ -1,0 +1,9 @@
+import type { WebhookEvent } from '../events.js';
+
+/**
+ * Our own envelope, `{id, type, timestamp, data}`, as-is: the anomaly record carries the trace summary, its
+ * root causes, compact spans and feature comparisons. Signed by the caller (Standard Webhooks headers).
+ */
+export function jsonPayload(event: WebhookEvent): WebhookEvent {
+  return { id: event.id, type: event.type, timestamp: event.timestamp, data: event.data } as WebhookEvent;
+}

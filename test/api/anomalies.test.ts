@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import type { FastifyInstance } from 'fastify';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { buildApi } from '../../src/api/index.js';
+import { AnomalyStore } from '../../src/store/anomalies.js';
+import { anomaly, tid, T0 } from '../store/fixtures.js';
+import { ADMIN_KEY, READ_KEY, auth, baseDeps } from './stubs.js';
+
+let r: TestRedis;
+let redis: Redis;
+let store: AnomalyStore;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  r = await startRedis({ appendonly: false });
+  redis = new Redis(r.url);
+  store = new AnomalyStore(redis);
+  app = await buildApi(baseDeps({ redis, anomalies: store }), { rateLimit: false });
+});
+afterAll(async () => {
+  await app.close();
+  redis.disconnect();
+  await r.close();
+});
+beforeEach(async () => {
+  await redis.flushall();
+});
+
+const get = async (url: string) => {
+  const res = await app.inject({ url, headers: auth(READ_KEY) });
+  return { status: res.statusCode, body: res.json() };
+};
+
+describe('GET /v1/anomalies', () => {
+  it('ranks, filters and pages through HTTP', async () => {
+    for (let i = 0; i < 30; i++)
+      await store.put(anomaly(i, { service: i % 2 ? 'a' : 'b', operation: 'op', score: 0.5 + i / 100 }));
+    const top = await get('/v1/anomalies?limit=3');
+    expect(top.status).toBe(200);
+    expect(top.body.items.map((a: { id: string }) => a.id)).toEqual([29, 28, 27].map(tid));
+
+    const svc = await get('/v1/anomalies?service=a&order=time&limit=100');
+    expect(svc.body.items).toHaveLength(15);
+    expect(svc.body.items.every((a: { service: string }) => a.service === 'a')).toBe(true);
+
+    const from = new Date(T0 + 10_000).toISOString();
+    const ranged = await get(`/v1/anomalies?order=time&from=${from}&to=${T0 + 12_000}`);
+    expect(ranged.body.items.map((a: { id: string }) => a.id)).toEqual([12, 11, 10].map(tid));
+
+    expect((await get('/v1/anomalies?minScore=0.75')).body.items).toHaveLength(5);
+    expect((await get('/v1/anomalies?endpoint=b:op&limit=500')).body.items).toHaveLength(15);
+    expect((await get('/v1/anomalies?rootCauseService=nobody')).body.items).toHaveLength(0);
+
+    const ids: string[] = [];
+    let url = '/v1/anomalies?limit=7';
+    for (let page = 0; page < 10; page++) {
+      const p = await get(url);
+      ids.push(...p.body.items.map((a: { id: string }) => a.id));
+      if (!p.body.nextCursor) break;
+      url = `/v1/anomalies?limit=7&cursor=${encodeURIComponent(p.body.nextCursor)}`;
+    }
+    expect(ids).toEqual(Array.from({ length: 30 }, (_, i) => tid(29 - i)));
+  });
+
+  it('names the parameter that is wrong', async () => {
+    const cases: [string, RegExp][] = [
+      ['limit=0', /query parameter limit: .*>=1/],
+      ['limit=abc', /query parameter limit: expected an integer 1\.\.500/],
+      ['order=fast', /query parameter order: .*"score"\|"time"/],
+      ['minScore=2', /query parameter minScore: .*<=1/],
+      ['from=yesterday', /query parameter from: expected an ISO 8601 time or epoch milliseconds/],
+      ['from=2000&to=1000', /query parameter from: from must not be after to/],
+      ['endpoint=nocolon', /query parameter endpoint: expected service:operation/],
+      ['cursor=garbage', /query parameter cursor: cursor is not one this API returned/],
+      ['servce=a', /Unrecognized key.*servce/],
+    ];
+    for (const [q, re] of cases) {
+      const res = await get(`/v1/anomalies?${q}`);
+      expect(res.status, q).toBe(400);
+      expect(res.body.error.code, q).toBe('invalid_request');
+      expect(res.body.error.message, q).toMatch(re);
+    }
+  });
+});
+
+describe('one anomaly and feedback', () => {
+  it('gets by id, 404 when unknown, 400 for a malformed id', async () => {
+    await store.put(anomaly(5));
+    const ok = await get(`/v1/anomalies/${tid(5)}`);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual(anomaly(5));
+    const missing = await get(`/v1/anomalies/${tid(6)}`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toContain(tid(6));
+    const bad = await get('/v1/anomalies/has%20space');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/path parameter id/);
+  });
+
+  it('stores feedback and validates its body', async () => {
+    await store.put(anomaly(5));
+    const post = (payload: unknown) =>
+      app.inject({
+        method: 'POST',
+        url: `/v1/anomalies/${tid(5)}/feedback`,
+        headers: auth(ADMIN_KEY),
+        payload: payload as object,
+      });
+    const ok = await post({ verdict: 'false-positive', note: 'deploy window' });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().feedback).toMatchObject({ verdict: 'false-positive', note: 'deploy window' });
+    expect((await store.get(tid(5)))?.feedback?.verdict).toBe('false-positive');
+    const bad = await post({ verdict: 'maybe' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toMatch(/body field verdict/);
+    const extra = await post({ verdict: 'true-positive', score: 1 });
+    expect(extra.statusCode).toBe(400);
+    expect(extra.json().error.message).toMatch(/score/);
+  });
+});
+
+describe('catalog', () => {
+  it('lists services and endpoints with counts and rates', async () => {
+    await store.put(anomaly(1, { service: 'a', operation: 'x' }));
+    await store.put(anomaly(2, { service: 'a', operation: 'x' }));
+    await store.put(anomaly(3, { service: 'b', operation: 'y' }));
+    await store.noteScored([
+      ...Array.from({ length: 8 }, () => ({ service: 'a', operation: 'x', anomalous: false })),
+      { service: 'a', operation: 'x', anomalous: true },
+      { service: 'a', operation: 'x', anomalous: true },
+    ]);
+    const eps = await get('/v1/endpoints');
+    expect(eps.body.items[0]).toEqual({
+      endpoint: 'a:x',
+      service: 'a',
+      operation: 'x',
+      anomalies: 2,
+      scored: 10,
+      anomalous: 2,
+      anomalyRate: 0.2,
+    });
+    const svcs = await get('/v1/services');
+    expect(svcs.body.items).toEqual([
+      { service: 'a', anomalies: 2, rootCauseOf: 0, endpoints: 1 },
+      { service: 'b', anomalies: 1, rootCauseOf: 0, endpoints: 1 },
+      { service: 'payment', anomalies: 0, rootCauseOf: 3, endpoints: 0 },
+    ]);
+  });
+});

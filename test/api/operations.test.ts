@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { buildApi, MetricsRegistry } from '../../src/api/index.js';
+import { READ_KEY, auth, baseDeps, emptyAnomalies } from './stubs.js';
+
+describe('metrics registry', () => {
+  it('renders counters, gauges and histograms in the Prometheus text format', async () => {
+    const reg = new MetricsRegistry();
+    const c = reg.counter('th_traces_total', 'Traces scored', ['endpoint']);
+    const g = reg.gauge('th_queue_depth', 'Jobs waiting');
+    const h = reg.histogram('th_score_seconds', 'Scoring time', ['endpoint'], [0.1, 1]);
+    c.inc({ endpoint: 'a:"x"\n' }, 2);
+    c.inc({ endpoint: 'a:"x"\n' });
+    g.set({}, 7);
+    h.observe({ endpoint: 'e' }, 0.05);
+    h.observe({ endpoint: 'e' }, 0.5);
+    h.observe({ endpoint: 'e' }, 3);
+    let collected = 0;
+    reg.onCollect(() => g.set({}, ++collected));
+    const text = await reg.render();
+    expect(text).toBe(
+      [
+        '# HELP th_traces_total Traces scored',
+        '# TYPE th_traces_total counter',
+        'th_traces_total{endpoint="a:\\"x\\"\\n"} 3',
+        '# HELP th_queue_depth Jobs waiting',
+        '# TYPE th_queue_depth gauge',
+        'th_queue_depth 1',
+        '# HELP th_score_seconds Scoring time',
+        '# TYPE th_score_seconds histogram',
+        'th_score_seconds_bucket{endpoint="e",le="0.1"} 1',
+        'th_score_seconds_bucket{endpoint="e",le="1"} 2',
+        'th_score_seconds_bucket{endpoint="e",le="+Inf"} 3',
+        'th_score_seconds_sum{endpoint="e"} 3.55',
+        'th_score_seconds_count{endpoint="e"} 3',
+        '',
+      ].join('\n'),
+    );
+    expect(() => c.inc({ nope: 'x' })).toThrow(/unknown label/);
+    expect(() => c.inc({}, -1)).toThrow(/only goes up/);
+    expect(() => reg.counter('th_traces_total', 'again')).toThrow(/twice/);
+    expect(() => reg.gauge('bad-name', 'x')).toThrow(/not valid/);
+  });
+});
+
+describe('health, readiness, metrics routes', () => {
+  it('readyz is 503 when Redis is down, when no model is active, or when the check throws', async () => {
+    for (const [health, code] of [
+      [async () => ({ redis: true, models: true }), 200],
+      [async () => ({ redis: false, models: true }), 503],
+      [async () => ({ redis: true, models: false }), 503],
+      [async () => Promise.reject(new Error('ECONNREFUSED')), 503],
+    ] as const) {
+      const app = await buildApi(baseDeps({ health }));
+      const res = await app.inject({ url: '/readyz' });
+      expect(res.statusCode).toBe(code);
+      expect(res.json().status).toBe(code === 200 ? 'ok' : 'unavailable');
+      expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+      await app.close();
+    }
+  });
+
+  it('serves deps.metrics as Prometheus text and records request durations', async () => {
+    const registry = new MetricsRegistry();
+    const app = await buildApi(baseDeps({ anomalies: emptyAnomalies(), metrics: () => registry.render() }), {
+      registry,
+    });
+    await app.inject({ url: '/v1/anomalies', headers: auth(READ_KEY) });
+    await app.inject({ url: '/v1/anomalies' });
+    const res = await app.inject({ url: '/metrics' });
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(res.body).toContain(
+      'tracehound_http_request_duration_seconds_count{method="GET",route="/v1/anomalies",status="200"} 1',
+    );
+    expect(res.body).toContain(
+      'tracehound_http_request_duration_seconds_count{method="GET",route="/v1/anomalies",status="401"} 1',
+    );
+    await app.close();
+  });
+
+  it('answers unknown routes and bad JSON with the error shape', async () => {
+    const app = await buildApi(baseDeps({ anomalies: emptyAnomalies(), apiKeys: new Map() }));
+    const nf = await app.inject({ url: '/v2/nothing' });
+    expect(nf.statusCode).toBe(404);
+    expect(nf.json()).toEqual({ error: { code: 'not_found', message: 'no route GET /v2/nothing' } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: `/v1/anomalies/${'a'.repeat(32)}/feedback`,
+      headers: { 'content-type': 'application/json' },
+      payload: '{"verdict":',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('invalid_json');
+    const big = await app.inject({
+      method: 'POST',
+      url: `/v1/anomalies/${'a'.repeat(32)}/feedback`,
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ verdict: 'true-positive', note: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error.code).toBe('payload_too_large');
+    await app.close();
+  });
+});

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { createHmac } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { startSimServer, generate, type SimServer } from '../../src/sim/index.js';
+import { normalizeTrace } from '../../src/trace/normalize.js';
+import { trainModelSet } from '../../src/scoring/train.js';
+import { ModelRegistry } from '../../src/registry/redis-registry.js';
+import { loadConfig } from '../../src/config.js';
+import { startService, type RunningService } from '../../src/service/start.js';
+
+interface Received {
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('service end to end: Jaeger source -> scored anomalies -> API -> signed webhook', () => {
+  let redis: TestRedis;
+  let sim: SimServer;
+  let service: RunningService;
+  let receiver: Server;
+  let receiverUrl = '';
+  const received: Received[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    // A model of the shop's normal traffic, active for every endpoint.
+    const normal = generate('shop-normal', { seed: 5, durationS: 240 });
+    const model = await trainModelSet(
+      normal.traces.map((s) => normalizeTrace(s[0].traceId, s)),
+      { seed: 1, autoencoder: false },
+    );
+    const admin = new Redis(redis.url);
+    const registry = new ModelRegistry(admin);
+    for (const endpoint of new Set(normal.truth.traces.map((t) => t.endpoint))) {
+      await registry.activate(endpoint, await registry.publish(endpoint, model));
+    }
+    admin.disconnect();
+    model.dispose();
+
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const addr = receiver.address();
+    receiverUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/hook`;
+
+    // 300 simulated seconds already happened, the errors fault from 200 s on.
+    sim = await startSimServer({ scenario: 'shop-errors', port: 0, seed: 9, backfillS: 300 });
+    service = await startService(
+      loadConfig({
+        REDIS_URL: redis.url,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        TRACEHOUND_JAEGER_URL: sim.url,
+        TRACEHOUND_POLL_INTERVAL: '1',
+        TRACEHOUND_POLL_SETTLE: '1',
+        TRACEHOUND_POLL_LIMIT: '1000',
+        TRACEHOUND_INITIAL_LOOKBACK: '400',
+        TRACEHOUND_WEBHOOK_ALLOW_PRIVATE: 'true',
+        TRACEHOUND_API_KEYS: 'admin-key-123:admin',
+      }),
+      new Set(['api', 'worker', 'scheduler'] as const),
+      () => {},
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await service?.close();
+    await sim?.close();
+    receiver?.close();
+    await redis?.close();
+  });
+
+  it('pulls, scores and serves ranked anomalies whose root cause is the failing service', async () => {
+    const auth = { authorization: 'Bearer admin-key-123' };
+    const hook = await service.api!.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: auth,
+      payload: { url: receiverUrl, secret: 'topsecret', events: ['anomaly.detected'] },
+    });
+    expect(hook.statusCode).toBe(201);
+
+    const page = await until(
+      'anomalies from the errors fault',
+      async () => {
+        const r = await service.api!.inject({ method: 'GET', url: '/v1/anomalies?order=score&limit=50', headers: auth });
+        const body = r.json() as { items: { rootCauses: { service: string; kind: string }[]; link?: string }[] };
+        return body.items.length >= 20 ? body : undefined;
+      },
+      90_000,
+    );
+    const truth = sim.truth();
+    const faultService = truth.faults?.[0]?.rootCause?.service ?? 'cartservice';
+    const blamed = page.items.filter((a) => a.rootCauses[0]?.service === faultService).length;
+    expect(blamed / page.items.length).toBeGreaterThan(0.8);
+    expect(page.items[0].link).toMatch(new RegExp(`^${sim.url}/trace/[0-9a-f]{32}$`));
+
+    const delivery = await until('a webhook delivery', async () => received[0], 30_000);
+    const id = String(delivery.headers['webhook-id']);
+    const ts = String(delivery.headers['webhook-timestamp']);
+    const expected = createHmac('sha256', 'topsecret').update(`${id}.${ts}.${delivery.body}`).digest('base64');
+    expect(delivery.headers['webhook-signature']).toBe(`v1,${expected}`);
+    expect(JSON.parse(delivery.body)).toMatchObject({ type: 'anomaly.detected', data: { anomalous: true } });
+
+    const metrics = await service.api!.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/tracehound_traces_polled_total\{source="jaeger"\} [1-9]/);
+    expect(metrics.body).toMatch(/tracehound_poll_lag_seconds\{service="[^"]+",source="jaeger"\} [0-9.e+]+
+/);
+  }, 150_000);
+});

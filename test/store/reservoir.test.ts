@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { normalTraffic } from '../helpers/traffic.js';
+import { TraceReservoir, compactTrace, expandTrace } from '../../src/store/reservoir.js';
+import { Prng } from '../../src/detectors/prng.js';
+import { normalizeTrace } from '../../src/trace/normalize.js';
+import { extractProfile } from '../../src/features/profile.js';
+import type { Trace } from '../../src/trace/trace.js';
+
+let r: TestRedis;
+let redis: Redis;
+
+beforeAll(async () => {
+  r = await startRedis({ appendonly: false });
+  redis = new Redis(r.url);
+});
+afterAll(async () => {
+  redis.disconnect();
+  await r.close();
+});
+beforeEach(async () => {
+  await redis.flushall();
+});
+
+/** A one-span trace whose id carries `n`, so a sample says which offers it kept. */
+function tiny(n: number): Trace {
+  const traceId = n.toString(16).padStart(32, '0');
+  return normalizeTrace(traceId, [
+    {
+      traceId,
+      spanId: '00000000000000aa',
+      service: 'svc',
+      operation: 'op',
+      kind: 'server',
+      start: 1_700_000_000_000_000 + n,
+      duration: 10,
+      error: false,
+      attributes: {},
+      resource: {},
+      events: 0,
+    },
+  ]);
+}
+
+describe('TraceReservoir', () => {
+  it('fills to capacity, then stays bounded', async () => {
+    const res = new TraceReservoir(redis, { capacity: 20 });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => res.add('svc:op', tiny(i))));
+    expect(await res.size('svc:op')).toBe(20);
+    expect((await res.sample('svc:op')).map((t) => parseInt(t.traceId, 16)).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    await Promise.all(Array.from({ length: 300 }, (_, i) => res.add('svc:op', tiny(20 + i))));
+    expect(await res.size('svc:op')).toBe(20);
+    expect(await res.seen('svc:op')).toBe(320);
+    expect(await res.sample('svc:op')).toHaveLength(20);
+    expect(await res.endpoints()).toEqual(['svc:op']);
+    await res.reset('svc:op');
+    expect(await res.size('svc:op')).toBe(0);
+    expect(await res.endpoints()).toEqual([]);
+  });
+
+  it('keeps a uniform sample of everything offered (chi-square over arrival order)', async () => {
+    // 40 runs of 500 offers into 25 slots; arrivals in 10 buckets of 50 should each hold ~1/10 of the keeps.
+    const prng = new Prng(7);
+    const buckets = new Array(10).fill(0);
+    const runs = 40;
+    for (let run = 0; run < runs; run++) {
+      const res = new TraceReservoir(redis, { capacity: 25, random: () => prng.next() });
+      const ep = `svc:run${run}`;
+      await Promise.all(Array.from({ length: 500 }, (_, i) => res.add(ep, tiny(i))));
+      for (const t of await res.sample(ep)) buckets[Math.floor(parseInt(t.traceId, 16) / 50)]++;
+    }
+    const expected = (runs * 25) / 10;
+    const chi2 = buckets.reduce((s, o) => s + (o - expected) ** 2 / expected, 0);
+    // 9 degrees of freedom: 27.9 is the 0.1% tail. Keeping the first (or the last) offers gives ~9000.
+    expect(chi2).toBeLessThan(27.9);
+  });
+
+  it('rebuilds traces whose features equal the originals', async () => {
+    const { traces } = normalTraffic(3, 12);
+    const res = new TraceReservoir(redis);
+    await res.addTraces(traces);
+    const eps = await res.endpoints();
+    expect(eps.length).toBeGreaterThan(1);
+    const back = new Map<string, Trace>();
+    for (const ep of eps) for (const t of await res.sample(ep)) back.set(t.traceId, t);
+    expect(back.size).toBe(traces.length);
+    for (const t of traces) expect(extractProfile(back.get(t.traceId)!)).toEqual(extractProfile(t));
+  });
+
+  it('compact form keeps every field the features read', () => {
+    const t = tiny(5);
+    t.spans[0].instance = 'pod-1';
+    t.spans[0].error = true;
+    t.spans[0].statusMessage = 'boom';
+    t.spans[0].resource = { 'service.version': '1.2' };
+    const s = expandTrace(compactTrace(t)).spans[0];
+    expect(s).toMatchObject({
+      instance: 'pod-1',
+      error: true,
+      statusMessage: 'boom',
+      resource: { 'service.version': '1.2' },
+      kind: 'server',
+      start: t.spans[0].start,
+      duration: 10,
+    });
+  });
+
+  it('refuses a non-positive capacity', () => {
+    expect(() => new TraceReservoir(redis, { capacity: 0 })).toThrow(/capacity/);
+  });
+});

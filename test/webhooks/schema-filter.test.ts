@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { DeliveryRetryError, fullJitterBackoff } from '../../src/webhooks/backoff.js';
+import { anomalyEvent, incidentEvent, testEvent } from '../../src/webhooks/events.js';
+import { webhookMatches } from '../../src/webhooks/filter.js';
+import {
+  CreateWebhookSchema,
+  WebhookSchema,
+  redactWebhook,
+  type Webhook,
+} from '../../src/webhooks/schema.js';
+import { parseRetryAfter } from '../../src/webhooks/send.js';
+import { sampleAnomaly, sampleIncident } from './fixtures.js';
+
+const base: Webhook = WebhookSchema.parse({
+  id: 'wh_1',
+  url: 'https://hooks.example.com/x',
+  enabled: true,
+  createdAt: '2025-01-01T00:00:00.000Z',
+});
+
+describe('CreateWebhookSchema', () => {
+  it('defaults the format to json', () => {
+    expect(CreateWebhookSchema.parse({ url: 'https://a.example.com/h' }).format).toBe('json');
+  });
+
+  it.each([
+    [{ url: 'ftp://a.example.com' }, /http or https/],
+    [{ url: 'https://a.example.com', format: 'teams' }, /format/],
+    [{ url: 'https://a.example.com', minScore: 1.5 }, /minScore/],
+    [{ url: 'https://a.example.com', events: ['webhook.test'] }, /events/],
+    [{ url: 'https://a.example.com', endpoints: ['frontend'] }, /service:operation/],
+    [{ url: 'https://a.example.com', format: 'pagerduty' }, /routing key/],
+    [{ url: 'https://a.example.com', enabled: false }, /enabled|Unrecognized/],
+  ])('rejects %j', (body, why) => {
+    const r = CreateWebhookSchema.safeParse(body);
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues)).toMatch(why);
+  });
+
+  it('redacts the secret for display', () => {
+    const w = { ...base, secret: 'whsec_abcdefghijklmnop' };
+    expect(redactWebhook(w).secret).toBe('whsec_…');
+    expect(redactWebhook(w).secret).not.toContain('abcdefghijklmnop');
+  });
+});
+
+describe('webhookMatches', () => {
+  const ev = anomalyEvent(sampleAnomaly());
+  it('matches everything by default, nothing when disabled', () => {
+    expect(webhookMatches(base, ev)).toBe(true);
+    expect(webhookMatches({ ...base, enabled: false }, ev)).toBe(false);
+  });
+  it('filters by event type', () => {
+    expect(webhookMatches({ ...base, events: ['incident.opened'] }, ev)).toBe(false);
+    expect(webhookMatches({ ...base, events: ['anomaly.detected'] }, ev)).toBe(true);
+  });
+  it('filters anomalies by minScore (0.93)', () => {
+    expect(webhookMatches({ ...base, minScore: 0.95 }, ev)).toBe(false);
+    expect(webhookMatches({ ...base, minScore: 0.9 }, ev)).toBe(true);
+  });
+  it('matches the anomaly service or any root-cause service', () => {
+    expect(webhookMatches({ ...base, services: ['frontend'] }, ev)).toBe(true);
+    expect(webhookMatches({ ...base, services: ['db'] }, ev)).toBe(true);
+    expect(webhookMatches({ ...base, services: ['search'] }, ev)).toBe(false);
+  });
+  it('matches endpoints', () => {
+    expect(webhookMatches({ ...base, endpoints: ['frontend:GET /checkout'] }, ev)).toBe(true);
+    expect(webhookMatches({ ...base, endpoints: ['payments:Charge'] }, ev)).toBe(true);
+    expect(webhookMatches({ ...base, endpoints: ['frontend:GET /home'] }, ev)).toBe(false);
+  });
+  it('applies service/endpoint filters to incidents but not minScore', () => {
+    const inc = incidentEvent('incident.resolved', sampleIncident({ status: 'resolved' }), 'x');
+    expect(webhookMatches({ ...base, minScore: 0.99 }, inc)).toBe(true);
+    expect(webhookMatches({ ...base, services: ['api'] }, inc)).toBe(true);
+    expect(webhookMatches({ ...base, services: ['search'] }, inc)).toBe(false);
+    expect(webhookMatches({ ...base, endpoints: ['api:POST /orders'] }, inc)).toBe(true);
+  });
+  it('sends a test event only to its webhook', () => {
+    expect(webhookMatches({ ...base, events: ['incident.opened'] }, testEvent('wh_1', 'n', 'x'))).toBe(true);
+    expect(webhookMatches(base, testEvent('wh_2', 'n', 'x'))).toBe(false);
+  });
+});
+
+describe('backoff and Retry-After', () => {
+  it('full jitter stays within the exponential cap', () => {
+    const b = fullJitterBackoff({ baseMs: 100, maxMs: 1000, maxRetryAfterMs: 5000, random: () => 0.999999 });
+    expect([1, 2, 3, 4, 5, 9].map((n) => b(n))).toEqual([99, 199, 399, 799, 999, 999]);
+    const zero = fullJitterBackoff({ baseMs: 100, maxMs: 1000, maxRetryAfterMs: 5000, random: () => 0 });
+    expect(zero(4)).toBe(0);
+  });
+  it('never retries sooner than Retry-After, capped', () => {
+    const b = fullJitterBackoff({ baseMs: 100, maxMs: 1000, maxRetryAfterMs: 5000, random: () => 0.5 });
+    expect(b(1, 'webhook', new DeliveryRetryError('x', 3000))).toBe(3000);
+    expect(b(1, 'webhook', new DeliveryRetryError('x', 60_000))).toBe(5000);
+    expect(b(1, 'webhook', new Error('plain'))).toBe(50);
+  });
+  it('parses seconds and HTTP dates', () => {
+    const now = Date.parse('2025-03-04T10:00:00Z');
+    expect(parseRetryAfter('7', now)).toBe(7000);
+    expect(parseRetryAfter('Tue, 04 Mar 2025 10:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Tue, 04 Mar 2025 09:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+});
