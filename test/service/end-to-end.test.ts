@@ -122,7 +122,6 @@ describe('service end to end: Jaeger source -> scored anomalies -> API -> signed
 
     const metrics = await service.api!.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/tracehound_traces_polled_total\{source="jaeger"\} [1-9]/);
-    expect(metrics.body).toMatch(/tracehound_poll_lag_seconds\{service="[^"]+",source="jaeger"\} [0-9.e+]+
-/);
+    expect(metrics.body).toMatch(/tracehound_poll_lag_seconds\{service="[^"]+",source="jaeger"\} [0-9.e+]+$/m);
   }, 150_000);
 });

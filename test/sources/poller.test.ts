@@ -82,6 +82,28 @@ describe('full answers', () => {
     expect(accepted.at(-1)!.endUs).toBe(NOW - 30 * S);
   });
 
+  it('learns a chunk width from the traffic, so steady polls stop fetching full answers to throw away', async () => {
+    const { src, poller } = setup({
+      limit: 10,
+      initialLookbackS: 600,
+      overlapS: 0,
+      settleS: 0,
+      maxQueriesPerPoll: 1000,
+    });
+    // Steady traffic: one trace every 2 s, for 20 minutes.
+    for (let t = NOW - 600 * S; t < NOW + 600 * S; t += 2 * S) src.add('api', t + 1);
+    const first = await poller.pollOnce('stub', 'api', NOW);
+    expect(first.stats.windowsSplit).toBeGreaterThan(0);
+    const before = src.queries.length;
+    const second = await poller.pollOnce('stub', 'api', NOW + 300 * S);
+    expect(second.stats.windowsSplit).toBe(0);
+    expect(second.newTraces).toHaveLength(150);
+    for (const q of src.queries.slice(before)) {
+      const n = src.traces.filter((t) => t.start >= q.startUs && t.start <= q.endUs).length;
+      expect(n).toBeLessThan(10);
+    }
+  });
+
   it('accepts a still-full answer at the minimum window and counts it as truncated', async () => {
     const { src, poller } = setup({ limit: 5, initialLookbackS: 100, minWindowS: 10 });
     for (let i = 0; i < 20; i++) src.add('api', NOW - 60 * S);
@@ -93,10 +115,11 @@ describe('full answers', () => {
   });
 
   it('stops at the query budget and leaves the watermark where reading stopped', async () => {
-    const { src, state, poller } = setup({ limit: 2, initialLookbackS: 600, maxQueriesPerPoll: 4 });
+    const { src, state, poller } = setup({ limit: 2, initialLookbackS: 600, maxQueriesPerPoll: 12 });
     for (let i = 0; i < 40; i++) src.add('api', NOW - 590 * S + i * 14 * S);
     const r = await poller.pollOnce('stub', 'api', NOW);
-    expect(r.stats.queries).toBe(4);
+    expect(r.stats.queries).toBe(12);
+    expect(r.newTraces.length).toBeGreaterThan(0);
     const wm = (await state.getWatermark('stub', 'api'))!;
     expect(wm).toBeLessThan(NOW - 30 * S);
     // Every trace returned started before the watermark; none after it was claimed.
