@@ -1,52 +1,140 @@
 /**
- * npm run demo: the main job on the built-in simulated shop. It learns the shop's normal traffic, then
- * scores ten minutes in which faults are injected on a timer, and prints the ranked anomalies with their
- * suggested root causes beside what was really injected.
+ * npm run demo: the service against the built-in simulated shop. The simulator serves the Jaeger query API
+ * with faults on a timer; Tracehound polls it, scores every trace, keeps the anomalies in Redis, serves them
+ * over its HTTP API and posts them to a webhook receiver that logs what it gets.
  *
- *   npm run demo [-- --seed N]
+ *   npm run demo [-- --duration 150 --port 8080]
+ *
+ * Redis: REDIS_URL when reachable (default redis://127.0.0.1:6379), else a private redis-server in a temp dir.
+ * To learn what normal looks like quickly, the demo trains on ten simulated minutes of normal traffic first
+ * (a real deployment trains each endpoint from its own traffic once it has TRACEHOUND_MIN_TRAINING_TRACES).
+ * `npm run demo:offline` runs the same story on files, without Redis.
  */
-import { generate } from '../src/sim/index.js';
+import { createServer } from 'node:http';
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { generate, startSimServer } from '../src/sim/index.js';
 import { normalizeTrace } from '../src/trace/normalize.js';
-import type { Trace } from '../src/trace/trace.js';
+import { endpointOf } from '../src/trace/trace.js';
 import { trainModelSet } from '../src/scoring/train.js';
-import { rankedTable } from '../src/cli/analyze.js';
-import { stageProgress } from '../src/cli/train.js';
+import { ModelRegistry } from '../src/registry/redis-registry.js';
+import { loadConfig } from '../src/config.js';
+import { startService } from '../src/service/start.js';
+import { startRedis, type PrivateRedis } from '../src/service/private-redis.js';
+import type { Anomaly } from '../src/store/anomaly-record.js';
 
-const seedArg = process.argv.indexOf('--seed');
-const seed = seedArg > 0 ? Number(process.argv[seedArg + 1]) : 1;
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const durationS = arg('duration', 150);
+const port = arg('port', 8080);
+const say = (m: string) => process.stdout.write(`${m}\n`);
 
-function traces(
-  scenario: string,
-  s: number,
-): { traces: Trace[]; truth: ReturnType<typeof generate>['truth'] } {
-  const g = generate(scenario, { seed: s, durationS: 600 });
-  return { traces: g.traces.map((spans) => normalizeTrace(spans[0].traceId, spans)), truth: g.truth };
+async function redisUrl(): Promise<{ url: string; own?: PrivateRedis }> {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  probe.on('error', () => {});
+  const ok = await probe
+    .connect()
+    .then(() => probe.ping())
+    .then(() => true)
+    .catch(() => false);
+  probe.disconnect();
+  if (ok) return { url };
+  say(`no Redis at ${url}: starting a private redis-server`);
+  const own = await startRedis();
+  return { url: own.url, own };
 }
 
-process.stderr.write('simulating 10 minutes of normal shop traffic to learn from...\n');
-const normal = traces('shop-normal', seed);
-const p = stageProgress(false);
-const model = await trainModelSet(normal.traces, { seed, onProgress: p.onProgress });
-p.stop();
-process.stderr.write(
-  `trained on ${normal.traces.length} traces; simulating 10 minutes with faults on a timer...\n`,
-);
+const seed = Date.now() % 100_000; // fresh trace ids each run, so an earlier run's state does not hide them
+const { url, own } = await redisUrl();
+say(`Redis: ${url}`);
 
-const live = traces('demo', seed + 1);
-const scored = model.score(live.traces);
-const anomalous = scored.filter((s) => s.anomalous);
-console.log(`\n${live.traces.length} traces scored, ${anomalous.length} anomalous\n`);
-console.log(rankedTable(scored, 15));
-
-console.log('Injected faults and what Tracehound said about their traces:\n');
-const truthById = new Map(live.truth.traces.map((t) => [t.traceId, t]));
-for (const f of live.truth.faults) {
-  const affected = scored.filter((s) => truthById.get(s.traceId)?.faults.includes(f.id));
-  const flagged = affected.filter((s) => s.anomalous);
-  const hits = flagged.filter((s) => s.rootCauses[0]?.service === f.rootCause.service).length;
-  console.log(
-    `- ${f.type.padEnd(18)} on ${f.rootCause.service.padEnd(18)} ${String(flagged.length).padStart(4)}/${String(affected.length).padEnd(4)} traces flagged, ` +
-      `top cause = ${f.rootCause.service} for ${flagged.length ? Math.round((100 * hits) / flagged.length) : 0}% of them`,
-  );
-}
+say('learning ten simulated minutes of normal shop traffic...');
+const normal = generate('shop-normal', { seed, durationS: 600 });
+const normalTraces = normal.traces.map((s) => normalizeTrace(s[0].traceId, s));
+const model = await trainModelSet(normalTraces, { seed: 1 });
+const redis = new Redis(url);
+const registry = new ModelRegistry(redis);
+for (const endpoint of new Set(
+  normalTraces.map((t) => `${endpointOf(t).service}:${endpointOf(t).operation}`),
+))
+  await registry.activate(endpoint, await registry.publish(endpoint, model, 'demo bootstrap'));
 model.dispose();
+
+const logFile = join(mkdtempSync(join(tmpdir(), 'tracehound-demo-')), 'webhooks.log');
+let deliveries = 0;
+const receiver = createServer((req, res) => {
+  let body = '';
+  req.on('data', (c) => (body += c));
+  req.on('end', () => {
+    deliveries++;
+    appendFileSync(logFile, body + '\n');
+    res.writeHead(204).end();
+  });
+});
+await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+const addr = receiver.address();
+const hookUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/hook`;
+
+const sim = await startSimServer({ scenario: 'demo', port: 0, seed, backfillS: 50 });
+say(
+  `simulated shop serving the Jaeger API at ${sim.url} (faults: latency at +10 s, errors at +110 s, CPU at +210 s, ...)`,
+);
+const service = await startService(
+  loadConfig({
+    ...process.env,
+    REDIS_URL: url,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    TRACEHOUND_JAEGER_URL: sim.url,
+    TRACEHOUND_POLL_INTERVAL: '5',
+    TRACEHOUND_POLL_SETTLE: '5',
+    TRACEHOUND_POLL_LIMIT: '1000',
+    TRACEHOUND_INITIAL_LOOKBACK: '60',
+    TRACEHOUND_WEBHOOK_ALLOW_PRIVATE: 'true',
+    TRACEHOUND_API_KEYS: '',
+  }),
+  new Set(['api', 'worker', 'scheduler'] as const),
+  () => {},
+);
+await service.api!.inject({ method: 'POST', url: '/v1/webhooks', payload: { url: hookUrl, format: 'json' } });
+say(`Tracehound API at ${service.url} (try ${service.url}/v1/anomalies?order=score, ${service.url}/docs)`);
+say(`webhook deliveries are logged to ${logFile}\n`);
+
+const started = new Date().toISOString();
+const seen = new Set<string>();
+for (let t = 0; t < durationS; t += 10) {
+  await new Promise((r) => setTimeout(r, 10_000));
+  const r = await service.api!.inject({ method: 'GET', url: `/v1/anomalies?order=time&limit=200` });
+  const fresh = (r.json() as { items: Anomaly[] }).items.filter(
+    (a) => a.detectedAt >= started && !seen.has(a.id),
+  );
+  fresh.forEach((a) => seen.add(a.id));
+  const active = sim
+    .truth()
+    .faults.filter((f) => f.start <= Date.now() * 1000 && f.end >= Date.now() * 1000 - 10e6);
+  say(
+    `+${String(t + 10).padStart(3)} s  ${String(fresh.length).padStart(4)} new anomalies, ${seen.size} in all, ` +
+      `${deliveries} webhooks; faults now: ${active.map((f) => `${f.type} on ${f.rootCause.service}`).join(', ') || 'none'}`,
+  );
+  for (const a of fresh.sort((x, y) => y.score - x.score).slice(0, 3)) {
+    const c = a.rootCauses[0];
+    say(
+      `         ${a.score.toFixed(3)} ${a.service}:${a.operation}  ${c ? `${c.kind} ${c.service}: ${c.evidence}` : ''}`.slice(
+        0,
+        200,
+      ),
+    );
+  }
+}
+
+await service.close();
+await sim.close();
+receiver.close();
+redis.disconnect();
+await own?.close();
+say(`\n${seen.size} anomalies found and ${deliveries} webhooks delivered in ${durationS} s.`);

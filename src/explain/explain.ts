@@ -4,8 +4,9 @@ import { extractProfile, type TraceProfile } from '../features/profile.js';
 import type { Trace } from '../trace/trace.js';
 import { formatCount, formatMs, formatPercent, opName } from './format.js';
 import { blameLatency } from './latency.js';
+import { diffuseSlowdown } from './load.js';
 import { GapAttribution } from './network.js';
-import { repeatedCalls } from './repeats.js';
+import { repeatedCalls, unansweredCalls } from './repeats.js';
 
 export type RootCauseKind = 'latency' | 'error' | 'structure' | 'network' | 'instrumentation';
 
@@ -101,6 +102,17 @@ export function explainTrace(
     }
   }
 
+  const diffuse = latencySurprise > 0 ? diffuseSlowdown(blames) : undefined;
+  if (diffuse !== undefined && profile.rootSpan >= 0)
+    cands.push({
+      kind: 'latency',
+      service: profile.endpoint.service,
+      operation: profile.endpoint.operation,
+      span: profile.rootSpan,
+      weight: latencySurprise * diffuse.share,
+      evidence: `${opName(profile.endpoint.service, profile.endpoint.operation)}: ${diffuse.evidence}`,
+    });
+
   const ctx: EvidenceContext = {
     trace,
     profile,
@@ -179,6 +191,16 @@ interface EvidenceContext {
   orphans: ReadonlySet<number>;
 }
 
+/** A call-count drop on a server path whose callers' client spans went unanswered at least that often. */
+function lostSpans(ctx: EvidenceContext, e: Evidence): boolean {
+  if (e.path < 0 || e.span < 0 || ctx.trace.spans[e.span].kind !== 'server') return false;
+  const parent = ctx.profile.callPaths[e.path].parent;
+  if (parent < 0) return false;
+  const drop = (e.normalP50 ?? 0) - e.observed;
+  const unanswered = unansweredCalls(ctx.trace, ctx.profile, parent);
+  return drop > 0 && unanswered > 0 && 2 * unanswered >= drop;
+}
+
 /** The service a client span says it called, when no server span of another service is below it. */
 function unansweredPeer(trace: Trace, span: number): string | undefined {
   const s = trace.spans[span];
@@ -250,17 +272,25 @@ function evidenceCause(e: Evidence, ctx: EvidenceContext): Candidate | undefined
     case 'call-count': {
       const caller = callerOf(e.path);
       const counts = `${named(caller)} called ${name} ${formatCount(e.observed)} times, normally ${formatCount(e.normalP50 ?? 0)} (p99 ${formatCount(e.normalP99 ?? 0)})`;
-      // Extra calls to a callee that fails or is slow are retries: the callee is the cause. Extra calls
-      // to a healthy callee (an N+1) are the caller's code.
-      const r =
-        e.observed > (e.normalP50 ?? 0) ? repeatedCalls(trace, profile, e.path, ctx.evidence) : undefined;
-      if (r !== undefined && (r.failed > 0 || r.slow))
+      // Extra calls to a failing callee are retries: the callee is the cause. Each failed call buys at most
+      // one retry, so failures must account for a good part of the extra calls; a few failures among
+      // many extra calls to a healthy callee (an N+1 meeting its usual error rate) are not retries.
+      const extra = e.observed - (e.normalP50 ?? 0);
+      const r = extra > 0 ? repeatedCalls(trace, profile, e.path) : undefined;
+      if (r !== undefined && r.failed > 0 && 2 * r.failed >= extra)
         return {
           ...base,
           service: r.callee.service,
           operation: r.callee.operation,
-          kind: r.failed > 0 ? 'error' : 'latency',
-          evidence: `${counts}; ${r.failed > 0 ? `${r.failed} of the ${r.calls} calls failed` : 'the calls are slow'}, so the extra calls look like retries caused by ${opName(r.callee.service, r.callee.operation)}.`,
+          kind: 'error',
+          evidence: `${counts}; ${r.failed} of the ${r.calls} calls failed, so the extra calls look like retries of a failing ${opName(r.callee.service, r.callee.operation)}.`,
+        };
+      // Fewer server spans than the calls made to them: the server's spans were lost.
+      if (extra < 0 && lostSpans(ctx, e))
+        return {
+          ...base,
+          kind: 'instrumentation',
+          evidence: `${counts}, yet ${named(caller)} made its usual calls: ${formatCount(unansweredCalls(trace, profile, e.path >= 0 ? profile.callPaths[e.path].parent : -1))} of them have no server span, so ${e.service} lost its spans.`,
         };
       // N+1 queries are the caller's doing: blame the caller, name the callee.
       return {
@@ -289,7 +319,12 @@ function evidenceCause(e: Evidence, ctx: EvidenceContext): Candidate | undefined
     }
     case 'orphans': {
       // The lost parents most likely belong to the service whose usual span is missing from this trace.
-      const lostIn = ctx.evidence.find((m) => m.kind === 'missing-path' && m.service !== e.service);
+      const lostIn = ctx.evidence.find(
+        (m) =>
+          m.service !== e.service &&
+          (m.kind === 'missing-path' ||
+            (m.kind === 'call-count' && m.observed < (m.normalP50 ?? 0) && lostSpans(ctx, m))),
+      );
       return {
         ...base,
         ...(lostIn !== undefined ? { service: lostIn.service, operation: lostIn.operation } : {}),

@@ -1,4 +1,3 @@
-import type { Evidence } from '../detectors/baseline/score.js';
 import type { TraceProfile } from '../features/profile.js';
 import type { Trace } from '../trace/trace.js';
 
@@ -8,25 +7,17 @@ export interface RepeatedCalls {
   callee: { service: string; operation: string };
   calls: number;
   failed: number;
-  /** A latency finding (self time or duration) on the calls or on the spans serving them. */
-  slow: boolean;
 }
 
 /**
  * Looks at the calls of one call path to tell retries from an N+1. More calls than usual to a callee that
- * is failing or slow are the callee's doing (clients retry, or time out and retry); more calls to a healthy
- * callee are the caller's code asking too often.
+ * is failing are the callee's doing (clients retry failed calls, and a call that timed out failed too);
+ * more calls to a healthy callee are the caller's code asking too often.
  */
-export function repeatedCalls(
-  trace: Trace,
-  profile: TraceProfile,
-  path: number,
-  evidence: readonly Evidence[],
-): RepeatedCalls {
+export function repeatedCalls(trace: Trace, profile: TraceProfile, path: number): RepeatedCalls {
   const { spans, children } = trace;
   const cp = profile.callPaths[path];
   const calleeCounts = new Map<string, { service: string; operation: string; n: number }>();
-  const servingPaths = new Set<number>([path]);
   let calls = 0;
   let failed = 0;
   for (let i = 0; i < spans.length; i++) {
@@ -37,7 +28,6 @@ export function repeatedCalls(
       for (const c of children[i]) {
         const s = spans[c];
         if (s.kind !== 'server' || s.service === spans[i].service) continue;
-        servingPaths.add(profile.spanCallPath[c]);
         if (s.error) bad = true;
         const k = s.service + '\u0000' + s.operation;
         const x = calleeCounts.get(k);
@@ -54,8 +44,21 @@ export function repeatedCalls(
       best = x.n;
       callee = { service: x.service, operation: x.operation };
     }
-  let slow = false;
-  for (const e of evidence)
-    if ((e.kind === 'duration' || e.kind === 'self-time') && servingPaths.has(e.path)) slow = true;
-  return { callee, calls, failed, slow };
+  return { callee, calls, failed };
+}
+
+/**
+ * Client spans of a call path that no server span answers. Fewer server spans than the calls made to
+ * them means the server's spans were lost (not reported, or sampled away), not that fewer calls were made.
+ */
+export function unansweredCalls(trace: Trace, profile: TraceProfile, clientPath: number): number {
+  const { spans, children } = trace;
+  let n = 0;
+  for (let i = 0; i < spans.length; i++) {
+    if (profile.spanCallPath[i] !== clientPath || spans[i].kind !== 'client') continue;
+    let answered = false;
+    for (const c of children[i]) if (spans[c].kind === 'server') answered = true;
+    if (!answered) n++;
+  }
+  return n;
 }

@@ -81,6 +81,8 @@ describe('explainTrace', () => {
     expect(causes[0].kind).toBe('network');
     expect(where(causes[0])).toBe('cart:GetCart');
     expect(causes[0].evidence).toMatch(/^frontend -> cart:GetCart: 30\d ms/);
+    // One slow hop from a caller whose other calls are fine: the callee's side, not the caller's.
+    expect(causes[0].evidence).toContain("frontend's calls to other services are at normal speed");
     expect(causes.some((c) => c.kind === 'latency' && c.service === 'frontend')).toBe(false);
   });
 

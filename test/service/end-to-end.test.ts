@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { startSimServer, generate, type SimServer } from '../../src/sim/index.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
+import { endpointOf } from '../../src/trace/trace.js';
 import { trainModelSet } from '../../src/scoring/train.js';
 import { ModelRegistry } from '../../src/registry/redis-registry.js';
 import { loadConfig } from '../../src/config.js';
@@ -37,13 +38,13 @@ describe('service end to end: Jaeger source -> scored anomalies -> API -> signed
     redis = await startRedis();
     // A model of the shop's normal traffic, active for every endpoint.
     const normal = generate('shop-normal', { seed: 5, durationS: 240 });
-    const model = await trainModelSet(
-      normal.traces.map((s) => normalizeTrace(s[0].traceId, s)),
-      { seed: 1, autoencoder: false },
-    );
+    const normalTraces = normal.traces.map((s) => normalizeTrace(s[0].traceId, s));
+    const model = await trainModelSet(normalTraces, { seed: 1, autoencoder: false });
     const admin = new Redis(redis.url);
     const registry = new ModelRegistry(admin);
-    for (const endpoint of new Set(normal.truth.traces.map((t) => t.endpoint))) {
+    for (const t of normalTraces) {
+      const endpoint = `${endpointOf(t).service}:${endpointOf(t).operation}`;
+      if (await registry.activeVersion(endpoint)) continue;
       await registry.activate(endpoint, await registry.publish(endpoint, model));
     }
     admin.disconnect();
@@ -101,8 +102,14 @@ describe('service end to end: Jaeger source -> scored anomalies -> API -> signed
     const page = await until(
       'anomalies from the errors fault',
       async () => {
-        const r = await service.api!.inject({ method: 'GET', url: '/v1/anomalies?order=score&limit=50', headers: auth });
-        const body = r.json() as { items: { rootCauses: { service: string; kind: string }[]; link?: string }[] };
+        const r = await service.api!.inject({
+          method: 'GET',
+          url: '/v1/anomalies?order=score&limit=50',
+          headers: auth,
+        });
+        const body = r.json() as {
+          items: { rootCauses: { service: string; kind: string }[]; link?: string }[];
+        };
         return body.items.length >= 20 ? body : undefined;
       },
       90_000,
@@ -116,12 +123,16 @@ describe('service end to end: Jaeger source -> scored anomalies -> API -> signed
     const delivery = await until('a webhook delivery', async () => received[0], 30_000);
     const id = String(delivery.headers['webhook-id']);
     const ts = String(delivery.headers['webhook-timestamp']);
-    const expected = createHmac('sha256', 'topsecret').update(`${id}.${ts}.${delivery.body}`).digest('base64');
+    const expected = createHmac('sha256', 'topsecret')
+      .update(`${id}.${ts}.${delivery.body}`)
+      .digest('base64');
     expect(delivery.headers['webhook-signature']).toBe(`v1,${expected}`);
     expect(JSON.parse(delivery.body)).toMatchObject({ type: 'anomaly.detected', data: { anomalous: true } });
 
     const metrics = await service.api!.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/tracehound_traces_polled_total\{source="jaeger"\} [1-9]/);
-    expect(metrics.body).toMatch(/tracehound_poll_lag_seconds\{service="[^"]+",source="jaeger"\} [0-9.e+]+$/m);
+    expect(metrics.body).toMatch(
+      /tracehound_poll_lag_seconds\{service="[^"]+",source="jaeger"\} [0-9.e+]+$/m,
+    );
   }, 150_000);
 });
