@@ -11,7 +11,7 @@ import { IsolationForest } from '../src/detectors/isolation-forest.js';
 import type { Matrix } from '../src/detectors/matrix.js';
 import { rocAuc } from '../src/detectors/metrics.js';
 import { Prng } from '../src/detectors/prng.js';
-import { DEFAULT_DIR, loadTraceAnomaly, splitTraceAnomaly } from '../scripts/traceanomaly.js';
+import { DEFAULT_DIR, loadTraceAnomaly, splitTraceAnomaly } from '../src/eval/traceanomaly-data.js';
 
 export interface BenchResult {
   dataset: string;

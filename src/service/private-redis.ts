@@ -77,7 +77,11 @@ export async function startRedis(opts: { appendonly?: boolean } = {}): Promise<P
     );
     const failed = new Promise<never>((_, reject) =>
       proc!.once('error', (err) =>
-        reject(new Error(`cannot start redis-server (is it installed? apt-get install redis-server): ${err.message}`)),
+        reject(
+          new Error(
+            `cannot start redis-server (is it installed? apt-get install redis-server): ${err.message}`,
+          ),
+        ),
       ),
     );
     await Promise.race([waitForPort(port, 10_000), failed]);

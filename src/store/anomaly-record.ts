@@ -37,7 +37,11 @@ export const AnomalySchema = ScoredTraceSchema.extend({
   spans: z.array(CompactSpanSchema).optional(),
   features: z.array(FeatureComparisonSchema).optional(),
   feedback: z
-    .object({ verdict: z.enum(['true-positive', 'false-positive']), note: z.string().optional(), at: z.iso.datetime() })
+    .object({
+      verdict: z.enum(['true-positive', 'false-positive']),
+      note: z.string().optional(),
+      at: z.iso.datetime(),
+    })
     .optional(),
 });
 export type Anomaly = z.infer<typeof AnomalySchema>;

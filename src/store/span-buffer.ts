@@ -58,7 +58,11 @@ export class SpanBuffer {
   }
 
   /** Traces whose last span arrived at least `settleMs` ago, oldest first, with their spans. */
-  async settled(nowMs: number, settleMs: number, max = 500): Promise<Array<{ traceId: string; spans: RawSpan[] }>> {
+  async settled(
+    nowMs: number,
+    settleMs: number,
+    max = 500,
+  ): Promise<Array<{ traceId: string; spans: RawSpan[] }>> {
     const ids = await this.redis.zrangebyscore(PENDING, '-inf', nowMs - settleMs, 'LIMIT', 0, max);
     if (ids.length === 0) return [];
     const tx = this.redis.multi();

@@ -18,7 +18,10 @@ function jaegerTrace(t: number, spans: number) {
       traceID,
       spanID: (t * 1000 + i + 1).toString(16).padStart(16, '0'),
       operationName: i === 0 ? 'GET /x' : 'query',
-      references: i === 0 ? [] : [{ refType: 'CHILD_OF', traceID, spanID: (t * 1000 + 1).toString(16).padStart(16, '0') }],
+      references:
+        i === 0
+          ? []
+          : [{ refType: 'CHILD_OF', traceID, spanID: (t * 1000 + 1).toString(16).padStart(16, '0') }],
       startTime: 1_700_000_000_000_000 + i,
       duration: i === 0 ? 100 : 10,
       tags: [],
@@ -42,7 +45,14 @@ describe('inspect on the inputs users really have', () => {
   it('reads a gzipped Jaeger download and counts after normalization', async () => {
     const doc = { data: [jaegerTrace(1, 3), jaegerTrace(2, 4)], total: 0, limit: 0, offset: 0, errors: null };
     const s = await inspectFiles([file('t.json.gz', gzipSync(JSON.stringify(doc)))], { quiet: true });
-    expect(s).toMatchObject({ format: 'jaeger-v1', traces: 2, spans: 7, services: ['api', 'db'], operations: 2, skipped: 0 });
+    expect(s).toMatchObject({
+      format: 'jaeger-v1',
+      traces: 2,
+      spans: 7,
+      services: ['api', 'db'],
+      operations: 2,
+      skipped: 0,
+    });
   });
 
   it('keeps the complete traces of a truncated download and says what was lost', async () => {
@@ -55,14 +65,19 @@ describe('inspect on the inputs users really have', () => {
 
   it('skips a malformed trace and keeps its neighbours', async () => {
     const bad = { ...jaegerTrace(2, 2), spans: 'oops' };
-    const s = await inspectFiles([file('bad.json', JSON.stringify({ data: [jaegerTrace(1, 2), bad, jaegerTrace(3, 2)] }))], {
-      quiet: true,
-    });
+    const s = await inspectFiles(
+      [file('bad.json', JSON.stringify({ data: [jaegerTrace(1, 2), bad, jaegerTrace(3, 2)] }))],
+      {
+        quiet: true,
+      },
+    );
     expect([s.traces, s.spans, s.skipped]).toEqual([2, 4, 1]);
   });
 
   it('refuses an empty file and binary garbage with the file name and what was expected', async () => {
-    await expect(inspectFiles([file('empty.json', '')], { quiet: true })).rejects.toThrow(/empty\.json.*empty/);
+    await expect(inspectFiles([file('empty.json', '')], { quiet: true })).rejects.toThrow(
+      /empty\.json.*empty/,
+    );
     const garbage = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256));
     await expect(inspectFiles([file('garbage.bin', garbage)], { quiet: true })).rejects.toThrow(
       /garbage\.bin.*not JSON, CSV or an OTLP/,

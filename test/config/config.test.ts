@@ -19,7 +19,10 @@ describe('config', () => {
   });
 
   it('parses header lists and rejects malformed ones', () => {
-    expect(parseHeaders('Authorization: Bearer x; X-Org: 7')).toEqual({ Authorization: 'Bearer x', 'X-Org': '7' });
+    expect(parseHeaders('Authorization: Bearer x; X-Org: 7')).toEqual({
+      Authorization: 'Bearer x',
+      'X-Org': '7',
+    });
     expect(() => parseHeaders('oops')).toThrow(/"oops" is not "Name: value"/);
   });
 });

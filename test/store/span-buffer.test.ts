@@ -21,9 +21,15 @@ describe('span buffer for pushed spans', () => {
     const t1 = '1'.repeat(32);
     const t2 = '2'.repeat(32);
     await buf.add([raw({ spanId: 'a', traceId: t1 }), raw({ spanId: 'b', traceId: t2 })], 1000);
-    await buf.add([raw({ spanId: 'c', traceId: t1, parentId: 'a', attributes: { big: 'x'.repeat(100) } })], 5000);
+    await buf.add(
+      [raw({ spanId: 'c', traceId: t1, parentId: 'a', attributes: { big: 'x'.repeat(100) } })],
+      5000,
+    );
     expect(await buf.settled(6000, 2000)).toEqual([
-      expect.objectContaining({ traceId: t2, spans: [expect.objectContaining({ spanId: '000000000000000b' })] }),
+      expect.objectContaining({
+        traceId: t2,
+        spans: [expect.objectContaining({ spanId: '000000000000000b' })],
+      }),
     ]);
     const later = await buf.settled(8000, 2000);
     expect(later.map((t) => [t.traceId, t.spans.length])).toEqual([

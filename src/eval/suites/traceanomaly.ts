@@ -1,14 +1,14 @@
 /**
  * TraceAnomaly vectors (detector level): no spans, one call-path response-time vector per trace. Our generic
  * detectors run directly on the vectors with the paper's split (a seeded half of the normal rows trains, the
- * other half plus every abnormal row tests). Loading and splitting come from scripts/traceanomaly.ts, which
+ * other half plus every abnormal row tests). Loading and splitting come from ../traceanomaly-data.ts, which
  * exports them.
  */
 import { Autoencoder } from '../../detectors/autoencoder.js';
 import { IsolationForest } from '../../detectors/isolation-forest.js';
 import type { Matrix } from '../../detectors/matrix.js';
 import { Prng } from '../../detectors/prng.js';
-import { loadTraceAnomaly, selectRows, splitTraceAnomaly } from '../../../scripts/traceanomaly.js';
+import { loadTraceAnomaly, selectRows, splitTraceAnomaly } from '../traceanomaly-data.js';
 import { CostMeter, type Cost } from '../cost.js';
 import { datasetDir, hasDataset, logger, type SuiteOptions } from '../common.js';
 import {
