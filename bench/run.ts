@@ -3,12 +3,23 @@
  */
 import { runParseBench } from './parse.js';
 import { runScoreBench } from './score.js';
+import { runIsolationForestBench } from './isolation-forest.js';
+
+/** Our isolation forest against ml-isolation-forest 0.1.0, on synthetic data and the TraceAnomaly vectors. */
+async function forestBench(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const x of await runIsolationForestBench({ log: (l) => process.stderr.write(l + '\n') }))
+    out[`${x.dataset} / ${x.implementation}`] =
+      `train ${x.trainSeconds.toFixed(2)} s, ${Math.round(x.scoreRowsPerSecond)} rows/s, ROC-AUC ${x.rocAuc.toFixed(4)}`;
+  return out;
+}
 
 type Bench = { name: string; run: () => Promise<Record<string, unknown>> | Record<string, unknown> };
 
 const BENCHES: Bench[] = [
   { name: 'parse', run: async () => ({ ...(await runParseBench()) }) },
   { name: 'score', run: () => runScoreBench() },
+  { name: 'forest', run: forestBench },
 ];
 
 const wanted = process.argv.slice(2);
