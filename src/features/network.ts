@@ -5,6 +5,8 @@ import type { CallPathTable } from './call-paths.js';
  * Time between a client span and the server span it caused, aggregated per call path of the server
  * span: what the wire, queues, proxies and connection pools add to a hop. Only pairs where the server
  * runs in another service count (a service calling itself has no network hop to speak of).
+ * Span tables without span kinds (the Nezha data: every span reads as internal) still cross processes:
+ * a child in another service under a kind-less parent is taken as a hop too.
  * The gap can be negative when the server span is longer than its client's (residual clock skew,
  * or instrumentation timing the two differently); it is kept as is, since that is itself a signal.
  */
@@ -26,11 +28,13 @@ export function networkHops(trace: Trace, paths: CallPathTable): NetworkHop[] {
   const byPath = new Map<number, NetworkHop>();
   for (let i = 0; i < spans.length; i++) {
     const client = spans[i];
-    if (client.kind !== 'client') continue;
+    const kindless = client.kind === 'internal';
+    if (client.kind !== 'client' && !kindless) continue;
     const kids = children[i];
     for (let k = 0; k < kids.length; k++) {
       const server = spans[kids[k]];
-      if (server.kind !== 'server' || server.service === client.service) continue;
+      if (server.service === client.service) continue;
+      if (kindless ? server.kind !== 'internal' : server.kind !== 'server') continue;
       const gap = client.duration - server.duration;
       const p = paths.spanPath[kids[k]];
       let hop = byPath.get(p);

@@ -137,4 +137,16 @@ describe('network gap', () => {
     });
     expect(p.callPaths[p.networkHops[0].path].key).toBe(p.networkHops[0].key);
   });
+
+  it('takes a kind-less parent with a child in another service as a hop (span tables without kinds)', () => {
+    const t = build([
+      { id: 1, op: 'front:GET', start: 0, duration: 100 },
+      { id: 2, parent: 1, op: 'back:handle', start: 20, duration: 30 }, // gap 100 - 30
+      { id: 3, parent: 2, op: 'back:inner', start: 25, duration: 5 }, // same service: no hop
+    ]);
+    const p = extractProfile(t);
+    expect(p.networkHops.map((h) => [h.clientService, h.serverService, h.totalGapUs])).toEqual([
+      ['front', 'back', 70],
+    ]);
+  });
 });

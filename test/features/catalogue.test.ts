@@ -13,8 +13,8 @@ import { build, TRACE_ID } from './build.js';
 const vectorOf = (v: Float64Array) => Object.fromEntries(SCALAR_FEATURE_NAMES.map((n, i) => [n, v[i]]));
 
 describe('feature catalogue', () => {
-  it('has unique names, a documented unit and meaning for each, and schema version 1', () => {
-    expect(FEATURE_SCHEMA_VERSION).toBe(1);
+  it('has unique names, a documented unit and meaning for each, and schema version 2', () => {
+    expect(FEATURE_SCHEMA_VERSION).toBe(2);
     expect(new Set(SCALAR_FEATURE_NAMES).size).toBe(SCALAR_FEATURE_NAMES.length);
     for (const f of SCALAR_FEATURES) {
       expect(f.name).toMatch(/^[a-z][a-z0-9_]*$/);

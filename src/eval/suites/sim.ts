@@ -105,8 +105,11 @@ export async function runSim(scenarioName: string, opts: SuiteOptions = {}): Pro
     const rc = truths[i].rootCause;
     if (!truths[i].anomalous || !rc) return;
     const ranked = serviceRanking(s);
-    svc.push({ ranked, truth: [rc.service] });
-    tallyFirstKind(firstKinds, s, ranked[0] === rc.service);
+    // A fault on an edge (network delay) has two ends, and one trace cannot tell which end's network
+    // stack holds the delay: naming either end is right.
+    const truth = rc.edge ? [...new Set([rc.service, rc.edge.from, rc.edge.to])] : [rc.service];
+    svc.push({ ranked, truth });
+    tallyFirstKind(firstKinds, s, truth.includes(ranked[0]));
     if (rc.operation !== undefined)
       op.push({ ranked: operationRanking(s), truth: [opKey(rc.service, rc.operation)] });
   });
