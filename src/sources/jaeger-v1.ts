@@ -5,8 +5,8 @@
 import type { Trace } from '../trace/trace.js';
 import { HttpClient, jsonBody, type HttpResponse } from './http.js';
 import { parseTraces, pickTrace } from './payload.js';
-import type { SearchQuery, SearchResult, SourceOptions, TraceSource } from './source.js';
-import { uiBase } from './ui-link.js';
+import type { SearchQuery, SearchResult, SourceOptions } from './source.js';
+import { HttpSource } from './http-source.js';
 
 interface Envelope {
   data?: unknown;
@@ -30,16 +30,12 @@ function envelopeError(http: HttpClient, res: HttpResponse) {
   return http.statusError(res, msg);
 }
 
-export class JaegerV1Source implements TraceSource {
+export class JaegerV1Source extends HttpSource {
   readonly kind = 'jaeger-v1' as const;
-  readonly name: string;
-  private readonly http: HttpClient;
-  private readonly ui: string;
+  protected readonly tracePath = 'trace';
 
   constructor(opts: SourceOptions) {
-    this.name = opts.name ?? this.kind;
-    this.http = new HttpClient(opts);
-    this.ui = uiBase(opts);
+    super(opts, 'jaeger-v1');
   }
 
   async services(): Promise<string[]> {
@@ -76,13 +72,5 @@ export class JaegerV1Source implements TraceSource {
     const doc = jsonBody(res) as Envelope;
     if (!Array.isArray(doc?.data) || doc.data.length === 0) return undefined;
     return pickTrace(parseTraces(res, 'jaeger-v1').traces, id);
-  }
-
-  link(traceId: string): string | undefined {
-    return `${this.ui}/trace/${traceId}`;
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
   }
 }

@@ -4,10 +4,10 @@
  * A search that finds nothing is a 404 "No traces found", not an empty list.
  */
 import type { Trace } from '../trace/trace.js';
-import { HttpClient, jsonBody, type HttpResponse } from './http.js';
+import { jsonBody, type HttpResponse } from './http.js';
 import { parseTraces, pickTrace } from './payload.js';
-import type { SearchQuery, SearchResult, SourceOptions, TraceSource } from './source.js';
-import { uiBase } from './ui-link.js';
+import type { SearchQuery, SearchResult, SourceOptions } from './source.js';
+import { HttpSource } from './http-source.js';
 
 /** µs since the epoch as RFC 3339 with nine fraction digits, the precision the gateway parses. */
 export function rfc3339Nanos(us: number): string {
@@ -56,16 +56,12 @@ function countTraces(docs: unknown[]): number {
   return ids.size;
 }
 
-export class JaegerV3Source implements TraceSource {
+export class JaegerV3Source extends HttpSource {
   readonly kind = 'jaeger-v3' as const;
-  readonly name: string;
-  private readonly http: HttpClient;
-  private readonly ui: string;
+  protected readonly tracePath = 'trace';
 
   constructor(opts: SourceOptions) {
-    this.name = opts.name ?? this.kind;
-    this.http = new HttpClient(opts);
-    this.ui = uiBase(opts);
+    super(opts, 'jaeger-v3');
   }
 
   private fail(res: HttpResponse): Error {
@@ -136,13 +132,5 @@ export class JaegerV3Source implements TraceSource {
     const docs = documents(res);
     if (countTraces(docs) === 0) return undefined;
     return pickTrace(parseTraces(res, 'jaeger-v3').traces, id);
-  }
-
-  link(traceId: string): string | undefined {
-    return `${this.ui}/trace/${traceId}`;
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
   }
 }

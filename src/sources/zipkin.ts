@@ -4,21 +4,17 @@
  * list of traces, each a list of spans.
  */
 import type { Trace } from '../trace/trace.js';
-import { HttpClient, jsonBody } from './http.js';
+import { jsonBody } from './http.js';
 import { parseTraces, pickTrace } from './payload.js';
-import type { SearchQuery, SearchResult, SourceOptions, TraceSource } from './source.js';
-import { uiBase } from './ui-link.js';
+import type { SearchQuery, SearchResult, SourceOptions } from './source.js';
+import { HttpSource } from './http-source.js';
 
-export class ZipkinSource implements TraceSource {
+export class ZipkinSource extends HttpSource {
   readonly kind = 'zipkin' as const;
-  readonly name: string;
-  private readonly http: HttpClient;
-  private readonly ui: string;
+  protected readonly tracePath = 'zipkin/traces';
 
   constructor(opts: SourceOptions) {
-    this.name = opts.name ?? this.kind;
-    this.http = new HttpClient(opts);
-    this.ui = uiBase(opts);
+    super(opts, 'zipkin');
   }
 
   async services(): Promise<string[]> {
@@ -52,13 +48,5 @@ export class ZipkinSource implements TraceSource {
     const doc = jsonBody(res);
     if (!Array.isArray(doc) || doc.length === 0) return undefined;
     return pickTrace(parseTraces(res, 'zipkin-v2').traces, id);
-  }
-
-  link(traceId: string): string | undefined {
-    return `${this.ui}/zipkin/traces/${traceId}`;
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
   }
 }
