@@ -181,14 +181,13 @@ export class JobSystem {
       return { services: services.length };
     }
     const { source, service } = job.data as { source: string; service: string };
-    const r = await poller.pollOnce(source, service, nowUs);
+    const r = await poller.pollOnce(source, service, nowUs, (traces) => this.enqueueScore(traces, source));
     this.m.pollLag.set({ source, service }, r.stats.lagUs / 1e6);
     if (r.stats.error) {
       this.m.pollErrors.inc({ source });
       this.d.log(`poll ${source}/${service}: ${r.stats.error}`);
     }
     this.m.polled.inc({ source }, r.newTraces.length);
-    await this.enqueueScore(r.newTraces, source);
     return { newTraces: r.newTraces.length, lagS: r.stats.lagUs / 1e6 };
   }
 

@@ -219,7 +219,17 @@ export class Poller {
   }
 
   /** One poll of one (source, service). Never throws for backend failures: they are in `stats.error`. */
-  async pollOnce(sourceName: string, service: string, nowUs: number): Promise<PollResult> {
+  /**
+   * With `deliver`, the new traces are handed over before anything is marked: unseen ids are looked up,
+   * delivered (e.g. enqueued for scoring), and only then marked seen and the watermark moved. A crash in
+   * between re-reads and re-delivers (at least once; the scoring side is idempotent) instead of losing them.
+   */
+  async pollOnce(
+    sourceName: string,
+    service: string,
+    nowUs: number,
+    deliver?: (traces: Trace[]) => Promise<void>,
+  ): Promise<PollResult> {
     const e = this.entry(sourceName);
     const c = this.count(sourceName, service);
     const wm = await this.state.getWatermark(sourceName, service);
@@ -285,7 +295,12 @@ export class Poller {
 
     // Mark before moving the watermark: if marking fails we throw, nothing moved, and the next poll re-reads.
     const ids = [...read.traces.keys()];
-    const fresh = ids.length > 0 ? await this.state.markSeen(sourceName, ids, this.o.seenTtlS) : [];
+    let fresh: string[];
+    if (deliver) {
+      fresh = ids.length > 0 ? await this.state.unseen(sourceName, ids) : [];
+      if (fresh.length > 0) await deliver(fresh.map((id) => read.traces.get(id)!));
+      if (fresh.length > 0) await this.state.markSeen(sourceName, fresh, this.o.seenTtlS);
+    } else fresh = ids.length > 0 ? await this.state.markSeen(sourceName, ids, this.o.seenTtlS) : [];
     const newTraces = fresh.map((id) => read.traces.get(id)!);
     stats.newTraces = newTraces.length;
     stats.duplicates = read.fetched - newTraces.length;

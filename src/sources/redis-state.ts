@@ -55,6 +55,18 @@ export class RedisPollerState implements PollerState {
     return fresh;
   }
 
+  async unseen(source: string, traceIds: string[]): Promise<string[]> {
+    if (traceIds.length === 0) return [];
+    const p = this.redis.pipeline();
+    for (const id of traceIds) p.exists(seenKey(source, id));
+    const replies = (await p.exec()) ?? [];
+    return traceIds.filter((_, i) => {
+      const [err, n] = replies[i] ?? [null, 0];
+      if (err) throw err;
+      return n === 0;
+    });
+  }
+
   async watermarks(source: string): Promise<Map<string, number>> {
     const all = await this.redis.hgetall(wmKey(source));
     const out = new Map<string, number>();

@@ -13,6 +13,8 @@ export interface PollerState {
    * order. Per source, not per service: a trace that crosses five services is found by five pollers.
    */
   markSeen(source: string, traceIds: string[], ttlS: number): Promise<string[]>;
+  /** Which of these ids are not marked seen, in input order; marks nothing. */
+  unseen(source: string, traceIds: string[]): Promise<string[]>;
   /** Every watermark of a source, for metrics and the admin API. */
   watermarks(source: string): Promise<Map<string, number>>;
 }
@@ -50,6 +52,11 @@ export class MemoryPollerState implements PollerState {
       fresh.push(id);
     }
     return fresh;
+  }
+
+  async unseen(source: string, traceIds: string[]): Promise<string[]> {
+    const now = this.nowMs();
+    return traceIds.filter((id) => !((this.seen.get(`${source}\u0000${id}`) ?? 0) > now));
   }
 
   async watermarks(source: string): Promise<Map<string, number>> {

@@ -274,3 +274,28 @@ describe('dedupe and discovery', () => {
     expect(await st.markSeen('s', ['a'], 10)).toEqual(['a']);
   });
 });
+
+describe('hand-off', () => {
+  it('marks nothing and keeps the watermark when delivery fails, so the next poll delivers the same traces', async () => {
+    const { src, state, poller } = setup({ initialLookbackS: 600, settleS: 30 });
+    const a = src.add('api', NOW - 300 * S);
+    const b = src.add('api', NOW - 200 * S);
+    await expect(
+      poller.pollOnce('stub', 'api', NOW, async () => {
+        throw new Error('queue unavailable');
+      }),
+    ).rejects.toThrow(/queue unavailable/);
+    expect(await state.getWatermark('stub', 'api')).toBeUndefined();
+    const delivered: string[] = [];
+    const r = await poller.pollOnce('stub', 'api', NOW, async (traces) => {
+      delivered.push(...traces.map((t) => t.traceId));
+    });
+    expect(delivered.sort()).toEqual([a, b].sort());
+    expect(r.newTraces).toHaveLength(2);
+    const again = await poller.pollOnce('stub', 'api', NOW + 1, async (traces) => {
+      delivered.push(...traces.map((t) => t.traceId));
+    });
+    expect(again.newTraces).toHaveLength(0);
+    expect(delivered).toHaveLength(2);
+  });
+});

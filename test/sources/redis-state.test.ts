@@ -54,6 +54,8 @@ describe('RedisPollerState', () => {
     expect(await st.markSeen('jaeger', ['a', 'b', 'c'], 600)).toEqual(['a', 'b', 'c']);
     expect(await st.markSeen('jaeger', ['c', 'd', 'a'], 600)).toEqual(['d']);
     expect(await st.markSeen('zipkin', ['a'], 600)).toEqual(['a']);
+    expect(await st.unseen('jaeger', ['x', 'a', 'd', 'y'])).toEqual(['x', 'y']);
+    expect(await st.unseen('jaeger', ['x'])).toEqual(['x']); // looking marks nothing
     expect(await st.markSeen('jaeger', [], 600)).toEqual([]);
     const ttl = await redis.ttl('th:seen:jaeger:a');
     expect(ttl).toBeGreaterThan(590);
