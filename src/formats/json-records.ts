@@ -110,17 +110,13 @@ export async function* splitRecords(
       } else if (c === 0x7d || c === 0x5d) {
         if (depth === 0) {
           // The record array closes.
-          if (inElement) {
-            pending.push(chunk.subarray(start, i));
-            yield { index: index++, text: Buffer.concat(pending).toString('utf8') };
-          }
+          if (inElement) yield { index: index++, text: textOf(pending, chunk, start, i) };
           return;
         }
         depth--;
       } else if (c === 0x2c && depth === 0) {
         if (inElement) {
-          pending.push(chunk.subarray(start, i));
-          yield { index: index++, text: Buffer.concat(pending).toString('utf8') };
+          yield { index: index++, text: textOf(pending, chunk, start, i) };
           pending = [];
           inElement = false;
           start = -1;
@@ -134,6 +130,13 @@ export async function* splitRecords(
     if (inElement && start >= 0) pending.push(chunk.subarray(start, n));
   }
   if (inElement) yield { index, error: 'the document ends inside this record (truncated?)' };
+}
+
+/** An element's text: straight from the chunk when it lies in one (the common case), else joined. */
+function textOf(pending: Buffer[], chunk: Buffer, start: number, end: number): string {
+  if (pending.length === 0) return chunk.toString('utf8', start, end);
+  pending.push(chunk.subarray(start, end));
+  return Buffer.concat(pending).toString('utf8');
 }
 
 function trailingBackslashes(parts: Buffer[]): number {

@@ -167,7 +167,8 @@ async function* lines(stream: Readable): AsyncGenerator<string> {
 /** Opens a file as a (gunzipped) byte stream and peeks at its head. */
 async function open(file: string, onProgress?: ReadOptions['onProgress']) {
   const total = (await stat(file)).size;
-  const raw = createReadStream(file);
+  // Large chunks: fewer records straddle two of them, and fewer async hops per megabyte.
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   let read = 0;
   raw.on('data', (c) => {
     read += c.length;
