@@ -42,7 +42,7 @@ function compactSpans(t: Trace): CompactSpan[] {
  * Before an endpoint has a model only what needs no training is reported: a trace whose spans say they
  * failed. Its root cause is the error span no failing child explains.
  */
-function errorOnly(t: Trace): ScoredTrace {
+export function errorOnly(t: Trace): ScoredTrace {
   const { service, operation } = endpointOf(t);
   const origins = t.spans.filter((s, i) => s.error && !t.children[i].some((c) => t.spans[c].error));
   return {

@@ -7,6 +7,7 @@ import { payloadScorer } from '../api/routes/score.js';
 import { MetricsRegistry } from '../observability/metrics.js';
 import { createRedis } from '../jobs/redis.js';
 import { JobSystem } from '../jobs/job-system.js';
+import { errorOnly } from '../jobs/pipeline.js';
 import { ModelCache, ModelRegistry } from '../registry/redis-registry.js';
 import { AnomalyStore } from '../store/anomalies.js';
 import { TraceReservoir } from '../store/reservoir.js';
@@ -139,7 +140,8 @@ export async function startService(
           for (const t of traces) {
             const root = t.spans[t.root];
             const m = root ? await models.get(`${root.service}:${root.operation}`) : undefined;
-            if (m) scored.push(...m.score([t], { explainAll: true }));
+            // An endpoint without a model yet gets what needs no model: its error spans.
+            scored.push(...(m ? m.score([t], { explainAll: true }) : [errorOnly(t)]));
           }
           return scored;
         }),
