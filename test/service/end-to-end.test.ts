@@ -135,4 +135,37 @@ describe('service end to end: Jaeger source -> scored anomalies -> API -> signed
       /tracehound_poll_lag_seconds\{service="[^"]+",source="jaeger"\} [0-9.e+]+$/m,
     );
   }, 150_000);
+
+  it('scores posted traces at once; an endpoint without a model still gets its error spans', async () => {
+    const traceID = 'ab'.repeat(16);
+    const span = (id: string, op: string, parent?: string, error = false) => ({
+      traceID,
+      spanID: id.padStart(16, '0'),
+      operationName: op,
+      references: parent ? [{ refType: 'CHILD_OF', traceID, spanID: parent.padStart(16, '0') }] : [],
+      startTime: 1_700_000_000_000_000,
+      duration: 1000,
+      tags: error ? [{ key: 'error', type: 'bool', value: true }] : [],
+      processID: parent ? 'p2' : 'p1',
+    });
+    const doc = {
+      data: [
+        {
+          traceID,
+          spans: [span('1', 'GET /new'), span('2', 'charge', '1', true)],
+          processes: { p1: { serviceName: 'edge' }, p2: { serviceName: 'billing' } },
+        },
+      ],
+    };
+    const r = await service.api!.inject({
+      method: 'POST',
+      url: '/v1/score',
+      headers: { authorization: 'Bearer admin-key-123', 'content-type': 'application/json' },
+      payload: JSON.stringify(doc),
+    });
+    expect(r.statusCode).toBe(200);
+    const items = r.json().items as { anomalous: boolean; rootCauses: { service: string; kind: string }[] }[];
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ anomalous: true, rootCauses: [{ service: 'billing', kind: 'error' }] });
+  });
 });
