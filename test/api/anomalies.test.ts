@@ -1,30 +1,23 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { useRedis } from '../helpers/redis.js';
 import { buildApi } from '../../src/api/index.js';
 import { AnomalyStore } from '../../src/store/anomalies.js';
 import { anomaly, tid, T0 } from '../store/fixtures.js';
 import { ADMIN_KEY, READ_KEY, auth, baseDeps } from './stubs.js';
 
-let r: TestRedis;
 let redis: Redis;
 let store: AnomalyStore;
 let app: FastifyInstance;
 
+useRedis((c) => (redis = c));
 beforeAll(async () => {
-  r = await startRedis({ appendonly: false });
-  redis = new Redis(r.url);
   store = new AnomalyStore(redis);
   app = await buildApi(baseDeps({ redis, anomalies: store }), { rateLimit: false });
 });
 afterAll(async () => {
   await app.close();
-  redis.disconnect();
-  await r.close();
-});
-beforeEach(async () => {
-  await redis.flushall();
 });
 
 const get = async (url: string) => {

@@ -1,23 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { useRedis } from '../helpers/redis.js';
 import { AnomalyStore, CursorError } from '../../src/store/anomalies.js';
 import { anomaly, tid, T0 } from './fixtures.js';
 
-let r: TestRedis;
 let redis: Redis;
-
-beforeAll(async () => {
-  r = await startRedis({ appendonly: false });
-  redis = new Redis(r.url);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await r.close();
-});
-beforeEach(async () => {
-  await redis.flushall();
-});
+useRedis((c) => (redis = c));
 
 /** Every sorted set in the store with its members, to check "one entry everywhere". */
 async function allIndexMembers(): Promise<Map<string, string[]>> {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { useRedis } from '../helpers/redis.js';
 import { normalTraffic } from '../helpers/traffic.js';
 import { TraceReservoir, compactTrace, expandTrace } from '../../src/store/reservoir.js';
 import { Prng } from '../../src/detectors/prng.js';
@@ -8,20 +8,8 @@ import { normalizeTrace } from '../../src/trace/normalize.js';
 import { extractProfile } from '../../src/features/profile.js';
 import type { Trace } from '../../src/trace/trace.js';
 
-let r: TestRedis;
 let redis: Redis;
-
-beforeAll(async () => {
-  r = await startRedis({ appendonly: false });
-  redis = new Redis(r.url);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await r.close();
-});
-beforeEach(async () => {
-  await redis.flushall();
-});
+useRedis((c) => (redis = c));
 
 /** A one-span trace whose id carries `n`, so a sample says which offers it kept. */
 function tiny(n: number): Trace {
