@@ -13,6 +13,14 @@ const seconds = (def: number) => z.coerce.number().positive().default(def);
  */
 export const ConfigSchema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Seed nodes of a Redis Cluster (`host:port,...`); REDIS_URL then only gives credentials and TLS. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(
+      /^\s*(\[[^\]]+\]|[^:,\s]+):\d{1,5}\s*(,\s*(\[[^\]]+\]|[^:,\s]+):\d{1,5}\s*)*$/,
+      'expected host:port,host:port',
+    )
+    .optional(),
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   TRACEHOUND_JAEGER_URL: z.string().url().optional(),

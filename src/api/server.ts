@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-client.js';
 import { installAuth, type Role } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import type { MetricsRegistry } from '../observability/metrics.js';
@@ -16,7 +16,7 @@ import { installZodValidation, type RouteDoc } from './zod-bridge.js';
 
 export interface ApiDeps {
   /** Kept for plugins that need Redis directly; health is what the API itself asks of it. */
-  redis?: Redis;
+  redis?: RedisClient;
   anomalies?: AnomaliesApi & CatalogOptions['anomalies'];
   score?: ScoreFn;
   models?: ModelsApi;

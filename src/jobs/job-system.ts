@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-client.js';
 import type { Poller } from '../sources/poller.js';
 import type { TraceSource } from '../sources/source.js';
 import type { ModelRegistry } from '../registry/redis-registry.js';
@@ -16,7 +16,7 @@ import { QUEUE_PREFIX, QUEUES } from './redis.js';
 
 export interface JobSystemDeps {
   /** BullMQ's connection (maxRetriesPerRequest: null). */
-  connection: Redis;
+  connection: RedisClient;
   sources: TraceSource[];
   poller?: Poller;
   pipeline: Omit<PipelineDeps, 'coldStart'>;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { hashTag, type RedisClient } from '../store/redis-client.js';
 import { ModelSet, type ModelSetManifest } from '../scoring/model-set.js';
 import { artifactsToFiles, filesToArtifacts } from './model-files.js';
 
@@ -12,13 +12,15 @@ export interface ModelVersion {
   note?: string;
 }
 
+/** An endpoint's keys share its hash tag, so a publish's MULTI stays in one Redis Cluster slot; the list of
+ *  endpoints is a key of its own, written outside that MULTI. */
 const k = {
   endpoints: 'th:reg:endpoints',
-  versions: (ep: string) => `th:reg:${ep}:versions`,
-  meta: (ep: string, v: number) => `th:reg:${ep}:v${v}:meta`,
-  files: (ep: string, v: number) => `th:reg:${ep}:v${v}:files`,
-  active: (ep: string) => `th:reg:${ep}:active`,
-  counter: (ep: string) => `th:reg:${ep}:next`,
+  versions: (ep: string) => `th:reg:${hashTag(ep)}:versions`,
+  meta: (ep: string, v: number) => `th:reg:${hashTag(ep)}:v${v}:meta`,
+  files: (ep: string, v: number) => `th:reg:${hashTag(ep)}:v${v}:files`,
+  active: (ep: string) => `th:reg:${hashTag(ep)}:active`,
+  counter: (ep: string) => `th:reg:${hashTag(ep)}:next`,
 };
 
 /** Channel on which activations are announced, so every worker reloads without a restart. */
@@ -31,7 +33,7 @@ export const REGISTRY_CHANNEL = 'th:reg:changed';
  */
 export class ModelRegistry {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keep = 5,
   ) {}
 
@@ -43,8 +45,8 @@ export class ModelRegistry {
     tx.hset(k.files(endpoint, version), Object.fromEntries(files));
     tx.set(k.meta(endpoint, version), JSON.stringify(meta));
     tx.zadd(k.versions(endpoint), version, String(version));
-    tx.sadd(k.endpoints, endpoint);
     await tx.exec();
+    await this.redis.sadd(k.endpoints, endpoint);
     await this.prune(endpoint);
     return version;
   }

@@ -65,8 +65,9 @@ export async function startService(
   roles: ReadonlySet<Role>,
   log: (msg: string) => void = (m) => process.stderr.write(`${new Date().toISOString()} ${m}\n`),
 ): Promise<RunningService> {
-  const redis = createRedis(c.REDIS_URL, log);
-  const bull = createRedis(c.REDIS_URL, log);
+  const target = { url: c.REDIS_URL, clusterNodes: c.REDIS_CLUSTER_NODES };
+  const redis = createRedis(target, log);
+  const bull = createRedis(target, log);
   const metrics = new MetricsRegistry();
   const anomalies = new AnomalyStore(redis, { maxAgeS: c.TRACEHOUND_RETENTION_DAYS * 86400 });
   const reservoir = new TraceReservoir(redis);

@@ -1,23 +1,23 @@
 /**
  * The poller's state in Redis.
  *
- * Watermarks: one hash per source, `th:poll:wm:<source>`, field = service, value = µs. Moved forward only
+ * Watermarks: one hash per source, `th:poll:{<source>}:wm`, field = service, value = µs. Moved forward only
  * (a Lua compare-and-set), so a replayed or overlapping job can never move a watermark back.
  *
- * Seen trace ids: one key per id, `SET th:seen:<source>:<traceId> 1 NX EX <ttl>`, pipelined. Chosen over a
+ * Seen trace ids: one key per id, `SET th:poll:{<source>}:seen:<traceId> 1 NX EX <ttl>`, pipelined. Chosen over a
  * sorted set per service because (1) a trace crossing several services must be deduped across all of that
  * source's pollers, which a per-service set cannot do; (2) SET NX answers per id whether it was new, in one
  * round trip for the batch, where ZADD NX with many members only returns a count; (3) expiry is Redis's own,
  * so nothing has to trim, and memory is bounded by (traces per second x TTL) keys of about 100 bytes each.
  * A sorted set would bound the count exactly, but needs a Lua script to tell new members apart and a trim
- * on every write. Under Redis Cluster the per-id keys spread over slots, and ioredis sends a pipeline to
- * one node: a cluster deployment would need a hash tag per source here (not done: we run one Redis).
+ * on every write. A Redis Cluster runs a pipeline on one node only, so every key of a source shares the
+ * source's hash tag (one slot per source).
  */
-import type { Redis } from 'ioredis';
+import { hashTag, type RedisClient } from '../store/redis-client.js';
 import type { PollerState } from './state.js';
 
-const wmKey = (source: string) => `th:poll:wm:${source}`;
-const seenKey = (source: string, traceId: string) => `th:seen:${source}:${traceId}`;
+const wmKey = (source: string) => `th:poll:${hashTag(source)}:wm`;
+const seenKey = (source: string, traceId: string) => `th:poll:${hashTag(source)}:seen:${traceId}`;
 
 const MAX_FORWARD = `
 local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '')
@@ -26,7 +26,7 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1`;
 
 export class RedisPollerState implements PollerState {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   async getWatermark(source: string, service: string): Promise<number | undefined> {
     const v = await this.redis.hget(wmKey(source), service);

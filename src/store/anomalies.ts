@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { AnomalySchema, type Anomaly } from './anomaly-record.js';
 import {
   NAME_SET,
@@ -102,7 +102,7 @@ export class AnomalyStore {
   private readonly now: () => number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     opts: AnomalyStoreOptions = {},
   ) {
     this.maxAgeS = opts.maxAgeS ?? 30 * 86400;

@@ -3,9 +3,11 @@ import { encodeScore, encodeTime, member, type Order } from './sort-key.js';
 
 /**
  * Key layout of the anomaly store. Names inside keys are URI-encoded so a ':' in a service or operation
- * cannot make two endpoints share a key.
+ * cannot make two endpoints share a key. Every key carries the hash tag `{anom}`: one write updates a
+ * record and all its indexes in one Lua script, which a Redis Cluster allows only within one slot. The
+ * store is bounded by retention, so one slot (one node) holds it.
  */
-export const PREFIX = 'th:anom:';
+export const PREFIX = 'th:{anom}:';
 /** id -> the index entries ("key\tmember" lines) a record sits in, so removal never needs the record itself. */
 export const REFS_KEY = `${PREFIX}refs`;
 export const TRAFFIC_KEY = `${PREFIX}traffic`;

@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { normalizeTrace } from '../trace/normalize.js';
 import { SPAN_KINDS, type RawSpan } from '../trace/span.js';
 import { endpointOf, type Trace } from '../trace/trace.js';
 import { LuaScript } from './lua.js';
+import { hashTag, type RedisClient } from './redis-client.js';
 
 const PREFIX = 'th:res:';
 const ENDPOINTS_KEY = `${PREFIX}endpoints`;
@@ -15,13 +15,12 @@ const VERSION_ATTRIBUTE = 'service.version';
 /**
  * Algorithm R in one step: count the trace, then keep it in slot seen-1 while filling, else in a uniformly
  * drawn slot j < seen when j < capacity. The uniform draw comes from the caller (ARGV[3] in [0,1)) so the
- * script stays deterministic for replication. KEYS: the endpoint hash, the endpoint set.
- * ARGV: capacity, trace JSON, uniform, endpoint. Returns the slot written or -1.
+ * script stays deterministic for replication. One key, so each endpoint's reservoir may live on any node of
+ * a Redis Cluster. KEYS: the endpoint hash. ARGV: capacity, trace JSON, uniform. Returns the slot or -1.
  */
 const ADD = new LuaScript(`
 local cap = tonumber(ARGV[1])
 local n = redis.call('HINCRBY', KEYS[1], '${SEEN}', 1)
-redis.call('SADD', KEYS[2], ARGV[4])
 local slot = -1
 if n <= cap then slot = n - 1 else
   local j = math.floor(tonumber(ARGV[3]) * n)
@@ -96,7 +95,7 @@ export class TraceReservoir {
   private readonly random: () => number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     opts: ReservoirOptions = {},
   ) {
     this.capacity = opts.capacity ?? 5000;
@@ -107,23 +106,30 @@ export class TraceReservoir {
 
   /** Offers one trace; returns whether it was kept. */
   async add(endpoint: string, trace: Trace): Promise<boolean> {
-    const slot = await ADD.run(
-      this.redis,
-      [key(endpoint), ENDPOINTS_KEY],
-      [this.capacity, compactTrace(trace), this.random(), endpoint],
-    );
-    return Number(slot) >= 0;
+    // Listed before the first trace lands, so a crash in between leaves an empty listing, never a lost one.
+    await this.redis.sadd(ENDPOINTS_KEY, endpoint);
+    return this.offer(endpoint, trace);
   }
 
   /** Offers each trace to its own endpoint's reservoir (the root span's service:operation). */
   async addTraces(traces: readonly Trace[]): Promise<number> {
-    const kept = await Promise.all(
-      traces.map((t) => {
-        const ep = endpointOf(t);
-        return this.add(`${ep.service}:${ep.operation}`, t);
-      }),
-    );
+    if (traces.length === 0) return 0;
+    const endpoints = traces.map((t) => {
+      const ep = endpointOf(t);
+      return `${ep.service}:${ep.operation}`;
+    });
+    await this.redis.sadd(ENDPOINTS_KEY, ...new Set(endpoints));
+    const kept = await Promise.all(traces.map((t, i) => this.offer(endpoints[i], t)));
     return kept.filter(Boolean).length;
+  }
+
+  private async offer(endpoint: string, trace: Trace): Promise<boolean> {
+    const slot = await ADD.run(
+      this.redis,
+      [key(endpoint)],
+      [this.capacity, compactTrace(trace), this.random()],
+    );
+    return Number(slot) >= 0;
   }
 
   async size(endpoint: string): Promise<number> {
@@ -146,11 +152,14 @@ export class TraceReservoir {
     return (await this.redis.smembers(ENDPOINTS_KEY)).sort();
   }
 
+  /** Empties an endpoint's reservoir (two keys in different cluster slots: not atomic, and need not be). */
   async reset(endpoint: string): Promise<void> {
-    await this.redis.multi().del(key(endpoint)).srem(ENDPOINTS_KEY, endpoint).exec();
+    await this.redis.srem(ENDPOINTS_KEY, endpoint);
+    await this.redis.del(key(endpoint));
   }
 }
 
+/** One hash per endpoint, tagged by its name so a Redis Cluster spreads reservoirs over its nodes. */
 function key(endpoint: string): string {
-  return PREFIX + encodeURIComponent(endpoint);
+  return PREFIX + hashTag(endpoint);
 }

@@ -1,8 +1,10 @@
-import type { Redis } from 'ioredis';
 import type { RawSpan } from '../trace/span.js';
+import type { RedisClient } from './redis-client.js';
 
-const PENDING = 'th:buf:pending';
-const spansKey = (traceId: string) => `th:buf:t:${traceId}`;
+/** One hash tag for the whole buffer: a MULTI moves many traces' keys at once, which a Redis Cluster allows
+ *  only within one slot. The buffer holds spans for a settle time only, so one node carries it. */
+const PENDING = 'th:{buf}:pending';
+const spansKey = (traceId: string) => `th:{buf}:t:${traceId}`;
 
 /** What a pushed span keeps while it waits for its trace to settle: what scoring needs, no attributes. */
 type BufferedSpan = Omit<RawSpan, 'attributes' | 'resource'>;
@@ -35,7 +37,7 @@ function compact(s: RawSpan): string {
  */
 export class SpanBuffer {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly ttlS = 3600,
   ) {}
 

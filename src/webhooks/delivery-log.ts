@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-client.js';
 import type { WebhookEvent } from './events.js';
 import { webhookDeadKey, webhookLogKey } from './store.js';
 
 export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed' | 'disabled' | 'skipped' | 'test';
 
-/** One attempt, newest first in `th:webhook:<id>:log`. */
+/** One attempt, newest first in the webhook's log list (webhookLogKey). */
 export interface DeliveryLogEntry {
   deliveryId: string;
   /** Event type. */
@@ -32,7 +32,7 @@ export interface DeadLetter {
 }
 
 export async function appendDeliveryLog(
-  redis: Redis,
+  redis: RedisClient,
   webhookId: string,
   entry: DeliveryLogEntry,
   cap: number,
@@ -59,7 +59,7 @@ redis.call('LPUSH', KEYS[1], ARGV[2])
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[3]) - 1)
 return 1`;
 
-export async function pushDeadLetter(redis: Redis, letter: DeadLetter, cap: number) {
+export async function pushDeadLetter(redis: RedisClient, letter: DeadLetter, cap: number) {
   await redis.eval(
     PUSH_DEAD_SCRIPT,
     1,
@@ -70,7 +70,7 @@ export async function pushDeadLetter(redis: Redis, letter: DeadLetter, cap: numb
   );
 }
 
-async function readList<T>(redis: Redis, key: string, limit: number): Promise<T[]> {
+async function readList<T>(redis: RedisClient, key: string, limit: number): Promise<T[]> {
   const raws = await redis.lrange(key, 0, limit - 1);
   const out: T[] = [];
   for (const raw of raws) {
@@ -83,8 +83,8 @@ async function readList<T>(redis: Redis, key: string, limit: number): Promise<T[
   return out;
 }
 
-export const readDeliveryLog = (redis: Redis, webhookId: string, limit = 100) =>
+export const readDeliveryLog = (redis: RedisClient, webhookId: string, limit = 100) =>
   readList<DeliveryLogEntry>(redis, webhookLogKey(webhookId), limit);
 
-export const readDeadLetters = (redis: Redis, webhookId: string, limit = 100) =>
+export const readDeadLetters = (redis: RedisClient, webhookId: string, limit = 100) =>
   readList<DeadLetter>(redis, webhookDeadKey(webhookId), limit);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-client.js';
 import { DeliveryRetryError, fullJitterBackoff } from './backoff.js';
 import {
   appendDeliveryLog,
@@ -29,7 +29,7 @@ export interface DeliveryJob {
 
 export interface WebhookDispatcherOptions {
   /** ioredis with `maxRetriesPerRequest: null` (BullMQ needs it; commands then wait out a Redis restart). */
-  connection: Redis;
+  connection: RedisClient;
   store: WebhookStore;
   allowPrivate?: boolean;
   resolve?: ResolveAll;

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { CreateWebhookSchema, WebhookSchema, type CreateWebhookInput, type Webhook } from './schema.js';
 import { checkWebhookUrl, type ResolveAll } from './url-guard.js';
+import type { RedisClient } from '../store/redis-client.js';
 
-export const WEBHOOK_IDS_KEY = 'th:webhooks';
-export const webhookKey = (id: string) => `th:webhook:${id}`;
-export const webhookLogKey = (id: string) => `th:webhook:${id}:log`;
-export const webhookDeadKey = (id: string) => `th:webhook:${id}:dead`;
+/** One hash tag for every webhook key: create, list and delete touch several at once, which a Redis Cluster
+ *  allows only within one slot; webhooks are few and their logs capped. */
+export const WEBHOOK_IDS_KEY = 'th:{wh}:ids';
+export const webhookKey = (id: string) => `th:{wh}:${id}`;
+export const webhookLogKey = (id: string) => `th:{wh}:${id}:log`;
+export const webhookDeadKey = (id: string) => `th:{wh}:${id}:dead`;
 
 export interface WebhookStoreOptions {
   allowPrivate?: boolean;
@@ -28,7 +30,7 @@ return 1`;
 /** Webhooks in Redis: one JSON string per webhook plus a set of ids. */
 export class WebhookStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly opts: WebhookStoreOptions = {},
   ) {}
 

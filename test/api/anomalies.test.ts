@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/store/redis-client.js';
 import type { FastifyInstance } from 'fastify';
 import { useRedis } from '../helpers/redis.js';
 import { buildApi } from '../../src/api/index.js';
@@ -7,7 +7,7 @@ import { AnomalyStore } from '../../src/store/anomalies.js';
 import { anomaly, tid, T0 } from '../store/fixtures.js';
 import { ADMIN_KEY, READ_KEY, auth, baseDeps } from './stubs.js';
 
-let redis: Redis;
+let redis: RedisClient;
 let store: AnomalyStore;
 let app: FastifyInstance;
 

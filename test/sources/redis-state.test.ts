@@ -38,11 +38,11 @@ describe('RedisPollerState', () => {
         ['a:b', 5],
       ]),
     );
-    expect(await redis.hget('th:poll:wm:jaeger', 'api')).toBe('3000');
+    expect(await redis.hget('th:poll:{jaeger}:wm', 'api')).toBe('3000');
   });
 
   it('ignores a watermark that is not a number rather than stalling', async () => {
-    await redis.hset('th:poll:wm:jaeger', 'api', 'garbage');
+    await redis.hset('th:poll:{jaeger}:wm', 'api', 'garbage');
     const st = new RedisPollerState(redis);
     expect(await st.getWatermark('jaeger', 'api')).toBeUndefined();
     await st.setWatermark('jaeger', 'api', 10);
@@ -57,12 +57,12 @@ describe('RedisPollerState', () => {
     expect(await st.unseen('jaeger', ['x', 'a', 'd', 'y'])).toEqual(['x', 'y']);
     expect(await st.unseen('jaeger', ['x'])).toEqual(['x']); // looking marks nothing
     expect(await st.markSeen('jaeger', [], 600)).toEqual([]);
-    const ttl = await redis.ttl('th:seen:jaeger:a');
+    const ttl = await redis.ttl('th:poll:{jaeger}:seen:a');
     expect(ttl).toBeGreaterThan(590);
     expect(ttl).toBeLessThanOrEqual(600);
     // Expired ids are new again.
     await st.markSeen('jaeger', ['short'], 1);
-    await redis.pexpire('th:seen:jaeger:short', 1);
+    await redis.pexpire('th:poll:{jaeger}:seen:short', 1);
     await new Promise((res) => setTimeout(res, 20));
     expect(await st.markSeen('jaeger', ['short'], 1)).toEqual(['short']);
     const keys = await redis.keys('*');

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import { useRedis } from '../helpers/redis.js';
+import type { RedisClient } from '../../src/store/redis-client.js';
+import { keysOf, useRedis } from '../helpers/redis.js';
 import { AnomalyStore, CursorError } from '../../src/store/anomalies.js';
+import { NAME_SET, REFS_KEY, dimIndex, globalIndex, recordKey } from '../../src/store/anomaly-keys.js';
 import { anomaly, tid, T0 } from './fixtures.js';
 
-let redis: Redis;
+let redis: RedisClient;
 useRedis((c) => (redis = c));
 
 /** Every sorted set in the store with its members, to check "one entry everywhere". */
 async function allIndexMembers(): Promise<Map<string, string[]>> {
-  const keys = (await redis.keys('th:anom:*')).filter((k) => /:by-(score|time)$/.test(k));
+  const keys = (await keysOf(redis, 'th:{anom}:*')).filter((k) => /:by-(score|time)$/.test(k));
   const out = new Map<string, string[]>();
   for (const k of keys) out.set(k, await redis.zrange(k, 0, -1));
   return out;
@@ -63,9 +64,9 @@ describe('AnomalyStore', () => {
     expect(a?.detectedAt).toBe(anomaly(1).detectedAt);
     expect(a?.feedback?.verdict).toBe('true-positive');
     expect(a?.feedback?.note).toBe('yes');
-    expect(await redis.zcard('th:anom:rc:payment:by-score')).toBe(0);
-    expect(await redis.zcard('th:anom:rc:db:by-score')).toBe(1);
-    expect(await redis.zrange('th:anom:by-score', 0, -1)).toEqual([`0.9500000000000000|${tid(1)}`]);
+    expect(await redis.zcard(dimIndex('rc', 'payment', 'score'))).toBe(0);
+    expect(await redis.zcard(dimIndex('rc', 'db', 'score'))).toBe(1);
+    expect(await redis.zrange(globalIndex('score'), 0, -1)).toEqual([`0.9500000000000000|${tid(1)}`]);
   });
 
   it('ranks by score and by time, newest and highest first', async () => {
@@ -165,7 +166,7 @@ describe('AnomalyStore', () => {
   it('stores records with a TTL backstop', async () => {
     const store = new AnomalyStore(redis, { maxAgeS: 3600 });
     await store.put(anomaly(1));
-    const ttl = await redis.ttl(`th:anom:${tid(1)}`);
+    const ttl = await redis.ttl(recordKey(tid(1)));
     expect(ttl).toBeGreaterThan(3500);
     expect(ttl).toBeLessThanOrEqual(3600);
   });
@@ -181,17 +182,17 @@ describe('AnomalyStore', () => {
     expect(left).toEqual([49, 48, 47, 46, 45].map(tid));
     for (const [k, members] of await allIndexMembers())
       expect(members, k).toHaveLength(k.includes(':old:') ? 0 : 5);
-    expect(await redis.exists(`th:anom:${tid(0)}`)).toBe(0);
-    expect(await redis.hlen('th:anom:refs')).toBe(5);
+    expect(await redis.exists(recordKey(tid(0)))).toBe(0);
+    expect(await redis.hlen(REFS_KEY)).toBe(5);
     const stats = await store.stats();
     expect(stats.services).toEqual([{ service: 'new', count: 5 }]);
-    expect(await redis.smembers('th:anom:names:svc')).toEqual(['new']);
+    expect(await redis.smembers(NAME_SET.svc)).toEqual(['new']);
   });
 
   it('prune removes index entries of a record that expired by TTL', async () => {
     const store = new AnomalyStore(redis, { now: () => T0 + 100_000 });
     await store.put(anomaly(1));
-    await redis.del(`th:anom:${tid(1)}`); // as the TTL would
+    await redis.del(recordKey(tid(1))); // as the TTL would
     expect((await store.list()).items).toEqual([]);
     await store.prune({ maxAgeS: 1, maxCount: 100 });
     expect([...(await allIndexMembers()).values()].flat()).toEqual([]);

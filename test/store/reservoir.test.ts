@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/store/redis-client.js';
 import { useRedis } from '../helpers/redis.js';
 import { normalTraffic } from '../helpers/traffic.js';
 import { TraceReservoir, compactTrace, expandTrace } from '../../src/store/reservoir.js';
@@ -8,7 +8,7 @@ import { normalizeTrace } from '../../src/trace/normalize.js';
 import { extractProfile } from '../../src/features/profile.js';
 import type { Trace } from '../../src/trace/trace.js';
 
-let redis: Redis;
+let redis: RedisClient;
 useRedis((c) => (redis = c));
 
 /** A one-span trace whose id carries `n`, so a sample says which offers it kept. */
