@@ -8,6 +8,7 @@ import { anomalyRoutes, type AnomaliesApi } from './routes/anomalies.js';
 import { catalogRoutes, type CatalogOptions } from './routes/catalog.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
+import { incidentRoutes, type IncidentsApi } from './routes/incidents.js';
 import { modelRoutes, type ModelsApi } from './routes/models.js';
 import { scoreRoutes, type ScoreFn } from './routes/score.js';
 import { ingestRoutes, type IngestOptions } from './routes/ingest.js';
@@ -18,6 +19,7 @@ export interface ApiDeps {
   /** Kept for plugins that need Redis directly; health is what the API itself asks of it. */
   redis?: RedisClient;
   anomalies?: AnomaliesApi & CatalogOptions['anomalies'];
+  incidents?: IncidentsApi;
   score?: ScoreFn;
   models?: ModelsApi;
   webhooks?: WebhooksApi;
@@ -87,6 +89,7 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
     await app.register(anomalyRoutes, { anomalies: deps.anomalies });
     await app.register(catalogRoutes, { anomalies: deps.anomalies, models: deps.models });
   }
+  if (deps.incidents) await app.register(incidentRoutes, { incidents: deps.incidents });
   if (deps.score)
     await app.register(scoreRoutes, {
       score: deps.score,

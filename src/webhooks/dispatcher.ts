@@ -11,7 +11,7 @@ import {
   type DeliveryOutcome,
 } from './delivery-log.js';
 import { testEvent, type WebhookEvent } from './events.js';
-import { webhookMatches } from './filter.js';
+import { webhookFollows, webhookMatches } from './filter.js';
 import { renderRequest } from './formats/index.js';
 import type { Webhook } from './schema.js';
 import { postWebhook, type SendResult } from './send.js';
@@ -95,9 +95,16 @@ export class WebhookDispatcher {
     this.queue.on('error', (err) => console.warn(`webhook queue: ${err.message}`));
   }
 
-  /** Queues one delivery per matching webhook; returns their delivery ids. Idempotent per event id. */
-  async enqueue(event: WebhookEvent): Promise<string[]> {
-    const hooks = (await this.opts.store.list()).filter((w) => webhookMatches(w, event));
+  /**
+   * Queues one delivery per matching webhook; returns their delivery ids. Idempotent per event id.
+   * `follow`: webhooks already told about this incident, which get the rest of its story even when their
+   * filters no longer match (see webhookFollows).
+   */
+  async enqueue(event: WebhookEvent, opts: { follow?: readonly string[] } = {}): Promise<string[]> {
+    const follow = new Set(opts.follow ?? []);
+    const hooks = (await this.opts.store.list()).filter(
+      (w) => webhookMatches(w, event) || (follow.has(w.id) && webhookFollows(w, event)),
+    );
     if (hooks.length === 0) return [];
     const keep = { age: this.o.dedupeWindowS };
     const jobs = hooks.map((w) => {

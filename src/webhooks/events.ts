@@ -1,3 +1,4 @@
+import type { Incident, IncidentEvent, IncidentEventType } from '../incidents/incident.js';
 import type { Anomaly } from '../store/anomaly-record.js';
 
 /** The events a webhook can subscribe to. `webhook.test` is only sent on request and passes every filter. */
@@ -9,24 +10,6 @@ export const WEBHOOK_EVENT_TYPES = [
   'webhook.test',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
-
-/**
- * What a webhook needs to render an incident. The incident module owns the real record; this is the
- * minimal shape the formats read. Times are ISO-8601 strings, like the anomaly record's.
- */
-export interface IncidentEvent {
-  id: string;
-  status: 'open' | 'resolved';
-  title: string;
-  start: string;
-  end?: string;
-  /** `service:operation` entries. */
-  endpoints: string[];
-  rootCauses: { service: string; operation?: string; score: number; evidence: string }[];
-  traceIds: string[];
-  /** A page about the incident, when the service has a public address. */
-  link?: string;
-}
 
 export interface WebhookTestData {
   webhookId: string;
@@ -43,10 +26,7 @@ interface Envelope<T extends WebhookEventType, D> {
 }
 
 export type AnomalyWebhookEvent = Envelope<'anomaly.detected', Anomaly>;
-export type IncidentWebhookEvent = Envelope<
-  'incident.opened' | 'incident.updated' | 'incident.resolved',
-  IncidentEvent
->;
+export type IncidentWebhookEvent = Envelope<IncidentEventType, Incident>;
 export type TestWebhookEvent = Envelope<'webhook.test', WebhookTestData>;
 export type WebhookEvent = AnomalyWebhookEvent | IncidentWebhookEvent | TestWebhookEvent;
 
@@ -61,17 +41,20 @@ export function anomalyEvent(anomaly: Anomaly): AnomalyWebhookEvent {
 }
 
 /**
- * An incident event. `revision` tells updates apart (an update counter or the update time); leave it out for
- * opened/resolved, which happen once per incident.
+ * One webhook event per incident event, carrying the incident record itself. Opened and resolved happen
+ * once per incident; an update is named by the incident's revision, so a replayed minute sends nothing new
+ * and a receiver can order updates. The timestamp is the incident's own time (the minute that caused the
+ * event), so the same event always renders the same.
  */
-export function incidentEvent(
-  type: IncidentWebhookEvent['type'],
-  incident: IncidentEvent,
-  at: string,
-  revision?: string | number,
-): IncidentWebhookEvent {
-  const rev = revision === undefined ? '' : `_${revision}`;
-  return { id: `incident_${incident.id}_${type.split('.')[1]}${rev}`, type, timestamp: at, data: incident };
+export function incidentEvent(e: IncidentEvent): IncidentWebhookEvent {
+  const i = e.incident;
+  const rev = e.type === 'incident.updated' ? `_r${i.revision}` : '';
+  return {
+    id: `incident_${i.id}_${e.type.slice('incident.'.length)}${rev}`,
+    type: e.type,
+    timestamp: e.type === 'incident.resolved' ? (i.resolvedAt ?? i.end) : i.end,
+    data: i,
+  };
 }
 
 export function testEvent(webhookId: string, nonce: string, at: string): TestWebhookEvent {

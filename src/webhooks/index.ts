@@ -1,6 +1,6 @@
 export * from './events.js';
 export * from './schema.js';
-export { webhookMatches } from './filter.js';
+export { webhookFollows, webhookMatches } from './filter.js';
 export { WebhookStore, webhookKey, webhookLogKey, webhookDeadKey, WEBHOOK_IDS_KEY } from './store.js';
 export type { WebhookStoreOptions } from './store.js';
 export {

@@ -1,5 +1,6 @@
 import type { Anomaly } from '../../src/store/anomaly-record.js';
-import type { IncidentEvent } from '../../src/webhooks/events.js';
+import type { Incident } from '../../src/incidents/incident.js';
+import { incidentEvent, type IncidentWebhookEvent } from '../../src/webhooks/events.js';
 
 export function sampleAnomaly(over: Partial<Anomaly> = {}): Anomaly {
   const traceId = over.traceId ?? '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -33,18 +34,48 @@ export function sampleAnomaly(over: Partial<Anomaly> = {}): Anomaly {
   };
 }
 
-export function sampleIncident(over: Partial<IncidentEvent> = {}): IncidentEvent {
+/** A valid incident record (the contract of src/incidents/incident.ts). */
+export function sampleIncident(over: Partial<Incident> = {}): Incident {
   return {
     id: 'inc-17',
     status: 'open',
-    title: 'payments Charge slow',
     start: '2025-03-04T10:00:00.000Z',
-    endpoints: ['frontend:GET /checkout', 'api:POST /orders'],
-    rootCauses: [
-      { service: 'payments', operation: 'Charge', score: 0.8, evidence: 'p99 self time x19' },
-      { service: 'db', score: 0.4, evidence: 'lock waits' },
+    end: '2025-03-04T10:05:00.000Z',
+    endpoints: ['api:POST /orders', 'frontend:GET /checkout'],
+    signals: [
+      {
+        kind: 'latency-shift',
+        target: { type: 'endpoint', key: 'frontend:GET /checkout' },
+        minute: 1_741_082_520_000_000,
+        strength: 4.2,
+        value: 1840,
+        baseline: 310,
+        evidence: 'p90 latency 1840 ms against a usual 310 ms',
+      },
     ],
     traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736', '5bf92f3577b34da6a3ce929d0e0e4737'],
+    traceCount: 57,
+    rootCauses: [
+      { service: 'payments', operation: 'Charge', score: 0.62, evidence: 'Charge self time up 19 robust sd' },
+      { service: 'db', score: 0.21, evidence: 'lock waits' },
+    ],
+    revision: 3,
     ...over,
   };
 }
+
+export const opened = (over: Partial<Incident> = {}): IncidentWebhookEvent =>
+  incidentEvent({ type: 'incident.opened', incident: sampleIncident({ revision: 0, ...over }) });
+export const updated = (over: Partial<Incident> = {}): IncidentWebhookEvent =>
+  incidentEvent({ type: 'incident.updated', incident: sampleIncident(over) });
+export const resolvedEvent = (over: Partial<Incident> = {}): IncidentWebhookEvent =>
+  incidentEvent({
+    type: 'incident.resolved',
+    incident: sampleIncident({
+      status: 'resolved',
+      end: '2025-03-04T10:30:00.000Z',
+      resolvedAt: '2025-03-04T10:35:00.000Z',
+      revision: 9,
+      ...over,
+    }),
+  });

@@ -1,21 +1,17 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { anomalyEvent, incidentEvent } from '../../src/webhooks/events.js';
+import { anomalyEvent } from '../../src/webhooks/events.js';
 import { alertmanagerPayload } from '../../src/webhooks/formats/alertmanager.js';
 import { renderRequest } from '../../src/webhooks/formats/index.js';
 import { jsonPayload } from '../../src/webhooks/formats/json.js';
 import { pagerdutyPayload } from '../../src/webhooks/formats/pagerduty.js';
 import { slackPayload } from '../../src/webhooks/formats/slack.js';
-import { sampleAnomaly, sampleIncident } from './fixtures.js';
+import { opened as openedEvent, resolvedEvent, sampleAnomaly, updated } from './fixtures.js';
 
 const ctx = { deliveryId: 'anomaly_x:wh_1', webhookId: 'wh_1', publicUrl: 'https://th.example.com' };
 const anomaly = anomalyEvent(sampleAnomaly());
-const opened = incidentEvent('incident.opened', sampleIncident(), '2025-03-04T10:01:00.000Z');
-const resolved = incidentEvent(
-  'incident.resolved',
-  sampleIncident({ status: 'resolved', end: '2025-03-04T10:30:00.000Z' }),
-  '2025-03-04T10:30:05.000Z',
-);
+const opened = openedEvent();
+const resolved = resolvedEvent();
 
 /** Independent Standard Webhooks verification, written from the spec. */
 function verify(secret: string, headers: Record<string, string>, body: string): boolean {
@@ -104,22 +100,52 @@ describe('alertmanager format', () => {
     expect(p.commonLabels).toEqual(a.labels);
   });
 
-  it('fires and resolves an incident with the same fingerprint', () => {
+  it('fires and resolves an incident with the same labels and fingerprint', () => {
     const f = alertmanagerPayload(opened, ctx);
+    const u = alertmanagerPayload(updated({ rootCauses: [{ service: 'db', score: 1, evidence: 'x' }] }), ctx);
     const r = alertmanagerPayload(resolved, ctx);
-    expect(f.status).toBe('firing');
-    expect(r.status).toBe('resolved');
+    expect([f.status, u.status, r.status]).toEqual(['firing', 'firing', 'resolved']);
     expect(r.alerts[0].status).toBe('resolved');
+    expect(f.alerts[0].endsAt).toBe('0001-01-01T00:00:00Z');
+    expect(r.alerts[0].startsAt).toBe('2025-03-04T10:00:00.000Z');
     expect(r.alerts[0].endsAt).toBe('2025-03-04T10:30:00.000Z');
+    expect(f.alerts[0].labels).toEqual({
+      alertname: 'TracehoundIncident',
+      incident_id: 'inc-17',
+      severity: 'critical',
+    });
+    // The suspect moved to db in the update: labels and fingerprint did not.
+    expect(u.alerts[0].labels).toEqual(f.alerts[0].labels);
+    expect(r.alerts[0].labels).toEqual(f.alerts[0].labels);
+    expect(u.alerts[0].fingerprint).toBe(f.alerts[0].fingerprint);
     expect(r.alerts[0].fingerprint).toBe(f.alerts[0].fingerprint);
-    expect(f.alerts[0].labels.incident_id).toBe('inc-17');
-    expect(f.alerts[0].annotations.trace_count).toBe('2');
-    expect(f.alerts[0].annotations.link).toBe('https://th.example.com/v1/incidents/inc-17');
-    const other = alertmanagerPayload(
-      incidentEvent('incident.opened', sampleIncident({ id: 'inc-18' }), 'x'),
-      ctx,
+    expect(f.alerts[0].annotations.root_cause).toBe('payments:Charge');
+    expect(u.alerts[0].annotations.root_cause).toBe('db');
+    expect(f.alerts[0].annotations.summary).toBe(
+      'Incident inc-17: likely payments:Charge; latency-shift on 2 endpoints',
     );
+    expect(f.alerts[0].annotations.trace_count).toBe('57');
+    expect(f.alerts[0].annotations.link).toBe('https://th.example.com/v1/incidents/inc-17');
+    const other = alertmanagerPayload(openedEvent({ id: 'inc-18' }), ctx);
     expect(other.alerts[0].fingerprint).not.toBe(f.alerts[0].fingerprint);
+  });
+});
+
+describe('incident events', () => {
+  it('names opened and resolved once per incident and updates by revision', () => {
+    expect(opened.id).toBe('incident_inc-17_opened');
+    expect(updated().id).toBe('incident_inc-17_updated_r3');
+    expect(updated({ revision: 4 }).id).toBe('incident_inc-17_updated_r4');
+    expect(resolved.id).toBe('incident_inc-17_resolved');
+    expect(opened.timestamp).toBe('2025-03-04T10:05:00.000Z');
+    expect(resolved.timestamp).toBe('2025-03-04T10:35:00.000Z');
+    expect(jsonPayload(resolved)).toEqual({
+      id: 'incident_inc-17_resolved',
+      type: 'incident.resolved',
+      timestamp: '2025-03-04T10:35:00.000Z',
+      data: resolved.data,
+    });
+    expect(resolved.data.status).toBe('resolved');
   });
 });
 
@@ -154,7 +180,7 @@ describe('pagerduty format', () => {
 
   it('pages an incident once and resolves the same dedup_key', () => {
     const o = pagerdutyPayload(opened, pctx);
-    const u = pagerdutyPayload(incidentEvent('incident.updated', sampleIncident(), 'x', 2), pctx);
+    const u = pagerdutyPayload(updated(), pctx);
     const r = pagerdutyPayload(resolved, pctx);
     expect(o.event_action).toBe('trigger');
     expect(u.event_action).toBe('trigger');
@@ -165,7 +191,14 @@ describe('pagerduty format', () => {
     });
     expect(o.dedup_key).toBe(r.dedup_key);
     expect(u.dedup_key).toBe(r.dedup_key);
-    expect(o.payload?.severity).toBe('error');
+    expect(o.payload?.severity).toBe('critical');
+    expect(o.payload?.component).toBe('payments');
+    expect(o.payload?.class).toBe('incident');
+    const d = o.payload?.custom_details as Record<string, unknown>;
+    expect(d.trace_count).toBe(57);
+    expect(d.signals).toEqual([
+      'latency-shift on frontend:GET /checkout: p90 latency 1840 ms against a usual 310 ms',
+    ]);
   });
 
   it('refuses to render without a routing key', () => {
@@ -211,9 +244,9 @@ describe('slack format', () => {
 
   it('renders a resolved incident', () => {
     const m = slackPayload(resolved, ctx);
-    expect(m.text).toMatch(/^:white_check_mark: Resolved: payments Charge slow/);
+    expect(m.text).toMatch(/^:white_check_mark: Resolved inc-17: likely payments:Charge; latency-shift/);
     const fields = (m.blocks[1] as { fields: { text: string }[] }).fields.map((f) => f.text);
-    expect(fields).toContain('*Traces (2)*\n4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(fields).toContain('*Traces (57)*\n4bf92f3577b34da6a3ce929d0e0e4736');
     expect(fields).toContain('*Resolved*\n2025-03-04T10:30:00.000Z');
   });
 });

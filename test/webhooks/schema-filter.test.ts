@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeliveryRetryError, fullJitterBackoff } from '../../src/webhooks/backoff.js';
-import { anomalyEvent, incidentEvent, testEvent } from '../../src/webhooks/events.js';
-import { webhookMatches } from '../../src/webhooks/filter.js';
+import { anomalyEvent, testEvent } from '../../src/webhooks/events.js';
+import { webhookFollows, webhookMatches } from '../../src/webhooks/filter.js';
 import {
   CreateWebhookSchema,
   WebhookSchema,
@@ -9,7 +9,7 @@ import {
   type Webhook,
 } from '../../src/webhooks/schema.js';
 import { parseRetryAfter } from '../../src/webhooks/send.js';
-import { sampleAnomaly, sampleIncident } from './fixtures.js';
+import { opened, resolvedEvent, sampleAnomaly } from './fixtures.js';
 
 const base: Webhook = WebhookSchema.parse({
   id: 'wh_1',
@@ -69,11 +69,22 @@ describe('webhookMatches', () => {
     expect(webhookMatches({ ...base, endpoints: ['frontend:GET /home'] }, ev)).toBe(false);
   });
   it('applies service/endpoint filters to incidents but not minScore', () => {
-    const inc = incidentEvent('incident.resolved', sampleIncident({ status: 'resolved' }), 'x');
+    const inc = resolvedEvent();
     expect(webhookMatches({ ...base, minScore: 0.99 }, inc)).toBe(true);
     expect(webhookMatches({ ...base, services: ['api'] }, inc)).toBe(true);
     expect(webhookMatches({ ...base, services: ['search'] }, inc)).toBe(false);
     expect(webhookMatches({ ...base, endpoints: ['api:POST /orders'] }, inc)).toBe(true);
+  });
+  it('lets a webhook that was told about an incident follow it whatever its root causes become', () => {
+    const moved = resolvedEvent({ rootCauses: [{ service: 'db', score: 1, evidence: 'x' }], endpoints: [] });
+    const payments = { ...base, services: ['payments'] };
+    expect(webhookMatches(payments, opened())).toBe(true);
+    expect(webhookMatches(payments, moved)).toBe(false);
+    expect(webhookFollows(payments, moved)).toBe(true);
+    // Its event subscription still counts, and anomalies are never followed.
+    expect(webhookFollows({ ...payments, events: ['incident.opened'] }, moved)).toBe(false);
+    expect(webhookFollows({ ...payments, enabled: false }, moved)).toBe(false);
+    expect(webhookFollows(payments, ev)).toBe(false);
   });
   it('sends a test event only to its webhook', () => {
     expect(webhookMatches({ ...base, events: ['incident.opened'] }, testEvent('wh_1', 'n', 'x'))).toBe(true);

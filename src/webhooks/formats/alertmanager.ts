@@ -29,8 +29,8 @@ export interface AlertmanagerPayload {
 }
 
 /**
- * The identity labels only: severity and score change while an incident is open, and the fingerprint must
- * stay the same from firing to resolved so the receiver closes the alert it opened.
+ * The identity labels only: the fingerprint must stay the same from firing to resolved so the receiver
+ * closes the alert it opened.
  */
 function fingerprint(identity: Record<string, string>): string {
   const text = Object.keys(identity)
@@ -49,15 +49,22 @@ export function alertmanagerPayload(event: WebhookEvent, ctx: RenderContext): Al
       : event.type === 'webhook.test'
         ? { alertname: 'TracehoundTest', webhook_id: event.data.webhookId }
         : { alertname: 'TracehoundIncident', incident_id: event.data.id };
-  const [service, ...rest] = s.endpoint.split(':');
-  const labels: Record<string, string> = { ...identity, severity: s.severity, service };
-  if (event.type === 'anomaly.detected') labels.operation = rest.join(':');
-  if (s.causes[0]) labels.root_cause = s.causes[0].where;
+  const incident = event.type.startsWith('incident.');
+  const labels: Record<string, string> = { ...identity, severity: s.severity };
   const annotations: Record<string, string> = {
     summary: s.title,
     description: s.causes.length ? s.causes.map(causeLine).join('\n') : 'No root cause suggested.',
     endpoint: s.endpoint,
   };
+  // An incident's labels stay the same from its first firing to its resolve (receivers group and silence
+  // by labels); what moves while it is open, its suspect and its endpoints, goes into annotations.
+  const facts = incident ? annotations : labels;
+  if (event.type === 'anomaly.detected') {
+    labels.service = event.data.service;
+    labels.operation = event.data.operation;
+  } else if (!incident) labels.service = s.service;
+  else annotations.service = s.service;
+  if (s.causes[0]) facts.root_cause = s.causes[0].where;
   if (s.score !== undefined) annotations.score = s.score.toFixed(3);
   if (s.durationMs !== undefined) annotations.duration_ms = String(s.durationMs);
   if (s.traceId) annotations.trace_id = s.traceId;

@@ -1,3 +1,4 @@
+import type { Incident } from '../../incidents/incident.js';
 import type { WebhookEvent } from '../events.js';
 
 export interface RenderContext {
@@ -105,24 +106,40 @@ export function summarize(event: WebhookEvent, publicUrl?: string): EventSummary
       weight: c.score,
       evidence: c.evidence,
     }))
-    .sort(byWeight)
     .slice(0, TOP_CAUSES);
-  const score = i.rootCauses.length ? Math.max(...i.rootCauses.map((c) => c.score)) : undefined;
   const resolved = event.type === 'incident.resolved' || i.status === 'resolved';
   return {
-    title: `${resolved ? 'Resolved' : 'Incident'}: ${i.title}`,
+    title: `${resolved ? 'Resolved' : 'Incident'} ${i.id}: ${incidentHeadline(i)}`,
     endpoint: i.endpoints.join(', '),
-    service: i.endpoints[0]?.split(':')[0] ?? causes[0]?.service ?? 'unknown',
-    score,
+    service: causes[0]?.service ?? (i.endpoints[0] ? serviceOf(i.endpoints[0]) : 'unknown'),
+    score: i.rootCauses[0]?.score,
     traceId: i.traceIds[0],
-    traceCount: i.traceIds.length,
+    traceCount: i.traceCount,
     start: i.start,
     end: i.end,
     resolved,
     causes,
-    link: i.link ?? (publicUrl ? `${publicUrl.replace(/\/$/, '')}/v1/incidents/${i.id}` : undefined),
-    severity: severityOf(score),
+    link: publicUrl ? `${publicUrl.replace(/\/$/, '')}/v1/incidents/${i.id}` : undefined,
+    // An incident is what pages: it is opened only once its signals held (see the tracker), and its
+    // root-cause scores are shares among suspects, not a measure of how bad it is.
+    severity: 'critical',
   };
+}
+
+const serviceOf = (endpoint: string) => {
+  const at = endpoint.indexOf(':');
+  return at < 0 ? endpoint : endpoint.slice(0, at);
+};
+
+/** "likely cartservice:GetCart; error-rate, anomaly-rate on 3 endpoints" */
+export function incidentHeadline(i: Incident): string {
+  const top = i.rootCauses[0];
+  const where = top
+    ? `likely ${top.operation ? `${top.service}:${top.operation}` : top.service}`
+    : 'no suspect yet';
+  const kinds = [...new Set(i.signals.map((s) => s.kind))].slice(0, 3).join(', ') || 'anomalous traces';
+  const n = i.endpoints.length;
+  return `${where}; ${kinds} on ${n} endpoint${n === 1 ? '' : 's'}`;
 }
 
 export function causeLine(c: Cause): string {

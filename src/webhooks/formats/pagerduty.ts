@@ -55,6 +55,8 @@ export function pagerdutyPayload(event: WebhookEvent, ctx: RenderContext): Pager
       evidence: c.evidence,
     })),
   };
+  if (event.type !== 'anomaly.detected' && event.type !== 'webhook.test')
+    details.signals = event.data.signals.map((g) => `${g.kind} on ${g.target.key}: ${g.evidence}`);
   for (const k of Object.keys(details)) if (details[k] === undefined) delete details[k];
   const out: PagerDutyEvent = {
     routing_key: ctx.secret,
