@@ -1,0 +1,165 @@
+/**
+ * How often the aggregate signals fire on fault-free traffic, and whether they fire on the faulty target of
+ * each simulated fault. One configuration (the defaults of src/incidents/signals.ts) for all data.
+ *
+ *   npx tsx scripts/signal-alarms.ts [--data ../shared/datasets] [--sim-hours 2] [--skip-nezha] [--skip-faults]
+ *
+ * - Nezha TrainTicket, 2023-01-30 from 14:30 (faults end at 14:11): a model is trained on the first half of
+ *   those hours, every trace is scored, and the signals of each half are counted per hour (the second half
+ *   is out of sample for the model).
+ * - The simulated shop without faults for --sim-hours, a model trained on 10 other minutes of it.
+ * - Every simulated fault scenario, run 25 minutes with the fault from minute 15 (the leak from minute 12) to
+ *   22 so that signals have history: does a signal name the fault's target within the fault window?
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Aggregates } from '../src/incidents/aggregates.js';
+import type { Signal } from '../src/incidents/signal.js';
+import { detectSignals } from '../src/incidents/signals.js';
+import { readTraceFiles } from '../src/formats/read.js';
+import { trainModelSet } from '../src/scoring/train.js';
+import { generate } from '../src/sim/generate.js';
+import { getScenario, listScenarios } from '../src/sim/scenarios.js';
+import type { FaultTarget } from '../src/sim/faults.js';
+import type { Scenario } from '../src/sim/scenario.js';
+import { normalizeTrace } from '../src/trace/normalize.js';
+import type { Trace } from '../src/trace/trace.js';
+import { splitEdge, splitEndpoint } from '../src/incidents/topology.js';
+
+const { values: args } = parseArgs({
+  options: {
+    data: { type: 'string', default: '../shared/datasets' },
+    'sim-hours': { type: 'string', default: '2' },
+    'skip-nezha': { type: 'boolean', default: false },
+    'skip-faults': { type: 'boolean', default: false },
+    'skip-sim': { type: 'boolean', default: false },
+    verbose: { type: 'boolean', short: 'v', default: false },
+  },
+});
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const MIN = 60e6;
+
+function perHour(signals: Signal[], hours: number) {
+  const byKind: Record<string, number> = {};
+  for (const s of signals) byKind[s.kind] = (byKind[s.kind] ?? 0) + 1;
+  const minutes = new Set(signals.map((s) => s.minute)).size;
+  return {
+    hours: +hours.toFixed(2),
+    signals: signals.length,
+    perHour: +(signals.length / hours).toFixed(2),
+    minutesWithSignals: minutes,
+    minutesWithSignalsPerHour: +(minutes / hours).toFixed(2),
+    byKind,
+  };
+}
+
+function show(signals: Signal[]) {
+  if (!args.verbose) return;
+  for (const s of signals)
+    log(`    ${new Date(s.minute / 1000).toISOString()} ${s.kind} ${s.strength.toFixed(2)} ${s.evidence}`);
+}
+
+async function scoreAndAggregate(train: Trace[], traces: Trace[]): Promise<Aggregates> {
+  const model = await trainModelSet(train, { seed: 1 });
+  const agg = new Aggregates();
+  for (let i = 0; i < traces.length; i += 2000) {
+    const batch = traces.slice(i, i + 2000);
+    agg.addBatch(batch, model.score(batch));
+  }
+  model.dispose();
+  return agg;
+}
+
+async function nezha() {
+  const file = resolve(args.data, 'nezha-trainticket', 'traces_2023-01-30.csv.gz');
+  const traces: Trace[] = [];
+  await readTraceFiles([file], { preset: 'nezha' }, (t) => traces.push(t));
+  const from = Date.UTC(2023, 0, 30, 14, 30) * 1000;
+  const ff = traces.filter((t) => t.start >= from).sort((a, b) => a.start - b.start);
+  const end = ff[ff.length - 1].start;
+  const mid = from + Math.floor((end - from) / 2 / MIN) * MIN;
+  log(
+    `nezha: ${ff.length} fault-free traces from 14:30; training on those before ${new Date(mid / 1000).toISOString()}`,
+  );
+  const agg = await scoreAndAggregate(
+    ff.filter((t) => t.start < mid),
+    ff,
+  );
+  const sig = detectSignals(agg.buckets());
+  const a = sig.filter((s) => s.minute < mid);
+  const b = sig.filter((s) => s.minute >= mid);
+  show(sig);
+  return {
+    traces: ff.length,
+    tracesPerMinute: +(ff.length / ((end - from) / MIN)).toFixed(1),
+    trainHalf: perHour(a, (mid - from) / 3600e6),
+    heldOutHalf: perHour(b, (end - mid) / 3600e6),
+  };
+}
+
+function simTraces(sc: Scenario, seed: number, durationS: number): { traces: Trace[]; start: number } {
+  const g = generate(sc, { seed, durationS });
+  return { traces: g.traces.map((s) => normalizeTrace(s[0].traceId, s)), start: g.truth.start };
+}
+
+async function simNormal(hours: number) {
+  const sc = getScenario('shop-normal');
+  const train = simTraces(sc, 101, 600).traces;
+  const run = simTraces(sc, 7, hours * 3600);
+  log(`sim: ${run.traces.length} fault-free shop traces over ${hours} h`);
+  const sig = detectSignals((await scoreAndAggregate(train, run.traces)).buckets());
+  show(sig);
+  return { traces: run.traces.length, ...perHour(sig, hours) };
+}
+
+/** Does the signal's target name the fault's place (a service at either end of an edge, an endpoint)? */
+function names(s: Signal, t: FaultTarget): boolean {
+  const services =
+    s.target.type === 'edge'
+      ? [splitEdge(s.target.key).caller, splitEdge(s.target.key).callee].map((k) => splitEndpoint(k).service)
+      : [splitEndpoint(s.target.key).service];
+  if (t.endpoint) return s.target.key === t.endpoint.replace('/', ':');
+  if (t.from && t.to) return s.target.type === 'edge' && services[0] === t.from && services[1] === t.to;
+  const svc = t.call ? t.call.split('/')[0] : t.service;
+  return s.target.type === 'edge' ? services[1] === svc || services[0] === t.service : services[0] === svc;
+}
+
+async function simFaults() {
+  const out: Record<string, unknown>[] = [];
+  const trainCache = new Map<string, Trace[]>();
+  for (const sc0 of listScenarios()) {
+    if (sc0.faults.length !== 1 || sc0.repeatEveryS) continue;
+    const f0 = sc0.faults[0];
+    const startS = f0.type === 'leak' ? 720 : 900;
+    const sc: Scenario = { ...sc0, faults: [{ ...f0, startS, endS: 1320 }] };
+    let train = trainCache.get(sc.system);
+    if (!train)
+      trainCache.set(sc.system, (train = simTraces(getScenario(`${sc.system}-normal`), 101, 600).traces));
+    const run = simTraces(sc, 9, 1500);
+    const sig = detectSignals((await scoreAndAggregate(train, run.traces)).buckets());
+    const lo = run.start + Math.floor(startS / 60) * MIN;
+    const hi = run.start + 23 * MIN;
+    const inside = sig.filter((s) => s.minute >= lo && s.minute < hi);
+    const outside = sig.filter((s) => s.minute < lo || s.minute >= hi);
+    const onTarget = inside.filter((s) => names(s, f0.target));
+    const first = onTarget.length ? (onTarget[0].minute - run.start) / MIN - startS / 60 : null;
+    const row = {
+      scenario: sc.name,
+      fired: inside.length,
+      onTarget: onTarget.length,
+      kindsOnTarget: [...new Set(onTarget.map((s) => s.kind))].sort(),
+      minutesToFirst: first === null ? null : +first.toFixed(1),
+      outsideWindow: outside.length,
+    };
+    log(JSON.stringify(row));
+    show(outside);
+    out.push(row);
+  }
+  return out;
+}
+
+const report: Record<string, unknown> = {};
+if (!args['skip-nezha']) report.nezhaTrainTicket = await nezha();
+if (!args['skip-sim']) report.simShopNormal = await simNormal(Number(args['sim-hours']));
+if (!args['skip-faults']) report.simFaults = await simFaults();
+console.log(JSON.stringify(report, null, 2));

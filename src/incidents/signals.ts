@@ -1,0 +1,381 @@
+import { fromT } from '../detectors/baseline/log-sketch.js';
+import type { MinuteBucket } from './aggregates.js';
+import {
+  countsOf,
+  mergeCounts,
+  quantileTOf,
+  robustSpread,
+  rSquared,
+  shareAboveT,
+  trend,
+  median,
+  type Counts,
+} from './robust.js';
+import { MINUTE_US, type Signal, type SignalKind } from './signal.js';
+import type { TargetStat } from './target-stat.js';
+
+/**
+ * Aggregate signals: each endpoint and edge against its own history of previous minutes. One set of
+ * defaults serves every system; the minimum counts keep quiet targets from firing on 1 of 2.
+ */
+export interface SignalOptions {
+  /** Minutes of history a target's baseline looks back over. */
+  historyMinutes: number;
+  /** Minutes (with any traffic at all) that must precede a minute before it is judged. */
+  minHistoryMinutes: number;
+  /** Calls (traces for anomaly rates) a target needs in the minute judged. */
+  minCalls: number;
+  /** Errors, anomalous traces or slow calls a rate signal needs in the minute judged. */
+  minEvents: number;
+  /** Standard deviations (overdispersion included) above the baseline that make a signal. */
+  z: number;
+  /** A rate must also exceed its baseline by this much (absolute) and double it. */
+  minLift: number;
+  /** Latency shift: the baseline's quantile the minute's calls are compared with. */
+  latencyQuantile: number;
+  /** Latency growth: minutes fitted, points needed, calls per point. */
+  growthWindow: number;
+  growthMinPoints: number;
+  growthMinCalls: number;
+  /** Latency growth: monotonicity (Kendall's tau), fit (R^2) and growth over the window required. */
+  growthMinTau: number;
+  growthMinR2: number;
+  growthMinFactor: number;
+  /** Traffic: calls above the expected a jump needs, and how many times the expected it must reach. */
+  trafficMinExcess: number;
+  trafficFactor: number;
+  /** Edges: calls per caller request (loops, retries) must reach this many times their usual. */
+  fanOutFactor: number;
+}
+
+export const DEFAULT_SIGNAL_OPTIONS: SignalOptions = {
+  historyMinutes: 60,
+  minHistoryMinutes: 3,
+  minCalls: 10,
+  minEvents: 5,
+  z: 5,
+  minLift: 0.1,
+  latencyQuantile: 0.95,
+  growthWindow: 8,
+  growthMinPoints: 6,
+  growthMinCalls: 5,
+  growthMinTau: 0.6,
+  growthMinR2: 0.8,
+  growthMinFactor: 2,
+  trafficMinExcess: 20,
+  trafficFactor: 2,
+  fanOutFactor: 1.3,
+};
+
+type TargetKind = Signal['target']['type'];
+
+/** One target's minutes: the one judged and the history before it (undefined: no traffic that minute). */
+interface Ctx {
+  type: TargetKind;
+  key: string;
+  minute: number;
+  cur: TargetStat;
+  /** History minutes, oldest first, with their start (µs). */
+  hist: (TargetStat | undefined)[];
+  histMinutes: number[];
+  o: SignalOptions;
+}
+
+const countsCache = new WeakMap<TargetStat, Counts>();
+function counts(s: TargetStat): Counts {
+  let c = countsCache.get(s);
+  if (c === undefined) countsCache.set(s, (c = countsOf(s.latency)));
+  return c;
+}
+
+const msOfT = (t: number) => fromT(t) / 1000;
+const fmtMs = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
+
+function signal(
+  c: Ctx,
+  kind: SignalKind,
+  strength: number,
+  value: number,
+  baseline: number,
+  evidence: string,
+): Signal {
+  return {
+    kind,
+    target: { type: c.type, key: c.key },
+    minute: c.minute,
+    strength,
+    value,
+    baseline,
+    evidence,
+  };
+}
+
+/**
+ * A count of events among trials against the history's rate. The baseline rate is pooled over the history
+ * minutes that would not have fired themselves (so a past incident does not raise it), and the variance is
+ * the binomial one inflated by the overdispersion those minutes show (real traffic is burstier than coin
+ * flips). Returns the z-score and baseline when the minute fires.
+ */
+function rateTest(
+  k: number,
+  n: number,
+  hk: readonly number[],
+  hn: readonly number[],
+  o: SignalOptions,
+): { z: number; p0: number } | undefined {
+  if (n < o.minCalls || k < o.minEvents) return undefined;
+  let K = 0;
+  let N = 0;
+  for (let i = 0; i < hn.length; i++) {
+    K += hk[i];
+    N += hn[i];
+  }
+  if (N < o.minCalls) return undefined;
+  const p = (K + 0.5) / (N + 1);
+  const keep = hn.map(
+    (ni, i) =>
+      !(
+        hk[i] >= o.minEvents &&
+        hk[i] / ni >= p + o.minLift &&
+        (hk[i] - ni * p) / Math.sqrt(ni * p * (1 - p)) >= o.z
+      ),
+  );
+  let K2 = 0;
+  let N2 = 0;
+  for (let i = 0; i < hn.length; i++)
+    if (keep[i]) {
+      K2 += hk[i];
+      N2 += hn[i];
+    }
+  if (N2 < o.minCalls) return undefined;
+  const p0 = (K2 + 0.5) / (N2 + 1);
+  // Overdispersion from every history minute, each squared residual capped at z^2: recurring bursts (a
+  // cron job, a periodic GC) widen the band so they stop firing, while one past incident cannot blow it up.
+  let sum = 0;
+  let m = 0;
+  for (let i = 0; i < hn.length; i++)
+    if (hn[i] > 0) {
+      sum += Math.min(o.z * o.z, (hk[i] - hn[i] * p0) ** 2 / (hn[i] * p0 * (1 - p0)));
+      m++;
+    }
+  const phi = Math.max(1, m > 0 ? sum / m : 1);
+  const z = (k - n * p0) / Math.sqrt(phi * n * p0 * (1 - p0));
+  const rate = k / n;
+  if (z < o.z || rate < p0 + o.minLift || rate < 2 * p0) return undefined;
+  return { z, p0 };
+}
+
+const active = (h: readonly (TargetStat | undefined)[]) => h.filter((s): s is TargetStat => s !== undefined);
+
+function errorRate(c: Ctx): Signal | undefined {
+  const h = active(c.hist);
+  const r = rateTest(
+    c.cur.errors,
+    c.cur.calls,
+    h.map((s) => s.errors),
+    h.map((s) => s.calls),
+    c.o,
+  );
+  if (!r) return undefined;
+  const rate = c.cur.errors / c.cur.calls;
+  return signal(
+    c,
+    'error-rate',
+    r.z / c.o.z,
+    rate,
+    r.p0,
+    `${c.key}: ${c.cur.errors} of ${c.cur.calls} calls failed (${pct(rate)}), against ${pct(r.p0)} over the previous ${h.length} minutes`,
+  );
+}
+
+function anomalyRate(c: Ctx): Signal | undefined {
+  const h = active(c.hist);
+  const r = rateTest(
+    c.cur.anomalous,
+    c.cur.traces,
+    h.map((s) => s.anomalous),
+    h.map((s) => s.traces),
+    c.o,
+  );
+  if (!r) return undefined;
+  const rate = c.cur.anomalous / c.cur.traces;
+  return signal(
+    c,
+    'anomaly-rate',
+    r.z / c.o.z,
+    rate,
+    r.p0,
+    `${c.key}: ${c.cur.anomalous} of ${c.cur.traces} traces anomalous (${pct(rate)}), against ${pct(r.p0)} over the previous ${h.length} minutes`,
+  );
+}
+
+/**
+ * The history's usual p95: the median of its minutes' own p95s, so that a minority of slow minutes (a past
+ * incident) does not move it; pooled over all minutes when too few are busy enough to have their own.
+ */
+function referenceT(h: readonly TargetStat[], o: SignalOptions): number {
+  const busy = h.filter((s) => s.calls >= o.minCalls);
+  if (busy.length >= o.minHistoryMinutes)
+    return median(busy.map((s) => quantileTOf(counts(s), o.latencyQuantile)));
+  return quantileTOf(mergeCounts(h.map(counts)), o.latencyQuantile);
+}
+
+/** Share of the minute's calls slower than the history's usual p95, tested like a rate. */
+function latencyShift(c: Ctx): Signal | undefined {
+  const h = active(c.hist);
+  if (c.cur.calls < c.o.minCalls || h.length === 0) return undefined;
+  const ref = referenceT(h, c.o);
+  if (!Number.isFinite(ref)) return undefined;
+  const cur = counts(c.cur);
+  const k = c.cur.calls * shareAboveT(cur, ref);
+  const r = rateTest(
+    k,
+    c.cur.calls,
+    h.map((s) => s.calls * shareAboveT(counts(s), ref)),
+    h.map((s) => s.calls),
+    c.o,
+  );
+  if (!r) return undefined;
+  const nowMs = msOfT(quantileTOf(cur, c.o.latencyQuantile));
+  const refMs = msOfT(ref);
+  const q = Math.round(100 * c.o.latencyQuantile);
+  return signal(
+    c,
+    'latency-shift',
+    r.z / c.o.z,
+    nowMs,
+    refMs,
+    `${c.key}: ${pct(k / c.cur.calls)} of ${c.cur.calls} calls slower than the usual p${q} of ${fmtMs(refMs)} ms (${pct(r.p0)} normally); p${q} now ${fmtMs(nowMs)} ms`,
+  );
+}
+
+/**
+ * Exponential growth: log latency (the sketch's ln(1 + ms) scale) rising steadily along a line over the
+ * recent window. A step (one fault switching on) is not steady: its points sit on two levels, and the
+ * monotonicity and fit conditions turn it down.
+ */
+function latencyGrowth(c: Ctx): Signal | undefined {
+  const o = c.o;
+  if (c.cur.calls < o.growthMinCalls) return undefined;
+  const from = c.minute - (o.growthWindow - 1) * MINUTE_US;
+  const x: number[] = [];
+  const y: number[] = [];
+  const before: number[] = [];
+  c.hist.forEach((s, i) => {
+    if (s === undefined || s.calls < o.growthMinCalls) return;
+    const t = quantileTOf(counts(s), 0.5);
+    if (c.histMinutes[i] >= from) {
+      x.push((c.histMinutes[i] - c.minute) / MINUTE_US);
+      y.push(t);
+    } else before.push(t);
+  });
+  x.push(0);
+  y.push(quantileTOf(counts(c.cur), 0.5));
+  if (x.length < o.growthMinPoints) return undefined;
+  const { slope, tau } = trend(x, y);
+  const growth = slope * (x[x.length - 1] - x[0]);
+  const need = Math.log(o.growthMinFactor);
+  if (tau < o.growthMinTau || growth < need || rSquared(x, y) < o.growthMinR2) return undefined;
+  // Above where the target usually sits, when there is a before to compare with.
+  const base = before.length >= o.minHistoryMinutes ? robustSpread(before) : undefined;
+  const now = y[y.length - 1];
+  if (base && now < base.median + Math.max(need, 3 * base.sigma)) return undefined;
+  const baseMs = msOfT(base ? base.median : median(y.slice(0, 2)));
+  const nowMs = msOfT(now);
+  return signal(
+    c,
+    'latency-growth',
+    Math.min(growth / need, tau / o.growthMinTau),
+    nowMs,
+    baseMs,
+    `${c.key}: median latency growing exponentially, ${Math.exp(growth).toFixed(1)}x in ${x[x.length - 1] - x[0]} minutes (${(100 * (Math.exp(slope) - 1)).toFixed(0)}%/min), now ${fmtMs(nowMs)} ms against ${fmtMs(baseMs)} ms`,
+  );
+}
+
+/** Calls per minute jumping above the history's (zero-traffic minutes count as 0). */
+function volumeJump(c: Ctx): Signal | undefined {
+  const o = c.o;
+  const hist = c.hist.map((s) => s?.calls ?? 0);
+  const { median: med, sigma } = robustSpread(hist);
+  // Edges jump with the endpoints above them; only one that appears out of (almost) nothing is their own.
+  if (c.type === 'edge' && med > 0) return undefined;
+  const sd = Math.max(sigma, Math.sqrt(med), 1);
+  const z = (c.cur.calls - med) / sd;
+  if (z < o.z || c.cur.calls < o.trafficFactor * med || c.cur.calls - med < o.trafficMinExcess)
+    return undefined;
+  return signal(
+    c,
+    'traffic-jump',
+    z / o.z,
+    c.cur.calls,
+    med,
+    `${c.key}: ${c.cur.calls} calls this minute against a median of ${med} over the previous ${hist.length} minutes`,
+  );
+}
+
+/** An edge's calls per caller request jumping (retries, N+1 loops), whatever the traffic above it does. */
+function fanOutJump(c: Ctx): Signal | undefined {
+  const o = c.o;
+  if (c.type !== 'edge' || c.cur.callers < 1) return undefined;
+  const h = active(c.hist).filter((s) => s.callers > 0);
+  if (h.length < o.minHistoryMinutes) return undefined;
+  const { median: med, sigma } = robustSpread(h.map((s) => s.calls / s.callers));
+  const ratio = c.cur.calls / c.cur.callers;
+  const expected = c.cur.callers * med;
+  const z = (ratio - med) / Math.max(sigma, 0.05 * med, 1e-9);
+  if (z < o.z || ratio < o.fanOutFactor * med || c.cur.calls - expected < o.trafficMinExcess)
+    return undefined;
+  return signal(
+    c,
+    'traffic-jump',
+    z / o.z,
+    c.cur.calls,
+    expected,
+    `${c.key}: ${ratio.toFixed(2)} calls per caller request against ${med.toFixed(2)} usually (${c.cur.calls} calls from ${c.cur.callers} requests)`,
+  );
+}
+
+const DETECTORS = [errorRate, anomalyRate, latencyShift, latencyGrowth, volumeJump, fanOutJump];
+
+/**
+ * Signals of every minute of `buckets` that has enough history before it (or only of minute `only`).
+ * A minute must be complete (its traces all scored) before it is judged. Sorted by minute, then strength.
+ */
+export function detectSignals(
+  buckets: readonly MinuteBucket[],
+  options: Partial<SignalOptions> = {},
+  only?: number,
+): Signal[] {
+  const o = { ...DEFAULT_SIGNAL_OPTIONS, ...options };
+  const sorted = [...buckets].sort((a, b) => a.minute - b.minute);
+  const minutes = sorted.map((b) => b.minute);
+  const out: Signal[] = [];
+  for (const type of ['endpoint', 'edge'] as const) {
+    const series = new Map<string, (TargetStat | undefined)[]>();
+    sorted.forEach((b, j) => {
+      for (const [k, s] of b.targets(type)) {
+        let a = series.get(k);
+        if (a === undefined)
+          series.set(k, (a = new Array<TargetStat | undefined>(sorted.length).fill(undefined)));
+        a[j] = s;
+      }
+    });
+    let lo = 0;
+    for (let j = 0; j < sorted.length; j++) {
+      const minute = minutes[j];
+      while (minutes[lo] < minute - o.historyMinutes * MINUTE_US) lo++;
+      if (only !== undefined && minute !== only) continue;
+      if (j - lo < o.minHistoryMinutes) continue;
+      const histMinutes = minutes.slice(lo, j);
+      for (const [key, cur] of sorted[j].targets(type)) {
+        const c: Ctx = { type, key, minute, cur, hist: series.get(key)!.slice(lo, j), histMinutes, o };
+        for (const d of DETECTORS) {
+          const s = d(c);
+          if (s) out.push(s);
+        }
+      }
+    }
+  }
+  return out.sort((a, b) => a.minute - b.minute || b.strength - a.strength);
+}
