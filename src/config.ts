@@ -42,6 +42,9 @@ export const ConfigSchema = z.object({
   TRACEHOUND_TARGET_FPR: z.coerce.number().gt(0).lt(1).default(0.01),
   TRACEHOUND_API_KEYS: z.string().optional(),
   TRACEHOUND_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  /** How often the incident job runs, and how long after its end a minute is judged. */
+  TRACEHOUND_INCIDENT_INTERVAL: seconds(60),
+  TRACEHOUND_INCIDENT_DELAY: seconds(120),
   TRACEHOUND_RETENTION_DAYS: z.coerce.number().positive().default(7),
   TRACEHOUND_RETENTION_MAX: z.coerce.number().int().positive().default(100_000),
   TRACEHOUND_MODELS_DIR: z.string().optional(),

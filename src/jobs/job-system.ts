@@ -13,6 +13,19 @@ import type { MetricsRegistry } from '../observability/metrics.js';
 import { scoreBatch, type PipelineDeps } from './pipeline.js';
 import { trainEndpoint } from './trainer.js';
 import { QUEUE_PREFIX, QUEUES } from './redis.js';
+import { runIncidentJob, type IncidentJobDeps } from './incidents-job.js';
+import { ingestProgress } from './ingest-progress.js';
+import type { IncidentStore } from '../store/incidents.js';
+import type { PollerState } from '../sources/state.js';
+
+/** The per-minute incident job's wiring; without it no incident job is scheduled or run. */
+export interface IncidentsWiring {
+  job: Omit<IncidentJobDeps, 'progress' | 'store'>;
+  store: IncidentStore;
+  /** The pollers' watermarks, so minutes are judged only once their polled traces are scored. */
+  pollState?: PollerState;
+  everyS: number;
+}
 
 export interface JobSystemDeps {
   /** BullMQ's connection (maxRetriesPerRequest: null). */
@@ -24,6 +37,7 @@ export interface JobSystemDeps {
   reservoir: TraceReservoir;
   anomalies: AnomalyStore;
   spanBuffer: SpanBuffer;
+  incidents?: IncidentsWiring;
   metrics: MetricsRegistry;
   log: (msg: string) => void;
   settings: {
@@ -60,6 +74,7 @@ export class JobSystem {
       score: new Queue(QUEUES.score, opts),
       train: new Queue(QUEUES.train, opts),
       maintenance: new Queue(QUEUES.maintenance, opts),
+      incidents: new Queue(QUEUES.incidents, opts),
     };
     for (const q of Object.values(this.queues)) q.on('error', (e) => d.log(`queue ${q.name}: ${e.message}`));
     this.m = {
@@ -79,6 +94,7 @@ export class JobSystem {
         [],
       ),
       trained: d.metrics.counter('tracehound_models_trained_total', 'Models trained', ['promoted']),
+      incidents: d.metrics.counter('tracehound_incident_events_total', 'Incident events', ['event']),
       queueJobs: d.metrics.gauge('tracehound_queue_jobs', 'Jobs per queue and state', ['queue', 'state']),
     };
     d.metrics.onCollect(async () => {
@@ -108,6 +124,12 @@ export class JobSystem {
       { every: 2000 },
       { name: 'flush-push', data: {} },
     );
+    if (this.d.incidents)
+      await this.queues.incidents.upsertJobScheduler(
+        'incidents',
+        { every: this.d.incidents.everyS * 1000 },
+        { name: 'incidents', data: {} },
+      );
     await this.queues.maintenance.upsertJobScheduler(
       'prune',
       { every: 3600_000 },
@@ -128,6 +150,8 @@ export class JobSystem {
     w(QUEUES.score, (job) => this.runScore(job));
     w(QUEUES.train, (job) => this.runTrain(job));
     w(QUEUES.maintenance, (job) => this.runMaintenance(job));
+    // Concurrency 1 here, and a Redis lock inside, keep incident runs single-file across processes.
+    if (this.d.incidents) w(QUEUES.incidents, () => this.runIncidents());
   }
 
   async enqueueScore(traces: Trace[], source: string | undefined): Promise<void> {
@@ -241,12 +265,30 @@ export class JobSystem {
     return outcome;
   }
 
+  private async runIncidents(): Promise<unknown> {
+    const inc = this.d.incidents!;
+    const r = await runIncidentJob({
+      ...inc.job,
+      store: inc.store,
+      progress: () =>
+        ingestProgress(
+          inc.pollState,
+          this.d.sources.map((s) => s.name),
+          this.queues.score,
+        ),
+    });
+    this.m.incidents.inc({ event: 'opened' }, r.opened);
+    this.m.incidents.inc({ event: 'updated' }, r.updated);
+    this.m.incidents.inc({ event: 'resolved' }, r.resolved);
+    return r;
+  }
+
   private async runMaintenance(job: Job): Promise<unknown> {
-    if (job.name === 'prune')
-      return this.d.anomalies.prune({
-        maxAgeS: this.d.settings.retentionS,
-        maxCount: this.d.settings.retentionMax,
-      });
+    if (job.name === 'prune') {
+      const retention = { maxAgeS: this.d.settings.retentionS, maxCount: this.d.settings.retentionMax };
+      const anomalies = await this.d.anomalies.prune(retention);
+      return { ...anomalies, incidents: await this.d.incidents?.store.prune(retention) };
+    }
     const settled = await this.d.spanBuffer.settled(Date.now(), this.d.settings.pushSettleS * 1000);
     if (settled.length === 0) return { traces: 0 };
     await this.enqueueScore(

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Trace } from '../trace/trace.js';
+import type { BaselineModel } from '../detectors/baseline/model.js';
 import { endpointOf } from '../trace/trace.js';
 import type { ScoredTrace } from '../scoring/scored-trace.js';
 import type { ModelCache } from '../registry/redis-registry.js';
@@ -6,6 +8,10 @@ import type { AnomalyStore } from '../store/anomalies.js';
 import type { TraceReservoir } from '../store/reservoir.js';
 import type { Anomaly, CompactSpan } from '../store/anomaly-record.js';
 import { isoFromMicros } from '../scoring/model-set.js';
+import { extractProfile } from '../features/profile.js';
+import { ShiftEvidence } from '../incidents/shift-evidence.js';
+import { minuteOf } from '../incidents/signal.js';
+import type { EvidenceStore } from '../store/incident-evidence.js';
 
 export interface PipelineDeps {
   models: ModelCache;
@@ -16,6 +22,8 @@ export interface PipelineDeps {
   notify?: (a: Anomaly) => Promise<void>;
   /** Called when an endpoint without a model has gathered enough traffic to train one. */
   coldStart?: (endpoint: string) => Promise<void>;
+  /** Per-minute shift evidence for incident root causes (endpoints with a model only). */
+  evidence?: Pick<EvidenceStore, 'put'>;
   now?: () => number;
 }
 
@@ -23,6 +31,8 @@ export interface BatchResult {
   scored: number;
   anomalies: number;
   withoutModel: number;
+  /** Traces left out of the incident evidence because it could not read them. */
+  evidenceSkipped: number;
 }
 
 function compactSpans(t: Trace): CompactSpan[] {
@@ -83,8 +93,9 @@ export async function scoreBatch(
     if (!g) byEndpoint.set(key, (g = []));
     g.push(t);
   }
-  const result: BatchResult = { scored: 0, anomalies: 0, withoutModel: 0 };
+  const result: BatchResult = { scored: 0, anomalies: 0, withoutModel: 0, evidenceSkipped: 0 };
   const detectedAt = new Date((deps.now ?? Date.now)()).toISOString();
+  const evidence = new Map<number, ShiftEvidence>();
   for (const [endpoint, group] of byEndpoint) {
     const model = await deps.models.get(endpoint);
     const scored = model ? model.score(group) : group.map(errorOnly);
@@ -95,6 +106,8 @@ export async function scoreBatch(
     );
     // Anomalies stay out of the training sample, so retraining does not learn the fault as normal.
     await deps.reservoir.addTraces(group.filter((_, i) => !scored[i].anomalous));
+    if (model && deps.evidence)
+      result.evidenceSkipped += addEvidence(evidence, group, scored, model.baseline);
     for (let i = 0; i < group.length; i++) {
       const s = scored[i];
       if (!s.anomalous) continue;
@@ -113,5 +126,35 @@ export async function scoreBatch(
     if (!model && (await deps.reservoir.size(endpoint)) >= deps.minTrainingTraces)
       await deps.coldStart?.(endpoint);
   }
+  // Named by the batch's traces: a batch scored again overwrites its own share instead of adding it twice.
+  if (deps.evidence && evidence.size > 0) await deps.evidence.put(batchName(traces), evidence);
   return result;
+}
+
+function addEvidence(
+  into: Map<number, ShiftEvidence>,
+  traces: readonly Trace[],
+  scored: readonly ScoredTrace[],
+  baseline: BaselineModel,
+): number {
+  let skipped = 0;
+  for (let i = 0; i < traces.length; i++) {
+    const t = traces[i];
+    const minute = minuteOf(t.start);
+    let ev = into.get(minute);
+    if (ev === undefined) into.set(minute, (ev = new ShiftEvidence()));
+    try {
+      ev.add(t, extractProfile(t), scored[i], baseline);
+    } catch {
+      // One trace the evidence cannot read must not cost the batch its scores.
+      skipped++;
+    }
+  }
+  return skipped;
+}
+
+function batchName(traces: readonly Trace[]): string {
+  const h = createHash('sha256');
+  for (const id of traces.map((t) => t.traceId).sort()) h.update(id);
+  return h.digest('hex').slice(0, 32);
 }

@@ -68,4 +68,10 @@ export function createRedis(
 /** BullMQ queue keys carry a hash tag so that, in a Redis Cluster, each queue lives on one slot. */
 export const QUEUE_PREFIX = '{th}';
 
-export const QUEUES = { poll: 'poll', score: 'score', train: 'train', maintenance: 'maintenance' } as const;
+export const QUEUES = {
+  poll: 'poll',
+  score: 'score',
+  train: 'train',
+  maintenance: 'maintenance',
+  incidents: 'incidents',
+} as const;
