@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { Aggregates } from '../../src/incidents/aggregates.js';
+import { AggregateStore, aggregateKey } from '../../src/store/aggregates.js';
+import type { RedisClient } from '../../src/store/redis-client.js';
+import { generate } from '../../src/sim/generate.js';
+import { getScenario } from '../../src/sim/scenarios.js';
+import { normalizeTrace } from '../../src/trace/normalize.js';
+import type { Trace } from '../../src/trace/trace.js';
+import { useRedis } from '../helpers/redis.js';
+
+let redis: RedisClient;
+useRedis((c) => (redis = c));
+
+function shop(seed: number, durationS: number): Trace[] {
+  const g = generate(getScenario('shop-errors'), { seed, durationS });
+  return g.traces.map((s) => normalizeTrace(s[0].traceId, s));
+}
+
+/** Every 7th trace anomalous, blamed on its root's service. */
+const verdicts = (ts: Trace[]) =>
+  ts.map((t, i) => ({
+    anomalous: i % 7 === 0,
+    rootCauses: [{ service: t.spans[t.root].service, kind: 'error' as const, contribution: 1, evidence: '' }],
+  }));
+
+describe('AggregateStore', () => {
+  it('merges batches from concurrent writers into what one in-memory pass gives', async () => {
+    const traces = shop(4, 150);
+    const v = verdicts(traces);
+    const now = () => traces[0].start / 1000;
+    const store = new AggregateStore(redis, { retentionS: 3600, now });
+    // Interleaved batches written at once: the Lua merge must be atomic per minute.
+    const batches: Promise<void>[] = [];
+    for (let i = 0; i < traces.length; i += 97)
+      batches.push(store.record(traces.slice(i, i + 97), v.slice(i, i + 97)));
+    await Promise.all(batches);
+    const whole = new Aggregates();
+    whole.addBatch(traces, v);
+    const loaded = await store.load(traces[0].start - 60e6, traces[traces.length - 1].start + 60e6);
+    expect(loaded.size).toBeGreaterThanOrEqual(3);
+    expect(loaded.toJSON()).toEqual(whole.toJSON());
+  });
+
+  it('expires a minute at its end plus retention, and drops minutes already past it', async () => {
+    const traces = shop(5, 30);
+    const minute = Math.floor(traces[0].start / 60e6) * 60e6;
+    const store = new AggregateStore(redis, { retentionS: 600, now: () => minute / 1000 + 120_000 });
+    await store.record(traces);
+    const ttl = await redis.ttl(aggregateKey(minute));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(600 + 60);
+    const late = new AggregateStore(redis, { retentionS: 600, now: () => minute / 1000 + 3_600_000 });
+    await redis.del(aggregateKey(minute));
+    await late.record(traces);
+    expect(await redis.exists(aggregateKey(minute))).toBe(0);
+  });
+
+  it('refuses windows wider than its limit, and names the key of a corrupt minute', async () => {
+    const store = new AggregateStore(redis, { retentionS: 600, maxMinutes: 10 });
+    await expect(store.buckets(0, 60e6 * 20)).rejects.toThrow(/21 minutes; at most 10/);
+    await redis.hset(aggregateKey(120e6), 'ep:a:b', '[1,2]');
+    await expect(store.buckets(0, 60e6 * 5)).rejects.toThrow(/redis key th:\{agg\}:min:2, field "ep:a:b"/);
+  });
+});
