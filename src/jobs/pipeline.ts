@@ -12,6 +12,7 @@ import { extractProfile } from '../features/profile.js';
 import { ShiftEvidence } from '../incidents/shift-evidence.js';
 import { minuteOf } from '../incidents/signal.js';
 import type { EvidenceStore } from '../store/incident-evidence.js';
+import type { AggregateStore } from '../store/aggregates.js';
 
 export interface PipelineDeps {
   models: ModelCache;
@@ -24,6 +25,8 @@ export interface PipelineDeps {
   coldStart?: (endpoint: string) => Promise<void>;
   /** Per-minute shift evidence for incident root causes (endpoints with a model only). */
   evidence?: Pick<EvidenceStore, 'put'>;
+  /** Per-minute aggregates (topology, quality, aggregate signals) of every scored trace. */
+  aggregates?: Pick<AggregateStore, 'record'>;
   now?: () => number;
 }
 
@@ -96,6 +99,7 @@ export async function scoreBatch(
   const result: BatchResult = { scored: 0, anomalies: 0, withoutModel: 0, evidenceSkipped: 0 };
   const detectedAt = new Date((deps.now ?? Date.now)()).toISOString();
   const evidence = new Map<number, ShiftEvidence>();
+  const recorded = { traces: [] as Trace[], scored: [] as ScoredTrace[] };
   for (const [endpoint, group] of byEndpoint) {
     const model = await deps.models.get(endpoint);
     const scored = model ? model.score(group) : group.map(errorOnly);
@@ -108,6 +112,10 @@ export async function scoreBatch(
     await deps.reservoir.addTraces(group.filter((_, i) => !scored[i].anomalous));
     if (model && deps.evidence)
       result.evidenceSkipped += addEvidence(evidence, group, scored, model.baseline);
+    if (deps.aggregates) {
+      recorded.traces.push(...group);
+      recorded.scored.push(...scored);
+    }
     for (let i = 0; i < group.length; i++) {
       const s = scored[i];
       if (!s.anomalous) continue;
@@ -128,6 +136,8 @@ export async function scoreBatch(
   }
   // Named by the batch's traces: a batch scored again overwrites its own share instead of adding it twice.
   if (deps.evidence && evidence.size > 0) await deps.evidence.put(batchName(traces), evidence);
+  // Last, after everything else a retry would redo; the store counts a retried batch once.
+  if (deps.aggregates) await deps.aggregates.record(recorded.traces, recorded.scored);
   return result;
 }
 

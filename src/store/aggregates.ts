@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { Aggregates, MinuteBucket, FIELD_PREFIX, type Verdict } from '../incidents/aggregates.js';
 import { MINUTE_US, minuteOf } from '../incidents/signal.js';
 import { STAT_HEADER } from '../incidents/target-stat.js';
@@ -13,16 +14,30 @@ import type { RedisClient } from './redis-client.js';
  */
 export const AGG_PREFIX = 'th:{agg}:min:';
 export const aggregateKey = (minuteUs: number): string => `${AGG_PREFIX}${Math.floor(minuteUs / MINUTE_US)}`;
+const markerKey = (batch: string, minuteUs: number) =>
+  `th:{agg}:batch:${batch}:${Math.floor(minuteUs / MINUTE_US)}`;
+/** How long a batch is remembered: retries come within minutes or hours. */
+const MARKER_TTL_S = 86_400;
+
+/** A batch's name: the hash of its trace ids, so the same batch scored again gets the same name. */
+export function batchId(traces: readonly Trace[]): string {
+  const h = createHash('sha1');
+  for (const id of traces.map((t) => t.traceId).sort()) h.update(id);
+  return h.digest('hex');
+}
 
 /**
  * Merges fields into one minute's hash in place: counters add, latency sketches add bucket by bucket after
  * aligning their offsets (all sketches share one bucket grid). Quality fields ("q:") are counters only.
- * Atomic per minute, so any number of workers may record the same minute at once.
- * KEYS: the minute's hash. ARGV: seconds to live, header length, then field, JSON pairs.
+ * Atomic per minute, so any number of workers may record the same minute at once. A batch's marker makes
+ * a retried batch (a worker that died after writing) count once.
+ * KEYS: the minute's hash, the batch's marker for that minute. ARGV: seconds to live, header length, marker
+ * seconds to live, then field, JSON pairs. Returns 0 when the batch was already merged.
  */
 const MERGE = new LuaScript(`
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) == false then return 0 end
 local H = tonumber(ARGV[2])
-for i = 3, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   local f = ARGV[i]
   local cur = redis.call('HGET', KEYS[1], f)
   local out = ARGV[i + 1]
@@ -83,24 +98,28 @@ export class AggregateStore {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Adds a scored batch to the minutes its traces start in. */
+  /** Adds a scored batch to the minutes its traces start in; the same batch recorded again counts once. */
   async record(traces: readonly Trace[], verdicts?: readonly (Verdict | undefined)[]): Promise<void> {
+    if (traces.length === 0) return;
     const agg = new Aggregates();
     agg.addBatch(traces, verdicts);
-    await this.merge(agg);
+    await this.merge(agg, batchId(traces));
   }
 
-  /** Merges aggregates into the stored minutes; minutes already past retention are dropped. */
-  async merge(agg: Aggregates): Promise<void> {
+  /**
+   * Merges aggregates into the stored minutes; minutes already past retention are dropped. `batch` names
+   * the write so a retry is recognised (default: a fresh name, always merged).
+   */
+  async merge(agg: Aggregates, batch: string = randomUUID()): Promise<void> {
     const nowS = Math.floor(this.now() / 1000);
     const writes: Promise<unknown>[] = [];
     for (const b of agg.buckets()) {
       // Relative to our clock, not Redis's: replayed or simulated traffic from the past keeps its retention.
       const ttl = Math.floor((b.minute + MINUTE_US) / 1e6) + this.opts.retentionS - nowS;
       if (ttl <= 0) continue;
-      const args: (string | number)[] = [ttl, STAT_HEADER];
+      const args: (string | number)[] = [ttl, STAT_HEADER, Math.min(ttl, MARKER_TTL_S)];
       for (const [field, value] of b.fields()) args.push(field, JSON.stringify(value));
-      writes.push(MERGE.run(this.redis, [aggregateKey(b.minute)], args));
+      writes.push(MERGE.run(this.redis, [aggregateKey(b.minute), markerKey(batch, b.minute)], args));
     }
     await Promise.all(writes);
   }

@@ -36,9 +36,15 @@ describe('AggregateStore', () => {
     await Promise.all(batches);
     const whole = new Aggregates();
     whole.addBatch(traces, v);
-    const loaded = await store.load(traces[0].start - 60e6, traces[traces.length - 1].start + 60e6);
+    const window = [traces[0].start - 60e6, traces[traces.length - 1].start + 60e6] as const;
+    const loaded = await store.load(...window);
     expect(loaded.size).toBeGreaterThanOrEqual(3);
     expect(loaded.toJSON()).toEqual(whole.toJSON());
+    // A retried batch (same traces) is recognised and not counted twice; a different one is.
+    await store.record(traces.slice(0, 97), v.slice(0, 97));
+    expect((await store.load(...window)).toJSON()).toEqual(whole.toJSON());
+    await store.record(traces.slice(0, 96), v.slice(0, 96));
+    expect((await store.load(...window)).toJSON()).not.toEqual(whole.toJSON());
   });
 
   it('expires a minute at its end plus retention, and drops minutes already past it', async () => {
