@@ -4,6 +4,7 @@ import { installAuth, type Role } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import type { MetricsRegistry } from '../observability/metrics.js';
 import { installRateLimit, type RateLimitOptions } from './rate-limit.js';
+import { aggregateRoutes, type AggregatesApi } from './routes/aggregates.js';
 import { anomalyRoutes, type AnomaliesApi } from './routes/anomalies.js';
 import { catalogRoutes, type CatalogOptions } from './routes/catalog.js';
 import { docsRoutes } from './routes/docs.js';
@@ -20,6 +21,8 @@ export interface ApiDeps {
   redis?: RedisClient;
   anomalies?: AnomaliesApi & CatalogOptions['anomalies'];
   incidents?: IncidentsApi;
+  /** Per-minute aggregates: the topology and trace-quality routes. */
+  aggregates?: AggregatesApi;
   score?: ScoreFn;
   models?: ModelsApi;
   webhooks?: WebhooksApi;
@@ -90,6 +93,7 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
     await app.register(catalogRoutes, { anomalies: deps.anomalies, models: deps.models });
   }
   if (deps.incidents) await app.register(incidentRoutes, { incidents: deps.incidents });
+  if (deps.aggregates) await app.register(aggregateRoutes, { aggregates: deps.aggregates });
   if (deps.score)
     await app.register(scoreRoutes, {
       score: deps.score,

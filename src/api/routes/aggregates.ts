@@ -1,0 +1,81 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { sumQuality, type MinuteBucket } from '../../incidents/aggregates.js';
+import { QualityReportSchema, qualityReport } from '../../incidents/quality.js';
+import { MINUTE_US, minuteOf } from '../../incidents/signal.js';
+import { TopologySchema, buildTopology } from '../../incidents/topology.js';
+import { ApiError, ErrorSchema } from '../errors.js';
+import { defineRoute, queryTime } from '../zod-bridge.js';
+
+/** What the aggregate routes need: the stored minutes starting in a window (µs). */
+export interface AggregatesApi {
+  buckets(fromUs: number, toUs: number): Promise<MinuteBucket[]>;
+}
+
+/** Widest window one request may ask for. */
+export const MAX_WINDOW_MINUTES = 7 * 24 * 60;
+const DEFAULT_WINDOW_MINUTES = 60;
+
+export const AggregateWindowQuery = z
+  .strictObject({
+    from: queryTime
+      .optional()
+      .describe('Start of the window: ISO 8601 or epoch milliseconds (default: an hour before `to`)'),
+    to: queryTime.optional().describe('End of the window: ISO 8601 or epoch milliseconds (default: now)'),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
+    message: 'from must not be after to',
+    path: ['from'],
+  });
+type WindowQuery = z.output<typeof AggregateWindowQuery>;
+
+/** The window in µs: the minutes that overlap [from, to], from the start of the one holding `from`. */
+function windowOf(q: WindowQuery, now: () => number): { from: number; to: number } {
+  const toMs = q.to ?? now();
+  const fromMs = q.from ?? toMs - DEFAULT_WINDOW_MINUTES * 60_000;
+  const from = minuteOf(fromMs * 1000);
+  const to = toMs * 1000;
+  const minutes = Math.floor((to - from) / MINUTE_US) + 1;
+  if (minutes > MAX_WINDOW_MINUTES)
+    throw new ApiError(
+      400,
+      'window_too_wide',
+      `the window spans ${minutes} minutes; at most ${MAX_WINDOW_MINUTES} (7 days) per request`,
+    );
+  return { from, to };
+}
+
+/** The service topology and the trace-quality report, from the per-minute aggregates. */
+export const aggregateRoutes: FastifyPluginAsync<{ aggregates: AggregatesApi; now?: () => number }> = async (
+  app,
+  { aggregates, now = Date.now },
+) => {
+  defineRoute<unknown, WindowQuery>(app, {
+    method: 'GET',
+    url: '/v1/topology',
+    summary:
+      'Services and caller -> callee edges seen in a window, with calls, errors, latency and anomaly heat',
+    tag: 'aggregates',
+    access: 'read',
+    query: AggregateWindowQuery,
+    responses: { 200: TopologySchema, 400: ErrorSchema },
+    handler: async (req) => {
+      const w = windowOf(req.query, now);
+      return buildTopology(await aggregates.buckets(w.from, w.to), w);
+    },
+  });
+
+  defineRoute<unknown, WindowQuery>(app, {
+    method: 'GET',
+    url: '/v1/quality',
+    summary: 'Trace quality per service in a window: completeness, orphan spans, clock skew, missing parents',
+    tag: 'aggregates',
+    access: 'read',
+    query: AggregateWindowQuery,
+    responses: { 200: QualityReportSchema, 400: ErrorSchema },
+    handler: async (req) => {
+      const w = windowOf(req.query, now);
+      return qualityReport(sumQuality(await aggregates.buckets(w.from, w.to)), w.from, w.to);
+    },
+  });
+};
