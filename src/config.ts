@@ -47,6 +47,8 @@ export const ConfigSchema = z.object({
   TRACEHOUND_INCIDENT_DELAY: seconds(120),
   TRACEHOUND_RETENTION_DAYS: z.coerce.number().positive().default(7),
   TRACEHOUND_RETENTION_MAX: z.coerce.number().int().positive().default(100_000),
+  /** Per-minute aggregates (topology, quality, aggregate signals): hours kept. */
+  TRACEHOUND_AGGREGATE_RETENTION_HOURS: z.coerce.number().positive().default(48),
   TRACEHOUND_MODELS_DIR: z.string().optional(),
   TRACEHOUND_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });

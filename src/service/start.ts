@@ -10,6 +10,7 @@ import { JobSystem } from '../jobs/job-system.js';
 import { errorOnly } from '../jobs/pipeline.js';
 import { ModelCache, ModelRegistry } from '../registry/redis-registry.js';
 import { AnomalyStore } from '../store/anomalies.js';
+import { AggregateStore } from '../store/aggregates.js';
 import { TraceReservoir } from '../store/reservoir.js';
 import { SpanBuffer } from '../store/span-buffer.js';
 import { createSource, Poller, RedisPollerState, type TraceSource } from '../sources/index.js';
@@ -71,6 +72,9 @@ export async function startService(
   const metrics = new MetricsRegistry();
   const anomalies = new AnomalyStore(redis, { maxAgeS: c.TRACEHOUND_RETENTION_DAYS * 86400 });
   const reservoir = new TraceReservoir(redis);
+  const aggregates = new AggregateStore(redis, {
+    retentionS: c.TRACEHOUND_AGGREGATE_RETENTION_HOURS * 3600,
+  });
   const registry = new ModelRegistry(redis);
   const models = new ModelCache(registry);
   const spanBuffer = new SpanBuffer(redis);
@@ -93,6 +97,7 @@ export async function startService(
     models,
     anomalies,
     reservoir,
+    aggregates,
     minTrainingTraces: c.TRACEHOUND_MIN_TRAINING_TRACES,
     notify: async (a: Parameters<typeof anomalyEvent>[0]) => {
       await dispatcher.enqueue(anomalyEvent(a));
@@ -135,6 +140,7 @@ export async function startService(
       {
         redis,
         anomalies,
+        aggregates,
         // Synchronous scoring with each endpoint's active model; nothing is stored.
         score: payloadScorer(async (traces) => {
           const scored = [];
