@@ -7,6 +7,7 @@ import { registerScoreCommand } from './score.js';
 import { registerAnalyzeCommand } from './analyze.js';
 import { registerSimCommand } from './sim.js';
 import { registerServeCommand } from './serve.js';
+import { registerTopologyCommand } from './topology.js';
 import { ConfigError } from '../config.js';
 
 const program = new Command()
@@ -21,6 +22,7 @@ registerTrainCommand(program);
 registerScoreCommand(program);
 registerAnalyzeCommand(program);
 registerSimCommand(program);
+registerTopologyCommand(program);
 registerServeCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
