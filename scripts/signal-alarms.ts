@@ -2,7 +2,11 @@
  * How often the aggregate signals fire on fault-free traffic, and whether they fire on the faulty target of
  * each simulated fault. One configuration (the defaults of src/incidents/signals.ts) for all data.
  *
- *   npx tsx scripts/signal-alarms.ts [--data ../shared/datasets] [--sim-hours 2] [--skip-nezha] [--skip-faults]
+ *   npx tsx scripts/signal-alarms.ts [--data ../shared/datasets] [--sim-hours 2] [--skip-nezha] [--skip-sim]
+ *     [--skip-faults] [--cache DIR] [-v]
+ *
+ * --cache keeps each run's scored aggregates (they depend on the data and the model, not on the signal
+ * settings), so the signals can be measured again without scoring again.
  *
  * - Nezha TrainTicket, 2023-01-30 from 14:30 (faults end at 14:11): a model is trained on the first half of
  *   those hours, every trace is scored, and the signals of each half are counted per hour (the second half
@@ -11,7 +15,8 @@
  * - Every simulated fault scenario, run 25 minutes with the fault from minute 15 (the leak from minute 12) to
  *   22 so that signals have history: does a signal name the fault's target within the fault window?
  */
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Aggregates } from '../src/incidents/aggregates.js';
 import type { Signal } from '../src/incidents/signal.js';
@@ -21,7 +26,7 @@ import { trainModelSet } from '../src/scoring/train.js';
 import { generate } from '../src/sim/generate.js';
 import { getScenario, listScenarios } from '../src/sim/scenarios.js';
 import type { FaultTarget } from '../src/sim/faults.js';
-import type { Scenario } from '../src/sim/scenario.js';
+import { DEFAULT_START_US, type Scenario } from '../src/sim/scenario.js';
 import { normalizeTrace } from '../src/trace/normalize.js';
 import type { Trace } from '../src/trace/trace.js';
 import { splitEdge, splitEndpoint } from '../src/incidents/topology.js';
@@ -34,6 +39,7 @@ const { values: args } = parseArgs({
     'skip-faults': { type: 'boolean', default: false },
     'skip-sim': { type: 'boolean', default: false },
     verbose: { type: 'boolean', short: 'v', default: false },
+    cache: { type: 'string' },
   },
 });
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -59,6 +65,17 @@ function show(signals: Signal[]) {
     log(`    ${new Date(s.minute / 1000).toISOString()} ${s.kind} ${s.strength.toFixed(2)} ${s.evidence}`);
 }
 
+async function cached(name: string, build: () => Promise<Aggregates>): Promise<Aggregates> {
+  const file = args.cache ? join(args.cache, `${name}.json`) : undefined;
+  if (file && existsSync(file)) return Aggregates.fromJSON(JSON.parse(readFileSync(file, 'utf8')), file);
+  const agg = await build();
+  if (file) {
+    mkdirSync(args.cache!, { recursive: true });
+    writeFileSync(file, JSON.stringify(agg));
+  }
+  return agg;
+}
+
 async function scoreAndAggregate(train: Trace[], traces: Trace[]): Promise<Aggregates> {
   const model = await trainModelSet(train, { seed: 1 });
   const agg = new Aggregates();
@@ -81,20 +98,24 @@ async function nezha() {
   log(
     `nezha: ${ff.length} fault-free traces from 14:30; training on those before ${new Date(mid / 1000).toISOString()}`,
   );
-  const agg = await scoreAndAggregate(
-    ff.filter((t) => t.start < mid),
-    ff,
+  const agg = await cached('nezha-trainticket-0130', () =>
+    scoreAndAggregate(
+      ff.filter((t) => t.start < mid),
+      ff,
+    ),
   );
   const sig = detectSignals(agg.buckets());
   const a = sig.filter((s) => s.minute < mid);
   const b = sig.filter((s) => s.minute >= mid);
   show(sig);
-  return {
+  const result = {
     traces: ff.length,
     tracesPerMinute: +(ff.length / ((end - from) / MIN)).toFixed(1),
     trainHalf: perHour(a, (mid - from) / 3600e6),
     heldOutHalf: perHour(b, (end - mid) / 3600e6),
   };
+  log(`nezha: ${JSON.stringify(result)}`);
+  return result;
 }
 
 function simTraces(sc: Scenario, seed: number, durationS: number): { traces: Trace[]; start: number } {
@@ -104,12 +125,18 @@ function simTraces(sc: Scenario, seed: number, durationS: number): { traces: Tra
 
 async function simNormal(hours: number) {
   const sc = getScenario('shop-normal');
-  const train = simTraces(sc, 101, 600).traces;
-  const run = simTraces(sc, 7, hours * 3600);
-  log(`sim: ${run.traces.length} fault-free shop traces over ${hours} h`);
-  const sig = detectSignals((await scoreAndAggregate(train, run.traces)).buckets());
+  let traces: number | undefined;
+  const agg = await cached(`shop-normal-${hours}h`, () => {
+    const run = simTraces(sc, 7, hours * 3600);
+    traces = run.traces.length;
+    log(`sim: ${traces} fault-free shop traces over ${hours} h`);
+    return scoreAndAggregate(simTraces(sc, 101, 600).traces, run.traces);
+  });
+  const sig = detectSignals(agg.buckets());
   show(sig);
-  return { traces: run.traces.length, ...perHour(sig, hours) };
+  const result = { traces, ...perHour(sig, hours) };
+  log(`sim normal: ${JSON.stringify(result)}`);
+  return result;
 }
 
 /** Does the signal's target name the fault's place (a service at either end of an edge, an endpoint)? */
@@ -132,11 +159,14 @@ async function simFaults() {
     const f0 = sc0.faults[0];
     const startS = f0.type === 'leak' ? 720 : 900;
     const sc: Scenario = { ...sc0, faults: [{ ...f0, startS, endS: 1320 }] };
-    let train = trainCache.get(sc.system);
-    if (!train)
-      trainCache.set(sc.system, (train = simTraces(getScenario(`${sc.system}-normal`), 101, 600).traces));
-    const run = simTraces(sc, 9, 1500);
-    const sig = detectSignals((await scoreAndAggregate(train, run.traces)).buckets());
+    const run = { start: DEFAULT_START_US };
+    const agg = await cached(`fault-${sc.name}`, () => {
+      let train = trainCache.get(sc.system);
+      if (!train)
+        trainCache.set(sc.system, (train = simTraces(getScenario(`${sc.system}-normal`), 101, 600).traces));
+      return scoreAndAggregate(train, simTraces(sc, 9, 1500).traces);
+    });
+    const sig = detectSignals(agg.buckets());
     const lo = run.start + Math.floor(startS / 60) * MIN;
     const hi = run.start + 23 * MIN;
     const inside = sig.filter((s) => s.minute >= lo && s.minute < hi);

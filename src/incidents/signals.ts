@@ -29,7 +29,10 @@ export interface SignalOptions {
   minEvents: number;
   /** Standard deviations (overdispersion included) above the baseline that make a signal. */
   z: number;
-  /** A rate must also exceed its baseline by this much (absolute) and double it. */
+  /**
+   * A rate must also double its baseline and exceed by this much (absolute) both the baseline and the rate
+   * one history minute in ten reaches.
+   */
   minLift: number;
   /** Latency shift: the baseline's quantile the minute's calls are compared with. */
   latencyQuantile: number;
@@ -162,8 +165,20 @@ function rateTest(
   const phi = Math.max(1, m > 0 ? sum / m : 1);
   const z = (k - n * p0) / Math.sqrt(phi * n * p0 * (1 - p0));
   const rate = k / n;
-  if (z < o.z || rate < p0 + o.minLift || rate < 2 * p0) return undefined;
+  if (z < o.z || rate < 2 * p0 || rate < Math.max(p0, usualHigh(hk, hn, o)) + o.minLift) return undefined;
   return { z, p0 };
+}
+
+/**
+ * The rate busy history minutes reach one time in ten: a burst that recurs (a cron job every few minutes)
+ * sits below it and stops firing; 0 when too few minutes are busy enough to say.
+ */
+function usualHigh(hk: readonly number[], hn: readonly number[], o: SignalOptions): number {
+  const rates: number[] = [];
+  for (let i = 0; i < hn.length; i++) if (hn[i] >= o.minCalls) rates.push(hk[i] / hn[i]);
+  if (rates.length < o.minHistoryMinutes) return 0;
+  rates.sort((a, b) => a - b);
+  return rates[Math.min(rates.length - 1, Math.floor(0.9 * rates.length))];
 }
 
 const active = (h: readonly (TargetStat | undefined)[]) => h.filter((s): s is TargetStat => s !== undefined);
