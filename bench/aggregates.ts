@@ -12,7 +12,11 @@ import { median, timeIt } from './timing.js';
 
 function shopTraces(rate: number, durationS: number): Trace[] {
   const sc = getScenario('shop-normal');
-  const g = generate({ ...sc, workload: { ...sc.workload, rate } }, { seed: 5, durationS });
+  // A flat daily shape: exactly `rate` traces/s on average.
+  const g = generate(
+    { ...sc, workload: { ...sc.workload, rate, dailyAmplitude: 0 } },
+    { seed: 5, durationS },
+  );
   return g.traces.map((spans) => normalizeTrace(spans[0].traceId, spans));
 }
 

@@ -4,6 +4,7 @@
 import { runParseBench } from './parse.js';
 import { runScoreBench } from './score.js';
 import { runIsolationForestBench } from './isolation-forest.js';
+import { runAggregatesBench } from './aggregates.js';
 
 /** Our isolation forest against ml-isolation-forest 0.1.0, on synthetic data and the TraceAnomaly vectors. */
 async function forestBench(): Promise<Record<string, string>> {
@@ -20,6 +21,7 @@ const BENCHES: Bench[] = [
   { name: 'parse', run: async () => ({ ...(await runParseBench()) }) },
   { name: 'score', run: () => runScoreBench() },
   { name: 'forest', run: forestBench },
+  { name: 'aggregates', run: () => runAggregatesBench() },
 ];
 
 const wanted = process.argv.slice(2);
