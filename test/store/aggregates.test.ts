@@ -7,12 +7,19 @@ import { getScenario } from '../../src/sim/scenarios.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
 import type { Trace } from '../../src/trace/trace.js';
 import { useRedis } from '../helpers/redis.js';
+import { errorOnly, scoreBatch, type PipelineDeps } from '../../src/jobs/pipeline.js';
+import { sumTargets } from '../../src/incidents/aggregates.js';
 
 let redis: RedisClient;
 useRedis((c) => (redis = c));
 
-function shop(seed: number, durationS: number): Trace[] {
-  const g = generate(getScenario('shop-errors'), { seed, durationS });
+/** The simulated shop with cartservice's GetCart failing from `faultS` on. */
+function shop(seed: number, durationS: number, faultS = 200): Trace[] {
+  const sc = getScenario('shop-errors');
+  const g = generate(
+    { ...sc, faults: sc.faults.map((f) => ({ ...f, startS: faultS, endS: faultS + 600 })) },
+    { seed, durationS },
+  );
   return g.traces.map((s) => normalizeTrace(s[0].traceId, s));
 }
 
@@ -66,5 +73,26 @@ describe('AggregateStore', () => {
     await expect(store.buckets(0, 60e6 * 20)).rejects.toThrow(/21 minutes; at most 10/);
     await redis.hset(aggregateKey(120e6), 'ep:a:b', '[1,2]');
     await expect(store.buckets(0, 60e6 * 5)).rejects.toThrow(/redis key th:\{agg\}:min:2, field "ep:a:b"/);
+  });
+
+  it('is fed by the scoring pipeline with every scored trace and its verdict', async () => {
+    const traces = shop(6, 60, 0);
+    const store = new AggregateStore(redis, { retentionS: 3600, now: () => traces[0].start / 1000 });
+    // No models: every endpoint gets the error-span verdict, as the service gives before training.
+    const deps = {
+      models: { get: async () => undefined },
+      anomalies: { noteScored: async () => {}, put: async (a: unknown) => ({ record: a, created: true }) },
+      reservoir: { addTraces: async () => {}, size: async () => 0 },
+      minTrainingTraces: 1e9,
+      aggregates: store,
+    } as unknown as PipelineDeps;
+    await scoreBatch(traces, deps);
+    await scoreBatch(traces, deps); // a retried batch
+    const agg = await store.load(traces[0].start - 60e6, traces[traces.length - 1].start + 60e6);
+    const eps = [...sumTargets(agg.buckets(), 'endpoint').values()];
+    expect(eps.reduce((n, s) => n + s.traces, 0)).toBe(traces.length);
+    const failing = traces.filter((t) => errorOnly(t).anomalous).length;
+    expect(failing).toBeGreaterThan(0);
+    expect(eps.reduce((n, s) => n + s.anomalous, 0)).toBe(failing);
   });
 });
