@@ -58,11 +58,13 @@ export function explainTrace(
   const callerOf = (p: number): { service: string; operation: string } | undefined =>
     p >= 0 && cps[p].parent >= 0 ? cps[cps[p].parent] : undefined;
 
-  // Latency and uncovered time, blamed on the spans whose own time grew.
+  // Latency and uncovered time, blamed on the spans whose own time grew. Only slowness on the critical
+  // path (or of a span holding it) delayed the trace; a slow span beside it is judged on its own below.
+  const onPath = criticalPathAndAncestors(trace, profile);
   let latencySurprise = 0;
   for (const e of score.evidence) {
     if ((e.kind === 'self-time' || e.kind === 'duration') && e.surprise > latencySurprise)
-      latencySurprise = e.surprise;
+      if (e.span < 0 || onPath[e.span]) latencySurprise = e.surprise;
   }
   const blames = blameLatency(trace, profile, model, score);
   let totalExcess = 0;
@@ -100,6 +102,18 @@ export function explainTrace(
         evidence: `${opName(b.service, b.operation)} self time ${formatMs(b.selfUs)}${many}, normal p50 ${formatMs(b.normalP50Us)} and p99 ${formatMs(b.normalP99Us)}, ${onCp}.`,
       });
     }
+  }
+
+  for (const e of score.evidence) {
+    if (e.kind !== 'self-time' || e.span < 0 || onPath[e.span]) continue;
+    cands.push({
+      kind: 'latency',
+      service: e.service,
+      operation: e.operation,
+      span: e.span,
+      weight: e.surprise,
+      evidence: `${opName(e.service, e.operation)} self time ${formatMs(e.observed)}, normal p50 ${formatMs(e.normalP50 ?? 0)} and p99 ${formatMs(e.normalP99 ?? 0)}, off the critical path (work beside it took longer), so it slowed this call without delaying the response.`,
+    });
   }
 
   const diffuse = latencySurprise > 0 ? diffuseSlowdown(blames) : undefined;
@@ -170,6 +184,27 @@ export function explainTrace(
     sum -= cut;
   }
   return out;
+}
+
+/** Spans on the root's critical path and every span above one of them (a span holding the path). */
+function criticalPathAndAncestors(trace: Trace, profile: TraceProfile): Uint8Array {
+  const on = new Uint8Array(trace.spans.length);
+  for (const e of profile.criticalPath) for (let i = e.span; i >= 0 && !on[i]; i = trace.parent[i]) on[i] = 1;
+  return on;
+}
+
+/**
+ * A drop in a path's call count that a drop above it explains: when an ancestor's spans went missing,
+ * everything below them is missing (or orphaned) too, and only the topmost drop is news.
+ */
+function belowAnotherDrop(ctx: EvidenceContext, e: Evidence): boolean {
+  const cps = ctx.profile.callPaths;
+  if (e.path < 0) return false;
+  const drops = new Set<number>();
+  for (const m of ctx.evidence)
+    if (m.kind === 'call-count' && m.path >= 0 && m.observed < (m.normalP50 ?? 0)) drops.add(m.path);
+  for (let p = cps[e.path].parent; p >= 0; p = cps[p].parent) if (drops.has(p)) return true;
+  return false;
 }
 
 /** The root's duration beyond its normal median, µs (0 without a model of the root's path). */
@@ -285,6 +320,7 @@ function evidenceCause(e: Evidence, ctx: EvidenceContext): Candidate | undefined
           kind: 'error',
           evidence: `${counts}; ${r.failed} of the ${r.calls} calls failed, so the extra calls look like retries of a failing ${opName(r.callee.service, r.callee.operation)}.`,
         };
+      if (extra < 0 && belowAnotherDrop(ctx, e)) return undefined;
       // Fewer server spans than the calls made to them: the server's spans were lost.
       if (extra < 0 && lostSpans(ctx, e))
         return {

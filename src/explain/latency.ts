@@ -30,6 +30,14 @@ export interface LatencyBlame {
   missingOperation?: string;
 }
 
+/** A usual child call that is not in the trace. */
+interface MissingChild {
+  key: string;
+  surprise: number;
+  service: string;
+  operation: string;
+}
+
 /**
  * Blames excess latency on the spans whose own time grew, weighted by how much of that time lies on the
  * critical path. A caller that merely waited has normal self time and gets nothing. Self time of a client
@@ -48,10 +56,7 @@ export function blameLatency(
   for (const e of profile.criticalPath) cpBySpan[e.span] += e.timeUs;
 
   const gapPaths = new Set<number>();
-  const missingUnder = new Map<
-    number,
-    { key: string; surprise: number; service: string; operation: string }
-  >();
+  const missingUnder = new Map<number, MissingChild>();
   for (const e of score.evidence) {
     if (e.kind === 'network-gap') gapPaths.add(e.path);
     if (e.kind === 'missing-path' && e.path >= 0 && !missingUnder.has(e.path)) {
@@ -63,6 +68,29 @@ export function blameLatency(
       });
     }
   }
+
+  // A client span no server span answers, on a path whose calls are normally answered: the callee's span
+  // was lost, and the client's whole duration is time no span explains.
+  const endpointModel = model.endpointModel(profile.endpoint.key);
+  const answers = new Map<string, MissingChild | null>();
+  const lostAnswer = (i: number): MissingChild | undefined => {
+    if (endpointModel === undefined || spans[i].kind !== 'client' || children[i].length > 0) return undefined;
+    const cp = cps[profile.spanCallPath[i]];
+    let a = answers.get(cp.key);
+    if (a === undefined) {
+      a = null;
+      const own = endpointModel.paths.get(cp.key);
+      let most = 0;
+      for (const u of endpointModel.pathList)
+        if (u.parentKey === cp.key && u.service !== cp.service && u.traces > most) {
+          most = u.traces;
+          a = { key: u.key, surprise: 0, service: u.service, operation: u.operation };
+        }
+      if (own === undefined || 2 * most < own.traces) a = null;
+      answers.set(cp.key, a);
+    }
+    return a ?? undefined;
+  };
 
   const groups = new Map<string, LatencyBlame>();
   const worstExcess = new Map<string, number>();
@@ -82,7 +110,7 @@ export function blameLatency(
     if (onGap) continue;
     const excess = Math.min(self, cpT) - ss.p50Us;
     if (excess <= 0) continue;
-    const missing = missingUnder.get(p);
+    const missing = missingUnder.get(p) ?? lostAnswer(i);
     const kind = missing ? 'instrumentation' : 'latency';
     const key = kind + '\u0000' + cp.service + '\u0000' + cp.operation;
     let g = groups.get(key);

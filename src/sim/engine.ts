@@ -18,6 +18,7 @@ import type {
 } from './compile.js';
 import type { ActiveFault, FaultSpec, RootCause } from './faults.js';
 import { markStatus, matchesNode, protocolAttrs, sampleLatency, waitOf } from './engine-util.js';
+import { NormalRanges } from './normal-range.js';
 import { randomSpanId, type Rng } from './random.js';
 
 export interface FaultRt {
@@ -67,9 +68,13 @@ export interface TraceCtx {
   rho0: Float64Array;
   spike?: LiveFault;
   touches: Touch[];
+  /** Faults that slowed a span of this trace only within its normal range (see normal-range.ts). */
+  withinNormal: Set<LiveFault>;
 }
 
 export class TraceEngine {
+  private readonly normal = new NormalRanges();
+
   constructor(readonly topo: CompiledTopology) {}
 
   run(ctx: TraceCtx, endpoint: EndpointRt): { error: boolean } {
@@ -122,26 +127,28 @@ export class TraceEngine {
     const rec = this.rec(ctx, parent, inst, op.name, kind, rel, protocolAttrs(via, op, false), false);
     const index = ctx.recs.length - 1;
     const where: RootCause = { service: op.service.name, operation: op.name, instance: inst.name };
-    let self = sampleLatency(rng, op.latency);
+    const self0 = sampleLatency(rng, op.latency);
+    let self = self0;
     const u = rng.next();
     const v = rng.next();
     let rho = ctx.rho[op.service.index];
     let failFault: LiveFault | undefined;
     let failP = 0;
+    const slowedBy: LiveFault[] = [];
     for (const lf of ctx.live) {
       const f = lf.rt;
       switch (f.spec.type) {
         case 'latency':
           if (matchesNode(f, op, inst)) {
             self += f.spec.intensity * 1000 * rng.logNormal(1, 0.2);
-            this.touch(ctx, lf, where);
+            slowedBy.push(lf);
           }
           break;
         case 'cpu':
           if (matchesNode(f, op, inst)) {
             self *= 1 + f.spec.intensity;
             rho = Math.min(0.97, rho + f.spec.intensity * (1 - rho));
-            this.touch(ctx, lf, where);
+            slowedBy.push(lf);
           }
           break;
         case 'leak':
@@ -149,7 +156,7 @@ export class TraceEngine {
             const frac = (ctx.t0 - lf.window.start) / (lf.window.end - lf.window.start);
             const m = Math.pow(Math.max(1, f.spec.intensity), Math.min(1, Math.max(0, frac)));
             self *= m;
-            if (m >= 1.2) this.touch(ctx, lf, where);
+            slowedBy.push(lf);
           }
           break;
         case 'errors':
@@ -175,10 +182,7 @@ export class TraceEngine {
     }
     const meanUs = op.latency.meanUs;
     const wait = waitOf(rho, meanUs, u, v);
-    if (ctx.spike && wait - waitOf(ctx.rho0[op.service.index], meanUs, u, v) > 0.2 * self + 1000) {
-      const ep = ctx.spike.rt.endpoint?.op ?? op;
-      this.touch(ctx, ctx.spike, { service: ep.service.name, operation: ep.name });
-    }
+    if (slowedBy.length > 0 || ctx.spike) this.slowed(ctx, op, where, slowedBy, self0, self, wait, u, v);
 
     let error = false;
     let msg: string | undefined;
@@ -229,6 +233,39 @@ export class TraceEngine {
     }
     markStatus(rec, error, msg);
     return { dur, error };
+  }
+
+  /**
+   * Latency faults change a trace only when they push a span's self time (wait plus work) beyond its
+   * fault-free range; within it they are recorded as `withinNormal` and the trace stays normal.
+   */
+  private slowed(
+    ctx: TraceCtx,
+    op: OpRt,
+    where: RootCause,
+    slowedBy: LiveFault[],
+    self0: number,
+    self: number,
+    wait: number,
+    u: number,
+    v: number,
+  ): void {
+    const s = op.service.index;
+    const rho0 = ctx.rho0[s];
+    const wait0 = waitOf(rho0, op.latency.meanUs, u, v);
+    // The spike's share of the wait: the queue at the spiked utilization, before any CPU fault's own.
+    const spiked = ctx.spike !== undefined && waitOf(ctx.rho[s], op.latency.meanUs, u, v) > wait0;
+    if (slowedBy.length === 0 && !spiked) return;
+    const beyond = self + wait > self0 + wait0 && self + wait > this.normal.selfLimit(op, rho0);
+    for (const lf of slowedBy) {
+      if (beyond) this.touch(ctx, lf, where);
+      else ctx.withinNormal.add(lf);
+    }
+    if (spiked) {
+      const ep = ctx.spike!.rt.endpoint?.op ?? op;
+      if (beyond) this.touch(ctx, ctx.spike!, { service: ep.service.name, operation: ep.name });
+      else ctx.withinNormal.add(ctx.spike!);
+    }
   }
 
   private local(

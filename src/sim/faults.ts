@@ -98,8 +98,13 @@ export interface TraceTruth {
   start: number;
   endpoint: string;
   anomalous: boolean;
-  /** Ids of the faults that changed this trace. */
+  /**
+   * Ids of the faults that changed this trace. A latency fault (latency, cpu, leak, spike) changes a trace
+   * only when a span it slowed ends beyond the 99th percentile of its fault-free self time (normal-range.ts).
+   */
   faults: string[];
+  /** Faults that slowed spans of this trace only within their normal range: the trace is labelled normal. */
+  withinNormal?: string[];
   faultType?: FaultType;
   /** Where the first fault that changed this trace showed itself. */
   rootCause?: RootCause;

@@ -177,9 +177,8 @@ export class Simulator {
     const traceId = randomTraceId(rng);
     const flags = new Set<string>();
     for (const [flag, p] of endpoint.flags) if (rng.chance(p)) flags.add(flag);
-    const spike = live.find(
-      (lf) => lf.rt.spec.type === 'spike' && (!lf.rt.endpoint || lf.rt.endpoint === endpoint),
-    );
+    // A spike loads the services its endpoint calls, so it can slow traces of every endpoint sharing them.
+    const spike = live.find((lf) => lf.rt.spec.type === 'spike');
     const ctx: TraceCtx = {
       rng,
       t0,
@@ -190,6 +189,7 @@ export class Simulator {
       rho0: this.workload.utilization(t0, mult, true),
       spike,
       touches: [],
+      withinNormal: new Set(),
     };
     this.engine.run(ctx, endpoint);
     const recs = ctx.recs;
@@ -226,6 +226,8 @@ export class Simulator {
       anomalous: ctx.touches.length > 0,
       faults: ctx.touches.map((t) => t.fault.window.id),
     };
+    const subtle = [...ctx.withinNormal].filter((lf) => !ctx.touches.some((t) => t.fault === lf));
+    if (subtle.length > 0) truth.withinNormal = subtle.map((lf) => lf.window.id);
     if (first) {
       truth.faultType = first.fault.rt.spec.type;
       truth.rootCause = first.root;
