@@ -271,6 +271,27 @@ export async function readTraceFiles(
   return report;
 }
 
+/**
+ * Reads a JSON document that is already parsed, in the given format: for a caller that parsed an answer
+ * to look at it first (a poller dropping traces it has already seen before they are normalized).
+ */
+export function readTraceDocument(
+  doc: unknown,
+  format: FormatName,
+  opts: Pick<ReadOptions, 'clockSkew'> = {},
+  where = 'response',
+): { traces: Trace[]; report: ReadReport } {
+  const report = new ReadReport();
+  const traces: Trace[] = [];
+  const assembler = assemblerFor(report, opts, (t) => traces.push(t));
+  const reader = jsonFormatFor(doc, format);
+  if (!reader) throw new InputError(where, 'top level', `format ${format} is not a JSON format`);
+  report.formats.set(where, reader.name);
+  reader.read(doc, sinkFor(where, report, assembler), '$');
+  assembler.flush();
+  return { traces, report };
+}
+
 /** Reads one in-memory payload (an HTTP body): JSON, NDJSON, protobuf, optionally gzipped. */
 export function readTracePayload(
   payload: Buffer,

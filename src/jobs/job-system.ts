@@ -49,6 +49,10 @@ export interface JobSystemDeps {
     retentionS: number;
     retentionMax: number;
     scoreBatch?: number;
+    /** How long a worker's job lock lasts, ms: a crashed worker's jobs go to another after this (default 30 000). */
+    jobLockMs?: number;
+    /** Score jobs one worker process runs at once (default 1: scoring is CPU-bound). */
+    scoreConcurrency?: number;
   };
 }
 
@@ -86,6 +90,11 @@ export class JobSystem {
         'service',
       ]),
       pollErrors: d.metrics.counter('tracehound_poll_errors_total', 'Polls that failed', ['source']),
+      pollSkipped: d.metrics.counter(
+        'tracehound_polls_skipped_total',
+        'Polls not sent because the source is backed off or its circuit breaker is open',
+        ['source', 'reason'],
+      ),
       scored: d.metrics.counter('tracehound_traces_scored_total', 'Traces scored', ['model']),
       anomalies: d.metrics.counter('tracehound_anomalies_total', 'Anomalies stored', []),
       batchSeconds: d.metrics.histogram(
@@ -139,7 +148,14 @@ export class JobSystem {
 
   /** Worker role. */
   start(): void {
-    const opts = { connection: this.d.connection, prefix: QUEUE_PREFIX, maxStalledCount: 5 };
+    const lock = this.d.settings.jobLockMs ?? 30_000;
+    const opts = {
+      connection: this.d.connection,
+      prefix: QUEUE_PREFIX,
+      maxStalledCount: 5,
+      lockDuration: lock,
+      stalledInterval: lock,
+    };
     const w = (name: string, fn: (job: Job) => Promise<unknown>, concurrency = 1) => {
       const worker = new Worker(name, fn, { ...opts, concurrency });
       worker.on('error', (e) => this.d.log(`worker ${name}: ${e.message}`));
@@ -147,7 +163,7 @@ export class JobSystem {
       this.workers.push(worker);
     };
     w(QUEUES.poll, (job) => this.runPoll(job), 2);
-    w(QUEUES.score, (job) => this.runScore(job));
+    w(QUEUES.score, (job) => this.runScore(job), this.d.settings.scoreConcurrency ?? 1);
     w(QUEUES.train, (job) => this.runTrain(job));
     w(QUEUES.maintenance, (job) => this.runMaintenance(job));
     // Concurrency 1 here, and a Redis lock inside, keep incident runs single-file across processes.
@@ -191,8 +207,9 @@ export class JobSystem {
       const { services, error } = await poller.discover(job.data.source, nowUs);
       if (error) this.d.log(`discover ${job.data.source}: ${error}`);
       const slot = Math.floor(Date.now() / (this.d.settings.pollIntervalS * 1000));
+      const due = await poller.due(job.data.source, slot, Date.now());
       await this.queues.poll.addBulk(
-        services.map((service) => ({
+        due.map((service) => ({
           name: 'poll',
           data: { source: job.data.source, service },
           opts: {
@@ -202,11 +219,13 @@ export class JobSystem {
           },
         })),
       );
-      return { services: services.length };
+      return { services: services.length, polled: due.length };
     }
     const { source, service } = job.data as { source: string; service: string };
     const r = await poller.pollOnce(source, service, nowUs, (traces) => this.enqueueScore(traces, source));
     this.m.pollLag.set({ source, service }, r.stats.lagUs / 1e6);
+    if (r.stats.skipped === 'backoff' || r.stats.skipped === 'breaker-open')
+      this.m.pollSkipped.inc({ source, reason: r.stats.skipped });
     if (r.stats.error) {
       this.m.pollErrors.inc({ source });
       this.d.log(`poll ${source}/${service}: ${r.stats.error}`);

@@ -116,21 +116,29 @@ export async function scoreBatch(
       recorded.traces.push(...group);
       recorded.scored.push(...scored);
     }
+    const found: Anomaly[] = [];
     for (let i = 0; i < group.length; i++) {
       const s = scored[i];
       if (!s.anomalous) continue;
-      const anomaly: Anomaly = {
+      found.push({
         ...s,
         id: s.traceId,
         detectedAt,
         source: ctx.source,
         link: ctx.link?.(s.traceId),
         spans: compactSpans(group[i]),
-      };
-      const { created } = await deps.anomalies.put(anomaly);
-      result.anomalies++;
-      if (created) await deps.notify?.(anomaly);
+      });
     }
+    // Distinct ids, so the writes cannot conflict and go out together. Every stored anomaly is notified,
+    // not only new ones: a worker killed between storing and notifying is re-run, finds the record there
+    // already, and must still send what it never sent; the delivery's id (the anomaly's) dedupes the rest.
+    await Promise.all(
+      found.map(async (a) => {
+        const { record } = await deps.anomalies.put(a);
+        await deps.notify?.(record);
+      }),
+    );
+    result.anomalies += found.length;
     if (!model && (await deps.reservoir.size(endpoint)) >= deps.minTrainingTraces)
       await deps.coldStart?.(endpoint);
   }

@@ -14,12 +14,28 @@ import { AggregateStore } from '../store/aggregates.js';
 import { TraceReservoir } from '../store/reservoir.js';
 import { SpanBuffer } from '../store/span-buffer.js';
 import { createSource, Poller, RedisPollerState, type TraceSource } from '../sources/index.js';
-import { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import type { BreakerOptions } from '../sources/breaker.js';
+import { WebhookDispatcher, type WebhookDispatcherOptions } from '../webhooks/dispatcher.js';
 import { WebhookStore } from '../webhooks/store.js';
 import { anomalyEvent } from '../webhooks/events.js';
 import { modelsApi, webhooksApi } from './adapters.js';
 
 export type Role = 'api' | 'worker' | 'scheduler';
+
+/** Knobs below the configuration, for tests and benchmarks: the defaults suit production. */
+export interface ServiceTuning {
+  /** Source backoff and circuit breaker. */
+  breaker?: BreakerOptions;
+  /** BullMQ job lock, ms: how soon a crashed worker's jobs go to another worker (default 30 000). */
+  jobLockMs?: number;
+  /** Traces per score job (default 200) and score jobs run at once per process (default 1). */
+  scoreBatch?: number;
+  scoreConcurrency?: number;
+  webhooks?: Pick<
+    WebhookDispatcherOptions,
+    'attempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'timeoutMs' | 'concurrency'
+  >;
+}
 
 export interface RunningService {
   api?: FastifyInstance;
@@ -65,6 +81,7 @@ export async function startService(
   c: Config,
   roles: ReadonlySet<Role>,
   log: (msg: string) => void = (m) => process.stderr.write(`${new Date().toISOString()} ${m}\n`),
+  tuning: ServiceTuning = {},
 ): Promise<RunningService> {
   const target = { url: c.REDIS_URL, clusterNodes: c.REDIS_CLUSTER_NODES };
   const redis = createRedis(target, log);
@@ -83,6 +100,9 @@ export async function startService(
     connection: bull,
     store: webhookStore,
     allowPrivate: c.TRACEHOUND_WEBHOOK_ALLOW_PRIVATE,
+    lockDurationMs: tuning.jobLockMs,
+    log,
+    ...tuning.webhooks,
   });
   const sources = sourcesFrom(c);
   const poller = sources.length
@@ -91,6 +111,7 @@ export async function startService(
         settleS: c.TRACEHOUND_POLL_SETTLE,
         limit: c.TRACEHOUND_POLL_LIMIT,
         initialLookbackS: c.TRACEHOUND_INITIAL_LOOKBACK,
+        breaker: tuning.breaker,
       })
     : undefined;
   const pipeline = {
@@ -122,6 +143,9 @@ export async function startService(
       pushSettleS: c.TRACEHOUND_POLL_SETTLE,
       retentionS: c.TRACEHOUND_RETENTION_DAYS * 86400,
       retentionMax: c.TRACEHOUND_RETENTION_MAX,
+      jobLockMs: tuning.jobLockMs,
+      scoreBatch: tuning.scoreBatch,
+      scoreConcurrency: tuning.scoreConcurrency,
     },
   });
   if (roles.has('scheduler')) await jobs.schedule();

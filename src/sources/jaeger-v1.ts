@@ -4,7 +4,7 @@
  */
 import type { Trace } from '../trace/trace.js';
 import { HttpClient, jsonBody, type HttpResponse } from './http.js';
-import { parseTraces, pickTrace } from './payload.js';
+import { keepUnseen, parseTraceDocument, parseTraces, pickTrace } from './payload.js';
 import type { SearchQuery, SearchResult, SourceOptions } from './source.js';
 import { HttpSource } from './http-source.js';
 
@@ -59,10 +59,13 @@ export class JaegerV1Source extends HttpSource {
     const doc = jsonBody(res) as Envelope;
     // A 200 with errors is a partial answer (some storage shards failed): keep what came, say so.
     const errs = errorsOf(doc);
-    const raw = Array.isArray(doc?.data) ? doc.data.length : 0;
-    if (raw === 0) return { traces: [], raw, skipped: 0, warnings: errs ? [errs] : [] };
-    const parsed = parseTraces(res, 'jaeger-v1');
-    return { ...parsed, raw, warnings: errs ? [errs, ...parsed.warnings] : parsed.warnings };
+    const data = Array.isArray(doc?.data) ? (doc.data as unknown[]) : [];
+    const raw = data.length;
+    const { kept, known } = await keepUnseen(data, (t) => (t as { traceID?: unknown })?.traceID, q.unseen);
+    if (kept.length === 0) return { traces: [], raw, known, skipped: 0, warnings: errs ? [errs] : [] };
+    // The document is parsed once, here; the reader gets the records still wanted.
+    const parsed = parseTraceDocument(res, { ...doc, data: kept }, 'jaeger-v1');
+    return { ...parsed, raw, known, warnings: errs ? [errs, ...parsed.warnings] : parsed.warnings };
   }
 
   async trace(id: string): Promise<Trace | undefined> {

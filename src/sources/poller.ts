@@ -6,7 +6,7 @@
  * left alone by backoff and a circuit breaker. No timers and no clock here: the caller passes `now`, so a
  * BullMQ job (or a test) decides when polls happen.
  */
-import type { Trace } from '../trace/trace.js';
+import { endpointOf, type Trace } from '../trace/trace.js';
 import { Breaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { SourceError } from './http.js';
 import type { TraceSource } from './source.js';
@@ -32,6 +32,15 @@ export interface PollerOptions {
   seenTtlS?: number;
   /** Service lists are refreshed on every Nth pollSource call (default 10). */
   refreshServicesEvery?: number;
+  /**
+   * Services where no trace begins are polled only every Nth interval (default 10; 1 polls every service
+   * every interval). A search by service finds every trace that touches the service, so a trace crossing
+   * eight services is found by eight pollers: polling the services where traces begin finds each once, and
+   * the sweep of the others catches traces whose root span is missing or that begin somewhere new.
+   */
+  sweepEvery?: number;
+  /** How long a service counts as one where traces begin after its last such trace (default 86 400 s). */
+  rootTtlS?: number;
   breaker?: BreakerOptions;
 }
 
@@ -118,6 +127,13 @@ const newCounters = (): Counters => ({
   queries: 0,
 });
 
+/** A stable small number per service, so the services swept in turn are spread over the intervals. */
+function spread(service: string): number {
+  let h = 0;
+  for (let i = 0; i < service.length; i++) h = (h * 31 + service.charCodeAt(i)) >>> 0;
+  return h;
+}
+
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -151,6 +167,8 @@ export class Poller {
       maxQueriesPerPoll: opts.maxQueriesPerPoll ?? 64,
       seenTtlS: opts.seenTtlS ?? 1800,
       refreshServicesEvery: opts.refreshServicesEvery ?? 10,
+      sweepEvery: Math.max(1, Math.floor(opts.sweepEvery ?? 10)),
+      rootTtlS: opts.rootTtlS ?? 86_400,
     };
     if (this.o.limit < 1) throw new Error(`poller limit must be at least 1, got ${this.o.limit}`);
     for (const s of sources) {
@@ -218,6 +236,19 @@ export class Poller {
     return { services: this.services(sourceName), added, removed };
   }
 
+  /**
+   * The services to poll in interval number `slot`: those where traces begin, and the others in turn, each
+   * every `sweepEvery`th interval. Before any root is known, all of them. Their watermarks make a rarer poll
+   * read everything since the last one, so nothing is skipped, only found later.
+   */
+  async due(sourceName: string, slot: number, nowMs: number): Promise<string[]> {
+    const services = this.services(sourceName);
+    if (this.o.sweepEvery === 1) return services;
+    const roots = new Set(await this.state.roots(sourceName, nowMs - this.o.rootTtlS * 1000));
+    if (roots.size === 0) return services;
+    return services.filter((s) => roots.has(s) || (slot + spread(s)) % this.o.sweepEvery === 0);
+  }
+
   /** One poll of one (source, service). Never throws for backend failures: they are in `stats.error`. */
   /**
    * With `deliver`, the new traces are handed over before anything is marked: unseen ids are looked up,
@@ -263,8 +294,11 @@ export class Poller {
     c.polls++;
     const limit = this.o.limit;
     const key = `${sourceName}\u0000${service}`;
+    // Traces handed on already are dropped before they are read: most of what a poll finds was found by
+    // the poller of another service the trace crosses, or by the previous poll's overlap.
+    const unseen = (ids: string[]) => this.state.unseen(sourceName, ids);
     const read = await readWindow(
-      (startUs, endUs) => e.source.search({ service, startUs, endUs, limit }),
+      (startUs, endUs) => e.source.search({ service, startUs, endUs, limit, unseen }),
       fromUs,
       toUs,
       {
@@ -303,6 +337,10 @@ export class Poller {
     } else fresh = ids.length > 0 ? await this.state.markSeen(sourceName, ids, this.o.seenTtlS) : [];
     const newTraces = fresh.map((id) => read.traces.get(id)!);
     stats.newTraces = newTraces.length;
+    if (newTraces.length > 0) {
+      const roots = new Set(newTraces.map((t) => endpointOf(t).service));
+      await this.state.noteRoots(sourceName, [...roots], nowUs / 1000);
+    }
     stats.duplicates = read.fetched - newTraces.length;
 
     // The first poll records where its backlog began, even if nothing was read, so the start stays put.

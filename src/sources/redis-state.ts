@@ -18,6 +18,10 @@ import type { PollerState } from './state.js';
 
 const wmKey = (source: string) => `th:poll:${hashTag(source)}:wm`;
 const seenKey = (source: string, traceId: string) => `th:poll:${hashTag(source)}:seen:${traceId}`;
+/** Services where traces begin, scored by when one was last seen (ms). */
+const rootsKey = (source: string) => `th:poll:${hashTag(source)}:roots`;
+/** Root services not seen for this long are forgotten. */
+const ROOTS_KEEP_MS = 7 * 86_400_000;
 
 const MAX_FORWARD = `
 local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '')
@@ -65,6 +69,20 @@ export class RedisPollerState implements PollerState {
       if (err) throw err;
       return n === 0;
     });
+  }
+
+  async noteRoots(source: string, services: string[], nowMs: number): Promise<void> {
+    if (services.length === 0) return;
+    const key = rootsKey(source);
+    await this.redis
+      .pipeline()
+      .zadd(key, ...services.flatMap((s) => [nowMs, s]))
+      .zremrangebyscore(key, '-inf', nowMs - ROOTS_KEEP_MS)
+      .exec();
+  }
+
+  async roots(source: string, sinceMs: number): Promise<string[]> {
+    return this.redis.zrangebyscore(rootsKey(source), sinceMs, '+inf');
   }
 
   async watermarks(source: string): Promise<Map<string, number>> {

@@ -12,6 +12,11 @@ export interface SearchQuery {
   startUs: number;
   endUs: number;
   limit: number;
+  /**
+   * Which of these trace ids are still wanted; the others are dropped before they are read. Optional: a
+   * source that cannot tell ids apart before reading returns everything.
+   */
+  unseen?: (traceIds: string[]) => Promise<string[]>;
 }
 
 export interface SearchResult {
@@ -23,6 +28,8 @@ export interface SearchResult {
   raw: number;
   /** Records the reader skipped, with where and why (first few). */
   skipped: number;
+  /** Traces left unread because `unseen` said they were handed on already. */
+  known?: number;
   warnings: string[];
 }
 

@@ -17,6 +17,10 @@ export interface PollerState {
   unseen(source: string, traceIds: string[]): Promise<string[]>;
   /** Every watermark of a source, for metrics and the admin API. */
   watermarks(source: string): Promise<Map<string, number>>;
+  /** Records services where traces begin (their root span's service), as last seen at `nowMs`. */
+  noteRoots(source: string, services: string[], nowMs: number): Promise<void>;
+  /** Services seen beginning a trace since `sinceMs`. */
+  roots(source: string, sinceMs: number): Promise<string[]>;
 }
 
 /** For tests and single-process runs; the clock is injected so TTLs are testable. */
@@ -24,6 +28,7 @@ export class MemoryPollerState implements PollerState {
   private readonly marks = new Map<string, Map<string, number>>();
   /** key -> expiry, ms. */
   private readonly seen = new Map<string, number>();
+  private readonly rootSeen = new Map<string, Map<string, number>>();
   private sweeps = 0;
 
   constructor(private readonly nowMs: () => number = Date.now) {}
@@ -61,6 +66,16 @@ export class MemoryPollerState implements PollerState {
 
   async watermarks(source: string): Promise<Map<string, number>> {
     return new Map(this.marks.get(source) ?? []);
+  }
+
+  async noteRoots(source: string, services: string[], nowMs: number): Promise<void> {
+    let m = this.rootSeen.get(source);
+    if (!m) this.rootSeen.set(source, (m = new Map()));
+    for (const s of services) m.set(s, nowMs);
+  }
+
+  async roots(source: string, sinceMs: number): Promise<string[]> {
+    return [...(this.rootSeen.get(source) ?? [])].filter(([, t]) => t >= sinceMs).map(([s]) => s);
   }
 
   get seenSize(): number {

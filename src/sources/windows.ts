@@ -94,7 +94,7 @@ export async function readWindow(
     }
     seenRaw += res.raw;
     seenWidth += b - a + 1;
-    out.fetched += res.traces.length;
+    out.fetched += res.traces.length + (res.known ?? 0);
     for (const t of res.traces) out.traces.set(t.traceId, t);
     out.skippedRecords += res.skipped;
     for (const w of res.warnings) if (out.warnings.length < 20) out.warnings.push(w);

@@ -5,7 +5,7 @@
  */
 import type { Trace } from '../trace/trace.js';
 import { jsonBody } from './http.js';
-import { parseTraces, pickTrace } from './payload.js';
+import { keepUnseen, parseTraceDocument, parseTraces, pickTrace } from './payload.js';
 import type { SearchQuery, SearchResult, SourceOptions } from './source.js';
 import { HttpSource } from './http-source.js';
 
@@ -36,9 +36,13 @@ export class ZipkinSource extends HttpSource {
     const res = await this.http.get(url);
     if (res.status !== 200) throw this.http.statusError(res);
     const doc = jsonBody(res);
-    const raw = Array.isArray(doc) ? doc.length : 0;
-    if (raw === 0) return { traces: [], raw, skipped: 0, warnings: [] };
-    return { ...parseTraces(res, 'zipkin-v2'), raw };
+    const traces = Array.isArray(doc) ? (doc as unknown[]) : [];
+    const raw = traces.length;
+    // Each trace is a list of spans that share its id.
+    const idOf = (t: unknown) => (Array.isArray(t) ? (t[0] as { traceId?: unknown })?.traceId : undefined);
+    const { kept, known } = await keepUnseen(traces, idOf, q.unseen);
+    if (kept.length === 0) return { traces: [], raw, known, skipped: 0, warnings: [] };
+    return { ...parseTraceDocument(res, kept, 'zipkin-v2'), raw, known };
   }
 
   async trace(id: string): Promise<Trace | undefined> {

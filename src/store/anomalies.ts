@@ -112,9 +112,9 @@ export class AnomalyStore {
 
   /**
    * Stores or updates an anomaly. A re-score keeps the first `detectedAt` and any feedback already given.
-   * Returns whether the id was new.
+   * Returns whether the id was new, and the record as stored.
    */
-  async put(input: Anomaly): Promise<{ created: boolean }> {
+  async put(input: Anomaly): Promise<{ created: boolean; record: Anomaly }> {
     const a = AnomalySchema.parse(input);
     checkId(a.id);
     for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
@@ -124,7 +124,7 @@ export class AnomalyStore {
         ? { ...a, detectedAt: old.detectedAt, feedback: a.feedback ?? old.feedback }
         : a;
       const r = await this.write(a.id, raw ?? '', refs, next);
-      if (r !== 0) return { created: r === 1 };
+      if (r !== 0) return { created: r === 1, record: next };
       await backoff(attempt);
     }
     throw new Error(`anomaly ${a.id}: too many concurrent writers, gave up after ${CAS_RETRIES} attempts`);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisClient } from '../store/redis-client.js';
-import { DeliveryRetryError, fullJitterBackoff } from './backoff.js';
+import { DeliveryRetryError, jitteredBackoff } from './backoff.js';
 import {
   appendDeliveryLog,
   pushDeadLetter,
@@ -37,9 +37,12 @@ export interface WebhookDispatcherOptions {
   publicUrl?: string;
   /** Per request. Default 10 000. */
   timeoutMs?: number;
-  /** Tries per delivery, the first included. Default 8. */
+  /**
+   * Tries per delivery, the first included. Default 18: with the default backoff the retries span at least
+   * about an hour (1 s doubling to 15 min), so a receiver down for that long loses nothing.
+   */
   attempts?: number;
-  /** Full-jitter exponential backoff. Defaults 1 000 ms and 10 min. */
+  /** Jittered exponential backoff (see jitteredBackoff). Defaults 1 000 ms and 15 min. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   /** Longest Retry-After honoured. Default 1 h. */
@@ -49,8 +52,12 @@ export interface WebhookDispatcherOptions {
   deadSize?: number;
   /** Finished jobs are kept this long so re-enqueuing the same event is a no-op. Default 7 days. */
   dedupeWindowS?: number;
+  /** Where queue and worker errors go (default stderr); a message repeated while Redis is away is logged once. */
+  log?: (msg: string) => void;
   /** Worker concurrency. Default 10. */
   concurrency?: number;
+  /** Job lock, ms: a crashed worker's deliveries go to another after this. Default 30 000. */
+  lockDurationMs?: number;
   random?: () => number;
 }
 
@@ -75,24 +82,25 @@ export class WebhookDispatcher {
   readonly queue: Queue<DeliveryJob>;
   private worker?: Worker<DeliveryJob>;
   private readonly o: Required<
-    Omit<WebhookDispatcherOptions, 'resolve' | 'publicUrl' | 'random' | 'connection' | 'store'>
+    Omit<WebhookDispatcherOptions, 'resolve' | 'publicUrl' | 'random' | 'connection' | 'store' | 'log'>
   >;
 
   constructor(private readonly opts: WebhookDispatcherOptions) {
     this.o = {
       allowPrivate: opts.allowPrivate ?? false,
       timeoutMs: opts.timeoutMs ?? 10_000,
-      attempts: opts.attempts ?? 8,
+      attempts: opts.attempts ?? 18,
       backoffBaseMs: opts.backoffBaseMs ?? 1_000,
-      backoffMaxMs: opts.backoffMaxMs ?? 600_000,
+      backoffMaxMs: opts.backoffMaxMs ?? 900_000,
       maxRetryAfterMs: opts.maxRetryAfterMs ?? 3_600_000,
       logSize: opts.logSize ?? 200,
       deadSize: opts.deadSize ?? 1_000,
       dedupeWindowS: opts.dedupeWindowS ?? 7 * 86_400,
       concurrency: opts.concurrency ?? 10,
+      lockDurationMs: opts.lockDurationMs ?? 30_000,
     };
     this.queue = new Queue<DeliveryJob>(WEBHOOK_QUEUE, { connection: opts.connection, prefix: QUEUE_PREFIX });
-    this.queue.on('error', (err) => console.warn(`webhook queue: ${err.message}`));
+    this.queue.on('error', (err) => this.warn(`webhook queue: ${err.message}`));
   }
 
   /**
@@ -134,8 +142,10 @@ export class WebhookDispatcher {
       concurrency: this.o.concurrency,
       // A worker that crashes or loses Redis mid-delivery must get the job back, not fail it.
       maxStalledCount: 10,
+      lockDuration: this.o.lockDurationMs,
+      stalledInterval: this.o.lockDurationMs,
       settings: {
-        backoffStrategy: fullJitterBackoff({
+        backoffStrategy: jitteredBackoff({
           baseMs: this.o.backoffBaseMs,
           maxMs: this.o.backoffMaxMs,
           maxRetryAfterMs: this.o.maxRetryAfterMs,
@@ -143,7 +153,7 @@ export class WebhookDispatcher {
         }),
       },
     });
-    this.worker.on('error', (err) => console.warn(`webhook worker: ${err.message}`));
+    this.worker.on('error', (err) => this.warn(`webhook worker: ${err.message}`));
     return this.worker;
   }
 
@@ -170,6 +180,14 @@ export class WebhookDispatcher {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
+  }
+
+  private lastWarning = '';
+
+  private warn(msg: string): void {
+    if (msg === this.lastWarning) return;
+    this.lastWarning = msg;
+    (this.opts.log ?? ((m: string) => process.stderr.write(`${m}\n`)))(msg);
   }
 
   private send(hook: Webhook, event: WebhookEvent, deliveryId: string): Promise<SendResult> {

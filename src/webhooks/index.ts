@@ -14,7 +14,7 @@ export { blockedAddressReason } from './ip-ranges.js';
 export { signPayload, signingKey, standardWebhookHeaders } from './signing.js';
 export { renderPayload, renderRequest, type RenderContext, type RenderedRequest } from './formats/index.js';
 export { postWebhook, parseRetryAfter, closeWebhookAgents, type SendResult } from './send.js';
-export { fullJitterBackoff, DeliveryRetryError } from './backoff.js';
+export { jitteredBackoff, DeliveryRetryError } from './backoff.js';
 export type { DeliveryLogEntry, DeadLetter, DeliveryOutcome } from './delivery-log.js';
 export {
   WebhookDispatcher,

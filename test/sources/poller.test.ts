@@ -222,6 +222,40 @@ describe('dedupe and discovery', () => {
     expect(b.stats.duplicates).toBe(1);
   });
 
+  it('does not read again what it has handed on: a trace in the overlap is dropped before it is read', async () => {
+    const { src, poller } = setup(
+      { initialLookbackS: 600, overlapS: 60, settleS: 0 },
+      { stub: ['api', 'db'] },
+    );
+    const id = src.add('api', NOW - 30 * S);
+    src.traces.push({ traceId: id, service: 'db', start: NOW - 30 * S });
+    await poller.pollOnce('stub', 'api', NOW);
+    const again = await poller.pollOnce('stub', 'api', NOW + 10 * S);
+    const db = await poller.pollOnce('stub', 'db', NOW + 10 * S);
+    expect(src.read).toBe(1);
+    expect(again.stats).toMatchObject({ fetched: 1, duplicates: 1, newTraces: 0 });
+    expect(db.stats).toMatchObject({ fetched: 1, duplicates: 1, newTraces: 0 });
+  });
+
+  it('polls the services where traces begin every interval and sweeps the others in turn', async () => {
+    const services = ['api', 'cache', 'db', 'queue'];
+    const { src, poller } = setup({ initialLookbackS: 600, sweepEvery: 4 }, { stub: services });
+    // Nothing learned yet: every service is due.
+    expect(await poller.due('stub', 0, NOW / 1000)).toEqual(services);
+    src.add('api', NOW - 100 * S);
+    await poller.pollOnce('stub', 'api', NOW);
+    const dueIn = new Map(services.map((s) => [s, 0]));
+    for (let slot = 0; slot < 8; slot++)
+      for (const s of await poller.due('stub', slot, NOW / 1000)) dueIn.set(s, dueIn.get(s)! + 1);
+    expect(Object.fromEntries(dueIn)).toEqual({ api: 8, cache: 2, db: 2, queue: 2 });
+    // A trace that begins in db makes db a service polled every interval.
+    src.add('db', NOW - 50 * S);
+    await poller.pollOnce('stub', 'db', NOW + S);
+    expect(await poller.due('stub', 1, NOW / 1000)).toEqual(expect.arrayContaining(['api', 'db']));
+    // Roots not seen for rootTtlS are forgotten.
+    expect(await poller.due('stub', 1, NOW / 1000 + 2 * 86_400_000)).toEqual(services);
+  });
+
   it('refreshes services every N source polls and polls new ones', async () => {
     const src = new StubSource();
     const poller = new Poller([src], new MemoryPollerState(), {

@@ -69,6 +69,15 @@ describe('RedisPollerState', () => {
     for (const k of keys) expect(k.startsWith('th:')).toBe(true);
   });
 
+  it('remembers where traces begin, per source, until they stop', async () => {
+    const st = new RedisPollerState(redis);
+    await st.noteRoots('jaeger', ['web', 'api'], 1_000);
+    await st.noteRoots('jaeger', ['web'], 5_000);
+    await st.noteRoots('zipkin', ['other'], 5_000);
+    expect((await st.roots('jaeger', 0)).sort()).toEqual(['api', 'web']);
+    expect(await st.roots('jaeger', 2_000)).toEqual(['web']);
+  });
+
   it('survives a Redis crash (AOF)', async () => {
     const st = new RedisPollerState(redis);
     await st.setWatermark('jaeger', 'api', 42);

@@ -23,6 +23,8 @@ export class StubSource implements TraceSource {
   queries: SearchQuery[] = [];
   serviceCalls = 0;
   serviceList: string[] = [];
+  /** Traces turned into Trace objects (not dropped as already handed on). */
+  read = 0;
   /** Called before each search; throw to fail it. */
   failWhen: (q: SearchQuery, n: number) => Error | undefined = () => undefined;
 
@@ -46,7 +48,17 @@ export class StubSource implements TraceSource {
       .filter((t) => t.service === q.service && t.start >= q.startUs && t.start <= q.endUs)
       .sort((a, b) => b.start - a.start)
       .slice(0, q.limit);
-    return { traces: hits.map(toTrace), raw: hits.length, skipped: 0, warnings: [] };
+    // As the HTTP sources do: traces the poller has handed on already are dropped before they are read.
+    const wanted = q.unseen ? new Set(await q.unseen(hits.map((t) => t.traceId))) : undefined;
+    const kept = wanted ? hits.filter((t) => wanted.has(t.traceId)) : hits;
+    this.read += kept.length;
+    return {
+      traces: kept.map(toTrace),
+      raw: hits.length,
+      known: hits.length - kept.length,
+      skipped: 0,
+      warnings: [],
+    };
   }
 
   async trace(id: string): Promise<Trace | undefined> {

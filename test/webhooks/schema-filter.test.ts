@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeliveryRetryError, fullJitterBackoff } from '../../src/webhooks/backoff.js';
+import { DeliveryRetryError, jitteredBackoff } from '../../src/webhooks/backoff.js';
 import { anomalyEvent, testEvent } from '../../src/webhooks/events.js';
 import { webhookFollows, webhookMatches } from '../../src/webhooks/filter.js';
 import {
@@ -93,17 +93,24 @@ describe('webhookMatches', () => {
 });
 
 describe('backoff and Retry-After', () => {
-  it('full jitter stays within the exponential cap', () => {
-    const b = fullJitterBackoff({ baseMs: 100, maxMs: 1000, maxRetryAfterMs: 5000, random: () => 0.999999 });
+  it('jitter stays in the upper half of the exponential cap', () => {
+    const b = jitteredBackoff({ baseMs: 100, maxMs: 1000, maxRetryAfterMs: 5000, random: () => 0.999999 });
     expect([1, 2, 3, 4, 5, 9].map((n) => b(n))).toEqual([99, 199, 399, 799, 999, 999]);
-    const zero = fullJitterBackoff({ baseMs: 100, maxMs: 1000, maxRetryAfterMs: 5000, random: () => 0 });
-    expect(zero(4)).toBe(0);
+    const zero = jitteredBackoff({ baseMs: 100, maxMs: 1000, maxRetryAfterMs: 5000, random: () => 0 });
+    expect([1, 4, 9].map((n) => zero(n))).toEqual([50, 400, 500]);
+  });
+  it('spreads the retries over at least half the nominal schedule, whatever the draws', () => {
+    // With no floor, unlucky draws could spend every try within a second of the first failure.
+    const unlucky = jitteredBackoff({ baseMs: 1000, maxMs: 900_000, maxRetryAfterMs: 5000, random: () => 0 });
+    let span = 0;
+    for (let n = 1; n < 18; n++) span += unlucky(n);
+    expect(span).toBeGreaterThanOrEqual(3600_000);
   });
   it('never retries sooner than Retry-After, capped', () => {
-    const b = fullJitterBackoff({ baseMs: 100, maxMs: 1000, maxRetryAfterMs: 5000, random: () => 0.5 });
+    const b = jitteredBackoff({ baseMs: 100, maxMs: 1000, maxRetryAfterMs: 5000, random: () => 0.5 });
     expect(b(1, 'webhook', new DeliveryRetryError('x', 3000))).toBe(3000);
     expect(b(1, 'webhook', new DeliveryRetryError('x', 60_000))).toBe(5000);
-    expect(b(1, 'webhook', new Error('plain'))).toBe(50);
+    expect(b(1, 'webhook', new Error('plain'))).toBe(75);
   });
   it('parses seconds and HTTP dates', () => {
     const now = Date.parse('2025-03-04T10:00:00Z');
