@@ -8,6 +8,7 @@ import { registerAnalyzeCommand } from './analyze.js';
 import { registerSimCommand } from './sim.js';
 import { registerServeCommand } from './serve.js';
 import { registerTopologyCommand } from './topology.js';
+import { registerIncidentsCommand } from './incidents.js';
 import { ConfigError } from '../config.js';
 
 const program = new Command()
@@ -21,6 +22,7 @@ registerInspectCommand(program);
 registerTrainCommand(program);
 registerScoreCommand(program);
 registerAnalyzeCommand(program);
+registerIncidentsCommand(program);
 registerSimCommand(program);
 registerTopologyCommand(program);
 registerServeCommand(program);

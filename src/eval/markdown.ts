@@ -125,6 +125,13 @@ function nezha(r: NezhaResult): string {
       ['fault type', 'AS@1', 'AS@3', 'AS@5', 'faults'],
       Object.entries(r.byType).map(([t, s]) => row(t, s)),
     ),
+    `### Incidents`,
+    r.incidents
+      ? `Replaying the scored traffic minute by minute through the incident tracker (fault windows at full rate, fault-free traffic thinned to the held-out share): ${r.incidents.incidents} incidents; ${r.incidents.faultsFound} of ${r.incidents.faults} fault windows overlapped by an incident, ${r.incidents.rootCauseFirst} of them with the faulty service as the first root cause; ${r.incidents.falseIncidents} incidents away from every fault window.`
+      : 'Not measured in this run.',
+    r.quiet
+      ? `False incidents in the fault-free hours after the last fault: a model trained on fault-free traffic before a split point, then ${r.quiet.traces} unseen traces (${r.quiet.hours.toFixed(1)} h at full rate) replayed: ${r.quiet.incidents} incidents (${r.quiet.perTwoHours.toFixed(2)} per two hours; target at most 1), from ${r.quiet.signals} aggregate signals.`
+      : 'No fault-free stretch of two hours or more in this data set (or a sampled run): false incidents not measured here.',
     `### Time to detect`,
     `${r.timeToDetect.detected} of ${r.faults.length} windows had a flagged trace; median time from injection to the first flagged trace ${r.timeToDetect.medianS === null ? '—' : `${r.timeToDetect.medianS.toFixed(1)} s`}.`,
     `### Detection: traces in fault windows vs held-out fault-free traces`,
@@ -186,6 +193,9 @@ export function simTable(results: SimResult[]): string {
       'op top-3',
       'anomalous',
       'traces',
+      'incident',
+      'cause 1st',
+      'false inc.',
     ],
     results.map((r) => [
       r.scenario,
@@ -199,6 +209,9 @@ export function simTable(results: SimResult[]): string {
       pct(r.rca.operation.cases ? r.rca.operation.top[3] : undefined),
       r.counts.anomalous,
       r.counts.traces,
+      r.incidents ? `${r.incidents.faultsFound}/${r.incidents.faults}` : '—',
+      r.incidents ? `${r.incidents.rootCauseFirst}/${r.incidents.faults}` : '—',
+      r.incidents ? r.incidents.falseIncidents : '—',
     ]),
   );
 }

@@ -152,7 +152,7 @@ export function writeReadme(dir: string): void {
   ];
   if (sims.length > 0) {
     lines.push(
-      `| simulated (${sims.length} scenarios) | [sim.ipynb](sim.ipynb) | ROC-AUC >= 0.97 in ${sims.filter((s) => (s.detection?.rocAuc ?? 0) >= 0.97).length}/${sims.length}, service top-1 >= 0.85 in ${sims.filter((s) => s.rca.service.cases > 0 && s.rca.service.top[1] >= 0.85).length}/${sims.length} | ${sims[0].seed} | ${sims[0].sample ?? 'full'} |`,
+      `| simulated (${sims.length} scenarios) | [sim.ipynb](sim.ipynb) | ROC-AUC >= 0.97 in ${sims.filter((s) => (s.detection?.rocAuc ?? 0) >= 0.97).length}/${sims.length}, service top-1 >= 0.85 in ${sims.filter((s) => s.rca.service.cases > 0 && s.rca.service.top[1] >= 0.85).length}/${sims.length}; incidents with the root cause first for ${sims.reduce((a, s) => a + (s.incidents?.rootCauseFirst ?? 0), 0)}/${sims.reduce((a, s) => a + (s.incidents?.faults ?? 0), 0)} faults | ${sims[0].seed} | ${sims[0].sample ?? 'full'} |`,
       '',
       '## Simulated scenarios',
       '',

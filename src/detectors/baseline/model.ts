@@ -1,7 +1,7 @@
 import { extractProfile, type TraceProfile } from '../../features/profile.js';
 import type { Trace } from '../../trace/trace.js';
 import { resolveOptions, type BaselineOptions } from './options.js';
-import { accumulate, Population, type PathStats } from './population.js';
+import { accumulate, pooledGapKey, Population, type GapStats, type PathStats } from './population.js';
 import { scoreTrace, type BaselineScore } from './score.js';
 import { modelFromJson, modelToJson, type BaselineModelJson } from './serialize.js';
 
@@ -29,6 +29,20 @@ export class BaselineModel {
     if (own !== undefined && own.spans >= this.options.minPathSamples) return own;
     const pl = this.pooled.paths.get(service + ':' + operation);
     return pl !== undefined && pl.spans >= this.options.minPathSamples ? pl : undefined;
+  }
+
+  /** Gap stats of a network hop in its endpoint's model, falling back to the pooled stats of the service pair. */
+  gapStats(
+    endpointKey: string,
+    hopKey: string,
+    clientService: string,
+    serverService: string,
+    serverOperation: string,
+  ): GapStats | undefined {
+    const own = this.endpointModel(endpointKey)?.gaps.get(hopKey);
+    if (own !== undefined && own.traces >= this.options.minPathSamples) return own;
+    const pl = this.pooled.gaps.get(pooledGapKey(clientService, serverService, serverOperation));
+    return pl !== undefined && pl.traces >= this.options.minPathSamples ? pl : undefined;
   }
 
   score(trace: Trace, profile: TraceProfile = extractProfile(trace)): BaselineScore {

@@ -22,6 +22,9 @@ import {
   type KindTally,
 } from '../detection.js';
 import { rankingSummary, type RankingCase, type RankingSummary } from '../metrics.js';
+import { IncidentRun } from '../../incidents/incident-run.js';
+import { detectSignals } from '../../incidents/signals.js';
+import { matchIncidents, type IncidentMatch } from '../incident-match.js';
 
 export interface SimResult {
   suite: `sim-${string}`;
@@ -33,6 +36,8 @@ export interface SimResult {
   detection: DetectionResult | null;
   rca: { service: RankingSummary; operation: RankingSummary };
   firstKinds: KindTally;
+  /** The scenario replayed minute by minute through the incident tracker, incidents matched to its faults. */
+  incidents: IncidentMatch;
   cost: Cost;
   targets: { rocAuc: number; serviceTop1: number };
 }
@@ -106,14 +111,32 @@ export async function runSim(scenarioName: string, opts: SuiteOptions = {}): Pro
     if (!truths[i].anomalous || !rc) return;
     const ranked = serviceRanking(s);
     // A fault on an edge (network delay) has two ends, and one trace cannot tell which end's network
-    // stack holds the delay: naming either end is right.
-    const truth = rc.edge ? [...new Set([rc.service, rc.edge.from, rc.edge.to])] : [rc.service];
+    // stack holds the delay: naming either end is right. A traffic spike shows itself in a trace as the
+    // queue it overflowed; naming that service or the endpoint whose load overflowed it is right.
+    const truth = rc.edge
+      ? [...new Set([rc.service, rc.edge.from, rc.edge.to])]
+      : [...new Set([rc.service, ...(rc.load ? [rc.load.service] : [])])];
     svc.push({ ranked, truth });
     tallyFirstKind(firstKinds, s, truth.includes(ranked[0]));
-    if (rc.operation !== undefined)
-      op.push({ ranked: operationRanking(s), truth: [opKey(rc.service, rc.operation)] });
+    if (rc.operation !== undefined) {
+      const ops = [opKey(rc.service, rc.operation)];
+      if (rc.load) ops.push(opKey(rc.load.service, rc.load.operation));
+      op.push({ ranked: operationRanking(s), truth: [...new Set(ops)] });
+    }
   });
   const det = detection(scored, labels);
+  const run = new IncidentRun(trained.model.baseline);
+  traces.forEach((t, i) => run.add(t, scored[i]));
+  const incidents = matchIncidents(
+    gen.truth.faults.map((f) => ({
+      start: f.start,
+      end: f.end,
+      truth: f.rootCause.edge
+        ? [...new Set([f.rootCause.service, f.rootCause.edge.from, f.rootCause.edge.to])]
+        : [f.rootCause.service],
+    })),
+    run.incidents((b) => detectSignals(b)),
+  );
   const result: SimResult = {
     suite: `sim-${sc.name}`,
     scenario: sc.name,
@@ -129,6 +152,7 @@ export async function runSim(scenarioName: string, opts: SuiteOptions = {}): Pro
     detection: det,
     rca: { service: rankingSummary(svc), operation: rankingSummary(op) },
     firstKinds,
+    incidents,
     cost: meter.finish(),
     targets: { rocAuc: 0.97, serviceTop1: 0.85 },
   };

@@ -1,0 +1,353 @@
+import type { BaselineModel } from '../detectors/baseline/model.js';
+import type { PathStats } from '../detectors/baseline/population.js';
+import { toT } from '../detectors/baseline/log-sketch.js';
+import type { TraceProfile } from '../features/profile.js';
+import type { ScoredTrace } from '../scoring/scored-trace.js';
+import type { Trace } from '../trace/trace.js';
+
+/**
+ * What a window of traffic did to each service and operation, against the trained baseline: the evidence an
+ * incident's root-cause ranking stands on. One trace at a time, mergeable (minutes merge into windows), so
+ * the service can keep it per minute and the CLI can build it from files with the same code.
+ *
+ * Per-trace root causes only exist for traces the model flagged, and a fault often changes each trace a
+ * little (a 20% CPU slowdown, an exception that ends a call early). Summed over a window those small changes
+ * are plain: the mean robust z of an operation's self time moves, usual calls go missing. So besides the
+ * per-trace causes we keep, per operation, sums of z scores against the baseline, and per service a
+ * structure surprise, both with their expected values under normal traffic so that the ranking can compare
+ * what is with what should be.
+ */
+
+/** z scores are clipped: one pathological span must not outweigh a window of moderately slow ones. */
+const Z_CLIP = 6;
+/** Attribute values longer than this are identifiers, not dimensions. */
+const MAX_ATTRIBUTE_LENGTH = 80;
+/** Distinct service|attribute=value pairs kept per evidence: a bound on memory, whatever the data. */
+const MAX_ATTRIBUTES = 5000;
+/** A call count seen in fewer than this share of normal traces is a structure change. */
+const RARE_COUNT = 0.01;
+const MIN_COUNT_HISTORY = 100;
+
+export interface OperationShift {
+  service: string;
+  operation: string;
+  spans: number;
+  /** Sum of clipped robust z of self time (µs on the baseline's log scale) over spans with a baseline. */
+  selfZ: number;
+  /** The same for whole-span duration; a negative sum means calls ended early (returned or threw). */
+  durZ: number;
+  /** Spans with a baseline (the z sums are over these). */
+  judged: number;
+  /** Instances (pods, hosts) seen, with their span counts and self-z sums: the fault may sit in one. */
+  instances: Record<string, { spans: number; selfZ: number }>;
+}
+
+/** Client-to-server gap of one service pair (the wire, queues and proxies between them). */
+export interface HopShift {
+  client: string;
+  server: string;
+  /** Hops with a baseline, and the sum of their clipped gap z. */
+  judged: number;
+  gapZ: number;
+}
+
+/** Traces carrying one attribute value (on a span of `service`), flagged or not: BubbleUp's comparison. */
+export interface AttributeShift {
+  service: string;
+  attribute: string;
+  traces: number;
+  anomalous: number;
+}
+
+export interface ServiceShift {
+  /** Traces that touched the service, and the sum of their combined scores. */
+  traces: number;
+  scoreSum: number;
+  /** Traces flagged anomalous that touched the service. */
+  anomalous: number;
+  /** Per-trace root-cause mass of flagged traces: sum of score x contribution. */
+  cause: number;
+  /** Structure surprise of this service's spans: usual calls missing, unknown calls made (observed, expected). */
+  structureObserved: number;
+  structureExpected: number;
+  /** Error spans that started here (no erroring child). */
+  errorOrigins: number;
+  spans: number;
+}
+
+export interface ShiftEvidenceJson {
+  traces: number;
+  anomalous: number;
+  scoreSum: number;
+  services: Record<string, ServiceShift>;
+  operations: Record<string, OperationShift>;
+  hops?: Record<string, HopShift>;
+  attributes?: Record<string, AttributeShift>;
+  /** Caller service -> callee services seen (the topology of the window). */
+  calls: Record<string, string[]>;
+}
+
+const newService = (): ServiceShift => ({
+  traces: 0,
+  scoreSum: 0,
+  anomalous: 0,
+  cause: 0,
+  structureObserved: 0,
+  structureExpected: 0,
+  errorOrigins: 0,
+  spans: 0,
+});
+
+function isHopClient(trace: Trace, i: number): boolean {
+  const sp = trace.spans[i];
+  if (sp.kind !== 'client' && sp.kind !== 'producer') return false;
+  for (const c of trace.children[i]) if (trace.spans[c].service !== sp.service) return true;
+  return false;
+}
+
+function clipZ(t: number, med: number, scale: number): number {
+  const z = (t - med) / scale;
+  return z > Z_CLIP ? Z_CLIP : z < -Z_CLIP ? -Z_CLIP : z;
+}
+
+export class ShiftEvidence {
+  traces = 0;
+  anomalous = 0;
+  scoreSum = 0;
+  readonly services = new Map<string, ServiceShift>();
+  readonly operations = new Map<string, OperationShift>();
+  readonly calls = new Map<string, Set<string>>();
+  readonly hops = new Map<string, HopShift>();
+  readonly attributes = new Map<string, AttributeShift>();
+
+  private hop(client: string, server: string): HopShift {
+    const key = client + '>' + server;
+    let h = this.hops.get(key);
+    if (h === undefined) this.hops.set(key, (h = { client, server, judged: 0, gapZ: 0 }));
+    return h;
+  }
+
+  private service(name: string): ServiceShift {
+    let s = this.services.get(name);
+    if (s === undefined) this.services.set(name, (s = newService()));
+    return s;
+  }
+
+  private operation(service: string, operation: string): OperationShift {
+    const key = service + ':' + operation;
+    let o = this.operations.get(key);
+    if (o === undefined)
+      this.operations.set(
+        key,
+        (o = { service, operation, spans: 0, selfZ: 0, durZ: 0, judged: 0, instances: {} }),
+      );
+    return o;
+  }
+
+  /** Adds one scored trace, judged against the baseline it was scored with. */
+  add(trace: Trace, profile: TraceProfile, scored: ScoredTrace, model: BaselineModel): void {
+    this.traces++;
+    this.scoreSum += scored.score;
+    if (scored.anomalous) this.anomalous++;
+    const touched = new Set<string>();
+    const { spans } = trace;
+    const cps = profile.callPaths;
+    const endpointKey = profile.endpoint.key;
+    const pathStats: (PathStats | undefined)[] = cps.map((cp) =>
+      model.pathStats(endpointKey, cp.key, cp.service, cp.operation),
+    );
+    for (let i = 0; i < spans.length; i++) {
+      const sp = spans[i];
+      touched.add(sp.service);
+      const svc = this.service(sp.service);
+      svc.spans++;
+      const op = this.operation(sp.service, sp.operation);
+      op.spans++;
+      const st = pathStats[profile.spanCallPath[i]];
+      let zSelf = 0;
+      if (st?.selfSummary !== undefined && st.durSummary !== undefined) {
+        // A client span's own time is the wire to its server: the hop's gap below judges it, once.
+        if (!isHopClient(trace, i))
+          zSelf = clipZ(toT(profile.selfTimeUs[i]), st.selfSummary.med, st.selfSummary.scale);
+        op.selfZ += zSelf;
+        op.durZ += clipZ(toT(sp.duration), st.durSummary.med, st.durSummary.scale);
+        op.judged++;
+      }
+      if (sp.instance !== undefined) {
+        const inst = (op.instances[sp.instance] ??= { spans: 0, selfZ: 0 });
+        inst.spans++;
+        inst.selfZ += zSelf;
+      }
+      const p = trace.parent[i];
+      if (p >= 0 && spans[p].service !== sp.service) {
+        let callees = this.calls.get(spans[p].service);
+        if (callees === undefined) this.calls.set(spans[p].service, (callees = new Set()));
+        callees.add(sp.service);
+      }
+      if (sp.error) {
+        let childErr = false;
+        for (const c of trace.children[i]) childErr ||= spans[c].error;
+        if (!childErr) svc.errorOrigins++;
+      }
+    }
+    this.addAttributes(trace, scored.anomalous);
+    for (const name of touched) {
+      const svc = this.service(name);
+      svc.traces++;
+      svc.scoreSum += scored.score;
+      if (scored.anomalous) svc.anomalous++;
+    }
+    if (scored.anomalous)
+      for (const c of scored.rootCauses) this.service(c.service).cause += scored.score * c.contribution;
+    this.addStructure(profile, model);
+    for (const h of profile.networkHops) {
+      const g = model.gapStats(endpointKey, h.key, h.clientService, h.serverService, cps[h.path].operation);
+      if (g?.summary === undefined) continue;
+      const hop = this.hop(h.clientService, h.serverService);
+      hop.judged++;
+      hop.gapZ += clipZ(toT(h.maxGapUs), g.summary.med, g.summary.scale);
+    }
+  }
+
+  /**
+   * Structure surprise, blamed on the caller's service. For each call path the endpoint's model knows whose
+   * parent path is present, q is how often it appears under that parent; its absence counts q against an
+   * expected q(1 - q) (the mean of that count under normal traffic). A path the model never saw under a
+   * known parent counts 1 against an expected 0, and so does a path called more often than in 99% of normal
+   * traces (against an expected 0.01). Each service counts at most 1 per trace, so one broken
+   * trace cannot dominate a window.
+   */
+  private addStructure(profile: TraceProfile, model: BaselineModel): void {
+    const pop = model.endpointModel(profile.endpoint.key);
+    if (pop === undefined) return;
+    const present = new Set<string>();
+    for (const cp of profile.callPaths) present.add(cp.key);
+    const observed = new Map<string, number>();
+    const expected = new Map<string, number>();
+    const bump = (m: Map<string, number>, s: string, v: number) => m.set(s, (m.get(s) ?? 0) + v);
+    for (const st of pop.pathList) {
+      if (st.parentKey === null || !present.has(st.parentKey)) continue;
+      const parent = pop.paths.get(st.parentKey);
+      if (parent === undefined || parent.traces === 0) continue;
+      const q = Math.min(1, st.traces / parent.traces);
+      bump(expected, parent.service, q * (1 - q));
+      if (!present.has(st.key)) bump(observed, parent.service, q);
+    }
+    for (const cp of profile.callPaths) {
+      if (cp.parent < 0) continue;
+      const caller = profile.callPaths[cp.parent].service;
+      const known = pop.paths.get(cp.key);
+      if (known === undefined) {
+        if (pop.paths.has(profile.callPaths[cp.parent].key)) bump(observed, caller, 1);
+        continue;
+      }
+      // Called more often than almost ever before (retries, N+1): rarer than RARE_COUNT of traces.
+      if (known.counts.total < MIN_COUNT_HISTORY) continue;
+      bump(expected, caller, RARE_COUNT);
+      if (known.counts.tails(cp.count).ge / known.counts.total < RARE_COUNT) bump(observed, caller, 1);
+    }
+    for (const [s, e] of expected) this.service(s).structureExpected += Math.min(1, e);
+    for (const [s, o] of observed) this.service(s).structureObserved += Math.min(1, o);
+  }
+
+  /**
+   * Resource attributes (version, pod, host, zone...) and the instance, once per trace and service. Span
+   * attributes are left out: they are mostly per-request values (ids, URLs) whose cardinality would swamp
+   * the comparison, and the values that matter for a fault (where and which build) live on the resource.
+   */
+  private addAttributes(trace: Trace, anomalous: boolean): void {
+    const seen = new Set<string>();
+    for (const sp of trace.spans) {
+      const pairs: string[] = [];
+      if (sp.instance !== undefined) pairs.push(`instance=${sp.instance}`);
+      for (const [k, v] of Object.entries(sp.resource)) {
+        if (
+          k === 'service.name' ||
+          (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+        )
+          continue;
+        const text = String(v);
+        if (text.length <= MAX_ATTRIBUTE_LENGTH) pairs.push(`${k}=${text}`);
+      }
+      for (const attribute of pairs) {
+        const key = sp.service + '|' + attribute;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        let a = this.attributes.get(key);
+        if (a === undefined) {
+          if (this.attributes.size >= MAX_ATTRIBUTES) continue;
+          this.attributes.set(key, (a = { service: sp.service, attribute, traces: 0, anomalous: 0 }));
+        }
+        a.traces++;
+        if (anomalous) a.anomalous++;
+      }
+    }
+  }
+
+  merge(other: ShiftEvidence): this {
+    this.traces += other.traces;
+    this.anomalous += other.anomalous;
+    this.scoreSum += other.scoreSum;
+    for (const [name, o] of other.services) {
+      const s = this.service(name);
+      for (const k of Object.keys(o) as (keyof ServiceShift)[]) s[k] += o[k];
+    }
+    for (const o of other.operations.values()) {
+      const t = this.operation(o.service, o.operation);
+      t.spans += o.spans;
+      t.selfZ += o.selfZ;
+      t.durZ += o.durZ;
+      t.judged += o.judged;
+      for (const [name, i] of Object.entries(o.instances)) {
+        const ti = (t.instances[name] ??= { spans: 0, selfZ: 0 });
+        ti.spans += i.spans;
+        ti.selfZ += i.selfZ;
+      }
+    }
+    for (const [k, a] of other.attributes) {
+      const t = this.attributes.get(k);
+      if (t !== undefined) {
+        t.traces += a.traces;
+        t.anomalous += a.anomalous;
+      } else if (this.attributes.size < MAX_ATTRIBUTES) this.attributes.set(k, { ...a });
+    }
+    for (const h of other.hops.values()) {
+      const t = this.hop(h.client, h.server);
+      t.judged += h.judged;
+      t.gapZ += h.gapZ;
+    }
+    for (const [caller, callees] of other.calls) {
+      let c = this.calls.get(caller);
+      if (c === undefined) this.calls.set(caller, (c = new Set()));
+      for (const x of callees) c.add(x);
+    }
+    return this;
+  }
+
+  toJSON(): ShiftEvidenceJson {
+    return {
+      traces: this.traces,
+      anomalous: this.anomalous,
+      scoreSum: this.scoreSum,
+      services: Object.fromEntries(this.services),
+      operations: Object.fromEntries(this.operations),
+      hops: Object.fromEntries(this.hops),
+      attributes: Object.fromEntries(this.attributes),
+      calls: Object.fromEntries([...this.calls].map(([k, v]) => [k, [...v].sort()])),
+    };
+  }
+
+  static fromJSON(j: ShiftEvidenceJson): ShiftEvidence {
+    const e = new ShiftEvidence();
+    e.traces = j.traces;
+    e.anomalous = j.anomalous;
+    e.scoreSum = j.scoreSum;
+    for (const [k, v] of Object.entries(j.services)) e.services.set(k, { ...v });
+    for (const [k, v] of Object.entries(j.operations))
+      e.operations.set(k, { ...v, instances: structuredClone(v.instances) });
+    for (const [k, v] of Object.entries(j.hops ?? {})) e.hops.set(k, { ...v });
+    for (const [k, v] of Object.entries(j.attributes ?? {})) e.attributes.set(k, { ...v });
+    for (const [k, v] of Object.entries(j.calls)) e.calls.set(k, new Set(v));
+    return e;
+  }
+}
