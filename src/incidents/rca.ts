@@ -3,8 +3,10 @@ import type { ServiceShift, ShiftEvidence } from './shift-evidence.js';
 
 /**
  * Incident-level root-cause ranking over one window's ShiftEvidence. Each service gets several pieces of
- * evidence, each normalised to a share over the window's services (so that no unit dominates by its scale)
- * and summed with weights:
+ * evidence; each, above its noise floor, is normalised to a share over the window's services (so that no
+ * unit dominates by its scale) and the shares are summed with weights. Shifts are measured against what was
+ * usual in the reference minutes before the window, so a drift since training that every minute shares is
+ * not taken for the incident.
  *
  * - cause: the per-trace root causes of the flagged traces (score x contribution);
  * - spectrum: how much more often the service is in flagged traces than in the rest (Ochiai's coefficient of
@@ -12,8 +14,12 @@ import type { ServiceShift, ShiftEvidence } from './shift-evidence.js';
  * - latency: the largest shift of one of its operations' self time against the baseline (mean robust z,
  *   shrunk toward 0 for operations seen a few times), which sees a slowdown too small to flag single traces;
  * - early: the largest drop of one of its operations' whole duration (calls that return or throw early);
- * - structure: usual calls it stopped making and calls it never made before, beyond what normal traffic
- *   shows.
+ * - structure: usual calls it stopped making, calls it never made before and calls repeated more than
+ *   ever (retries, N+1), beyond what normal traffic shows;
+ * - network: client-to-server gaps that grew, blamed on the end that explains them (see networkBlame).
+ *
+ * The weights were chosen on the Nezha systems and the simulator together (notebooks/README.md has the
+ * figures per component); one set serves every data set.
  *
  * Then the topology: a service whose callee carries at least as much evidence is usually waiting on that
  * callee or reacting to it, so part of its score is handed down (the callee explains its callers).
