@@ -5,6 +5,7 @@ import { runParseBench } from './parse.js';
 import { runScoreBench } from './score.js';
 import { runIsolationForestBench } from './isolation-forest.js';
 import { runAggregatesBench } from './aggregates.js';
+import { runIncidentEvidenceBench } from './incident-evidence.js';
 
 /** Our isolation forest against ml-isolation-forest 0.1.0, on synthetic data and the TraceAnomaly vectors. */
 async function forestBench(): Promise<Record<string, string>> {
@@ -22,6 +23,7 @@ const BENCHES: Bench[] = [
   { name: 'score', run: () => runScoreBench() },
   { name: 'forest', run: forestBench },
   { name: 'aggregates', run: () => runAggregatesBench() },
+  { name: 'incident-evidence', run: () => runIncidentEvidenceBench() },
 ];
 
 const wanted = process.argv.slice(2);

@@ -10,8 +10,7 @@ import {
   type TrackerOptions,
   type TrackerState,
 } from '../incidents/tracker.js';
-import type { AnomalyStore } from '../store/anomalies.js';
-import type { EvidenceStore } from '../store/incident-evidence.js';
+import type { EvidenceStore, MinuteEvidence } from '../store/incident-evidence.js';
 import type { IncidentStore } from '../store/incidents.js';
 import { incidentEvent, type IncidentWebhookEvent } from '../webhooks/events.js';
 
@@ -54,8 +53,8 @@ export const DEFAULT_INCIDENT_JOB_OPTIONS: Readonly<IncidentJobOptions> = Object
 
 export interface IncidentJobDeps {
   store: Pick<IncidentStore, 'upsert' | 'loadState' | 'saveState' | 'lock' | 'unlock'>;
+  /** Per-minute evidence and flagged traces, as the scoring pipeline stored them. */
   evidence: Pick<EvidenceStore, 'range'>;
-  anomalies: Pick<AnomalyStore, 'list'>;
   /** Signals of one closed minute (µs), judged against the stored history before it. */
   signals: (minute: number) => Promise<Signal[]>;
   progress: () => Promise<IngestProgress>;
@@ -116,35 +115,12 @@ export function closedUntil(
   return Math.min(byTime, scored);
 }
 
-/** The flagged traces of one minute, as the tracker takes them. */
-async function minuteAnomalies(
-  anomalies: IncidentJobDeps['anomalies'],
-  minute: number,
-): Promise<MinuteAnomaly[]> {
-  const out: MinuteAnomaly[] = [];
-  const from = minute / 1000;
-  const to = (minute + MINUTE_US) / 1000 - 1;
-  let cursor: string | undefined;
-  do {
-    const page = await anomalies.list({ order: 'time', from, to, limit: 500, cursor });
-    for (const a of page.items)
-      out.push({
-        traceId: a.traceId,
-        score: a.score,
-        endpoint: `${a.service}:${a.operation}`,
-        suspect: a.rootCauses[0]?.service,
-      });
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
-  return out;
-}
-
 /**
  * Per-minute evidence held for ranking: the window of every open incident plus the reference hour before it,
  * loaded once and slid forward minute by minute.
  */
 class EvidenceWindow {
-  private readonly minutes = new Map<number, ShiftEvidence | null>();
+  private readonly minutes = new Map<number, MinuteEvidence | null>();
 
   constructor(private readonly store: IncidentJobDeps['evidence']) {}
 
@@ -161,12 +137,16 @@ class EvidenceWindow {
     for (let m = first; m <= to; m += MINUTE_US) this.minutes.set(m, got.get(m) ?? null);
   }
 
+  anomalies(minute: number): MinuteAnomaly[] {
+    return this.minutes.get(minute)?.anomalies ?? [];
+  }
+
   /** The service call graph of the reference hour up to `minute`, as the evidence recorded it. */
   callsAround(minute: number): Map<string, Set<string>> {
     const out = new Map<string, Set<string>>();
     for (const [m, e] of this.minutes) {
       if (!e || m > minute || m < minute - REFERENCE_MINUTES * MINUTE_US) continue;
-      for (const [caller, callees] of e.calls) {
+      for (const [caller, callees] of e.evidence.calls) {
         let set = out.get(caller);
         if (set === undefined) out.set(caller, (set = new Set()));
         for (const c of callees) set.add(c);
@@ -180,12 +160,12 @@ class EvidenceWindow {
     const window = new ShiftEvidence();
     for (let m = start; m < end; m += MINUTE_US) {
       const e = this.minutes.get(m);
-      if (e) window.merge(e);
+      if (e) window.merge(e.evidence);
     }
     const reference: ShiftEvidence[] = [];
     for (let m = start - REFERENCE_MINUTES * MINUTE_US; m < start; m += MINUTE_US) {
       const e = this.minutes.get(m);
-      if (e) reference.push(e);
+      if (e) reference.push(e.evidence);
     }
     return toRootCauses(rankServices(window, reference));
   }
@@ -229,12 +209,10 @@ export async function runIncidentJob(deps: IncidentJobDeps): Promise<IncidentJob
         : minuteOf(Number.isFinite(closed) ? closed : 0) - o.firstLookbackMinutes * MINUTE_US;
     const evidence = new EvidenceWindow(deps.evidence);
     for (; minute + MINUTE_US <= closed && result.minutes < o.maxMinutesPerRun; minute += MINUTE_US) {
-      const [signals, anomalies] = await Promise.all([
-        deps.signals(minute),
-        minuteAnomalies(deps.anomalies, minute),
-      ]);
+      const signals = await deps.signals(minute);
       const open = tracker.openIncidents();
-      // The tracker ranks only incidents that open or change, which takes a signal or an open incident.
+      // Without a signal or an open incident a minute changes nothing but the tracker's clock: its flagged
+      // traces and evidence are read only when something could use them.
       const busy = signals.length > 0 || open.length > 0;
       if (busy) {
         let from = minute - o.tracker.openWindow * MINUTE_US;
@@ -244,7 +222,7 @@ export async function runIncidentJob(deps: IncidentJobDeps): Promise<IncidentJob
       const events = tracker.observe(
         minute,
         signals,
-        anomalies,
+        busy ? evidence.anomalies(minute) : [],
         (_suspect, start, end) => evidence.rank(start, end),
         busy ? evidence.callsAround(minute) : new Map(),
       );

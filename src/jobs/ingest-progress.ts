@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { TraceSource } from '../sources/source.js';
 import type { PollerState } from '../sources/state.js';
 import type { IngestProgress } from './incidents-job.js';
 
@@ -31,23 +32,39 @@ export async function oldestPending(queue: Queue): Promise<number | undefined> {
   return oldest;
 }
 
+/** How long a service counts as one where traces begin after its last such trace (the poller's default). */
+const ROOTS_MS = 86_400_000;
+
 /**
- * How far polled traces have reached scoring: the lowest recent poll watermark of the given sources, read
- * before the scoring queue is looked at (the order closedUntil relies on).
+ * How far polled traces have reached scoring: the lowest watermark among the services the pollers keep up
+ * with (those where traces begin, or, before any is known, every service the backend lists), read before
+ * the scoring queue is looked at (the order closedUntil relies on). Such a service not polled yet means
+ * nothing is known (null): judging then would miss its traces.
  */
 export async function ingestProgress(
   state: PollerState | undefined,
-  sources: readonly string[],
+  sources: readonly Pick<TraceSource, 'name' | 'services'>[],
   scoreQueue: Queue,
   now: () => number = Date.now,
 ): Promise<IngestProgress> {
   let watermark: number | null | undefined;
   if (state !== undefined && sources.length > 0) {
-    watermark = null;
-    const staleBefore = now() * 1000 - STALE_US;
-    for (const source of sources)
-      for (const w of (await state.watermarks(source)).values())
-        if (w >= staleBefore && (watermark === null || w < watermark)) watermark = w;
+    const nowMs = now();
+    const staleBefore = nowMs * 1000 - STALE_US;
+    let lowest = Infinity;
+    let unknown = false;
+    for (const source of sources) {
+      const marks = await state.watermarks(source.name);
+      let services = await state.roots(source.name, nowMs - ROOTS_MS);
+      if (services.length === 0) services = await source.services().catch(() => []);
+      if (services.length === 0) unknown = true;
+      for (const service of services) {
+        const w = marks.get(service);
+        if (w === undefined) unknown = true;
+        else if (w >= staleBefore && w < lowest) lowest = w;
+      }
+    }
+    watermark = unknown || lowest === Infinity ? null : lowest;
   }
   const readAt = now();
   return { watermark, readAt, oldestPendingAt: await oldestPending(scoreQueue) };

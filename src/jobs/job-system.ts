@@ -289,12 +289,7 @@ export class JobSystem {
     const r = await runIncidentJob({
       ...inc.job,
       store: inc.store,
-      progress: () =>
-        ingestProgress(
-          inc.pollState,
-          this.d.sources.map((s) => s.name),
-          this.queues.score,
-        ),
+      progress: () => ingestProgress(inc.pollState, this.d.sources, this.queues.score),
     });
     this.m.incidents.inc({ event: 'opened' }, r.opened);
     this.m.incidents.inc({ event: 'updated' }, r.updated);

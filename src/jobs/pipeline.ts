@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Trace } from '../trace/trace.js';
 import type { BaselineModel } from '../detectors/baseline/model.js';
 import { endpointOf } from '../trace/trace.js';
@@ -8,11 +7,11 @@ import type { AnomalyStore } from '../store/anomalies.js';
 import type { TraceReservoir } from '../store/reservoir.js';
 import type { Anomaly, CompactSpan } from '../store/anomaly-record.js';
 import { isoFromMicros } from '../scoring/model-set.js';
-import { extractProfile } from '../features/profile.js';
+import { extractProfile, type TraceProfile } from '../features/profile.js';
 import { ShiftEvidence } from '../incidents/shift-evidence.js';
 import { minuteOf } from '../incidents/signal.js';
-import type { EvidenceStore } from '../store/incident-evidence.js';
-import type { AggregateStore } from '../store/aggregates.js';
+import type { EvidenceStore, MinuteEvidence } from '../store/incident-evidence.js';
+import { batchId, type AggregateStore } from '../store/aggregates.js';
 
 export interface PipelineDeps {
   models: ModelCache;
@@ -98,11 +97,13 @@ export async function scoreBatch(
   }
   const result: BatchResult = { scored: 0, anomalies: 0, withoutModel: 0, evidenceSkipped: 0 };
   const detectedAt = new Date((deps.now ?? Date.now)()).toISOString();
-  const evidence = new Map<number, ShiftEvidence>();
+  const evidence = new Map<number, MinuteEvidence>();
   const recorded = { traces: [] as Trace[], scored: [] as ScoredTrace[] };
   for (const [endpoint, group] of byEndpoint) {
     const model = await deps.models.get(endpoint);
-    const scored = model ? model.score(group) : group.map(errorOnly);
+    // Evidence needs the profiles scoring extracts: extracted once for both.
+    const profiles = model && deps.evidence ? group.map((t) => extractProfile(t)) : undefined;
+    const scored = model ? model.score(group, { profiles }) : group.map(errorOnly);
     if (!model) result.withoutModel += group.length;
     result.scored += group.length;
     await deps.anomalies.noteScored(
@@ -110,8 +111,13 @@ export async function scoreBatch(
     );
     // Anomalies stay out of the training sample, so retraining does not learn the fault as normal.
     await deps.reservoir.addTraces(group.filter((_, i) => !scored[i].anomalous));
-    if (model && deps.evidence)
-      result.evidenceSkipped += addEvidence(evidence, group, scored, model.baseline);
+    if (deps.evidence)
+      result.evidenceSkipped += addEvidence(
+        evidence,
+        group,
+        scored,
+        model && profiles && { profiles, model },
+      );
     if (deps.aggregates) {
       recorded.traces.push(...group);
       recorded.scored.push(...scored);
@@ -143,36 +149,44 @@ export async function scoreBatch(
       await deps.coldStart?.(endpoint);
   }
   // Named by the batch's traces: a batch scored again overwrites its own share instead of adding it twice.
-  if (deps.evidence && evidence.size > 0) await deps.evidence.put(batchName(traces), evidence);
+  if (deps.evidence && evidence.size > 0) await deps.evidence.put(batchId(traces), evidence);
   // Last, after everything else a retry would redo; the store counts a retried batch once.
   if (deps.aggregates) await deps.aggregates.record(recorded.traces, recorded.scored);
   return result;
 }
 
+/**
+ * Adds a group's traces to the incident evidence of their minutes: every flagged trace as the tracker takes
+ * it, and, for an endpoint with a model, each trace's shifts against its baseline. Returns the traces the
+ * evidence could not read (skipped, the batch goes on).
+ */
 function addEvidence(
-  into: Map<number, ShiftEvidence>,
+  into: Map<number, MinuteEvidence>,
   traces: readonly Trace[],
   scored: readonly ScoredTrace[],
-  baseline: BaselineModel,
+  judged: { profiles: readonly TraceProfile[]; model: { baseline: BaselineModel } } | undefined,
 ): number {
   let skipped = 0;
   for (let i = 0; i < traces.length; i++) {
     const t = traces[i];
+    const s = scored[i];
     const minute = minuteOf(t.start);
-    let ev = into.get(minute);
-    if (ev === undefined) into.set(minute, (ev = new ShiftEvidence()));
+    let m = into.get(minute);
+    if (m === undefined) into.set(minute, (m = { evidence: new ShiftEvidence(), anomalies: [] }));
+    if (s.anomalous)
+      m.anomalies.push({
+        traceId: s.traceId,
+        score: s.score,
+        endpoint: `${s.service}:${s.operation}`,
+        suspect: s.rootCauses[0]?.service,
+      });
+    if (!judged) continue;
     try {
-      ev.add(t, extractProfile(t), scored[i], baseline);
+      m.evidence.add(t, judged.profiles[i], s, judged.model.baseline);
     } catch {
       // One trace the evidence cannot read must not cost the batch its scores.
       skipped++;
     }
   }
   return skipped;
-}
-
-function batchName(traces: readonly Trace[]): string {
-  const h = createHash('sha256');
-  for (const id of traces.map((t) => t.traceId).sort()) h.update(id);
-  return h.digest('hex').slice(0, 32);
 }

@@ -42,6 +42,8 @@ export interface ModelSetManifest {
 export interface ScoreOptions {
   /** Explain every trace, not only the anomalous ones (evaluation wants causes for all). */
   explainAll?: boolean;
+  /** The traces' profiles, when the caller has them already (one extraction then serves other uses too). */
+  profiles?: readonly TraceProfile[];
 }
 
 /** Everything a model set is made of, as plain data: the registry writes and reads this. */
@@ -115,7 +117,7 @@ export class ModelSet {
   }
 
   score(traces: readonly Trace[], opts: ScoreOptions = {}): ScoredTrace[] {
-    const profiles = traces.map((t) => extractProfile(t));
+    const profiles = opts.profiles ?? traces.map((t) => extractProfile(t));
     const { baseline, calibrated } = this.detectorScores(traces, profiles);
     return traces.map((trace, i) => {
       const p = profiles[i];

@@ -3,7 +3,6 @@ import type { MinuteBucket } from '../incidents/aggregates.js';
 import { MINUTE_US, type Signal } from '../incidents/signal.js';
 import { DEFAULT_SIGNAL_OPTIONS, detectSignals, type SignalOptions } from '../incidents/signals.js';
 import type { IncidentsWiring } from '../jobs/job-system.js';
-import type { AnomalyStore } from '../store/anomalies.js';
 import { EvidenceStore } from '../store/incident-evidence.js';
 import { IncidentStore } from '../store/incidents.js';
 import type { RedisClient } from '../store/redis-client.js';
@@ -16,13 +15,33 @@ export interface AggregateHistory {
   buckets(from: number, to: number): Promise<MinuteBucket[]>;
 }
 
-/** Signals of one minute, each target judged against its own stored history before it. */
+/**
+ * Signals of one minute, each target judged against its own stored history before it. The job judges
+ * minutes in order, so the history is kept between calls and only the minute judged is read each time
+ * (history minutes were closed, and judged, before it).
+ */
 export function signalsFrom(
   history: AggregateHistory,
   options: Partial<SignalOptions> = {},
 ): (minute: number) => Promise<Signal[]> {
   const back = (options.historyMinutes ?? DEFAULT_SIGNAL_OPTIONS.historyMinutes) * MINUTE_US;
-  return async (minute) => detectSignals(await history.buckets(minute - back, minute), options, minute);
+  const held = new Map<number, MinuteBucket | null>();
+  return async (minute) => {
+    const from = minute - back;
+    for (const m of held.keys()) if (m < from || m >= minute) held.delete(m);
+    let first = minute;
+    for (let m = from; m < minute; m += MINUTE_US)
+      if (!held.has(m)) {
+        first = m;
+        break;
+      }
+    const read = new Map((await history.buckets(first, minute)).map((b) => [b.minute, b]));
+    for (let m = first; m < minute; m += MINUTE_US) held.set(m, read.get(m) ?? null);
+    const buckets = [...held.values()].filter((b): b is MinuteBucket => b !== null);
+    const current = read.get(minute);
+    if (current) buckets.push(current);
+    return detectSignals(buckets, options, minute);
+  };
 }
 
 export interface IncidentsParts {
@@ -36,7 +55,6 @@ export function incidentsWiring(
   c: Config,
   d: {
     redis: RedisClient;
-    anomalies: AnomalyStore;
     dispatcher: WebhookDispatcher;
     history: AggregateHistory;
     pollState?: PollerState;
@@ -54,7 +72,6 @@ export function incidentsWiring(
       everyS: c.TRACEHOUND_INCIDENT_INTERVAL,
       job: {
         evidence,
-        anomalies: d.anomalies,
         signals: signalsFrom(d.history),
         async notify(event, follow) {
           const ids = await d.dispatcher.enqueue(event, { follow });

@@ -11,6 +11,7 @@ import { errorOnly } from '../jobs/pipeline.js';
 import { ModelCache, ModelRegistry } from '../registry/redis-registry.js';
 import { AnomalyStore } from '../store/anomalies.js';
 import { AggregateStore } from '../store/aggregates.js';
+import { incidentsWiring } from './incidents-wiring.js';
 import { TraceReservoir } from '../store/reservoir.js';
 import { SpanBuffer } from '../store/span-buffer.js';
 import { createSource, Poller, RedisPollerState, type TraceSource } from '../sources/index.js';
@@ -105,8 +106,16 @@ export async function startService(
     ...tuning.webhooks,
   });
   const sources = sourcesFrom(c);
+  const pollState = new RedisPollerState(redis);
+  const incidents = incidentsWiring(c, {
+    redis,
+    dispatcher,
+    history: aggregates,
+    pollState: sources.length ? pollState : undefined,
+    log,
+  });
   const poller = sources.length
-    ? new Poller(sources, new RedisPollerState(redis), {
+    ? new Poller(sources, pollState, {
         overlapS: c.TRACEHOUND_POLL_OVERLAP,
         settleS: c.TRACEHOUND_POLL_SETTLE,
         limit: c.TRACEHOUND_POLL_LIMIT,
@@ -119,6 +128,7 @@ export async function startService(
     anomalies,
     reservoir,
     aggregates,
+    evidence: incidents.evidence,
     minTrainingTraces: c.TRACEHOUND_MIN_TRAINING_TRACES,
     notify: async (a: Parameters<typeof anomalyEvent>[0]) => {
       await dispatcher.enqueue(anomalyEvent(a));
@@ -133,6 +143,7 @@ export async function startService(
     reservoir,
     anomalies,
     spanBuffer,
+    incidents: incidents.wiring,
     metrics,
     log,
     settings: {
@@ -165,6 +176,7 @@ export async function startService(
         redis,
         anomalies,
         aggregates,
+        incidents: incidents.store,
         // Synchronous scoring with each endpoint's active model; nothing is stored.
         score: payloadScorer(async (traces) => {
           const scored = [];

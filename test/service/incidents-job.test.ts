@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { useRedis } from '../helpers/redis.js';
-import { AnomalyStore } from '../../src/store/anomalies.js';
 import { EvidenceStore } from '../../src/store/incident-evidence.js';
 import { IncidentStore } from '../../src/store/incidents.js';
 import { ShiftEvidence, type ServiceShift } from '../../src/incidents/shift-evidence.js';
@@ -13,7 +12,7 @@ import {
   type IngestProgress,
 } from '../../src/jobs/incidents-job.js';
 import type { IncidentWebhookEvent } from '../../src/webhooks/events.js';
-import { anomaly, tid } from '../store/fixtures.js';
+import { tid } from '../store/fixtures.js';
 import { signalAt } from '../store/incident-fixtures.js';
 
 let redis: RedisClient;
@@ -65,20 +64,25 @@ interface World {
 async function world(): Promise<World> {
   const store = new IncidentStore(redis);
   const evidence = new EvidenceStore(redis);
-  const anomalies = new AnomalyStore(redis);
-  for (let k = 0; k < 40; k++) await evidence.put('b1', new Map([[at(k), minuteEvidence(k)]]));
-  for (let k = FAULT.from; k <= FAULT.to; k++)
-    for (let j = 0; j < 3; j++)
-      await anomalies.put(
-        anomaly(k * 10 + j, {
-          startTime: new Date(at(k) / 1000 + j * 1000).toISOString(),
-          service: 'frontend',
-          operation: 'GET /cart',
-          rootCauses: [
-            { service: 'cartservice', kind: 'error', contribution: 1, evidence: 'GetCart failed' },
-          ],
-        }),
-      );
+  for (let k = 0; k < 40; k++) {
+    // Three flagged traces a fault minute, blaming cartservice, in two batches as scoring writes them.
+    const flagged = inFault(k)
+      ? [0, 1, 2].map((j) => ({
+          traceId: tid(k * 10 + j),
+          score: 0.99,
+          endpoint: 'frontend:GET /cart',
+          suspect: 'cartservice',
+        }))
+      : [];
+    await evidence.put(
+      'b1',
+      new Map([[at(k), { evidence: minuteEvidence(k), anomalies: flagged.slice(0, 1) }]]),
+    );
+    await evidence.put(
+      'b2',
+      new Map([[at(k), { evidence: new ShiftEvidence(), anomalies: flagged.slice(1) }]]),
+    );
+  }
   const sent: IncidentWebhookEvent[] = [];
   const clock = { now: at(0) / 1000 };
   const progress: World['progress'] = { value: {} };
@@ -90,7 +94,6 @@ async function world(): Promise<World> {
     deps: {
       store,
       evidence,
-      anomalies,
       signals: async (m) => (inFault((m - M) / MINUTE_US) ? [signalAt(m / 1000)] : []),
       progress: async () => ({ ...progress.value, readAt: clock.now }),
       notify: async (e) => {

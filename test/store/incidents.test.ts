@@ -157,30 +157,36 @@ function evidence(traces: number, service = 'cartservice'): ShiftEvidence {
 
 describe('EvidenceStore', () => {
   const m = (k: number) => M0 * 1000 + k * MINUTE_US;
+  const flagged = (id: string) => ({
+    traceId: id,
+    score: 0.99,
+    endpoint: 'frontend:GET /cart',
+    suspect: 'cartservice',
+  });
+  const share = (traces: number, service?: string, ids: string[] = []) => ({
+    evidence: evidence(traces, service),
+    anomalies: ids.map(flagged),
+  });
 
   it('merges the batches of a minute, and a batch written twice counts once', async () => {
     const store = new EvidenceStore(redis, { ttlS: 600 });
-    await store.put(
-      'batch-a',
-      new Map([
-        [m(0), evidence(10)],
-        [m(1), evidence(3)],
-      ]),
-    );
-    await store.put('batch-b', new Map([[m(0), evidence(5, 'paymentservice')]]));
-    await store.put(
-      'batch-a',
-      new Map([
-        [m(0), evidence(10)],
-        [m(1), evidence(3)],
-      ]),
-    );
+    const a = new Map([
+      [m(0), share(10, 'cartservice', ['a1', 'a2'])],
+      [m(1), share(3)],
+    ]);
+    await store.put('batch-a', a);
+    await store.put('batch-b', new Map([[m(0), share(5, 'paymentservice', ['b1'])]]));
+    await store.put('batch-a', a);
     const got = await store.range(m(-1), m(2));
     expect([...got.keys()]).toEqual([m(0), m(1)]);
-    expect(got.get(m(0))!.traces).toBe(15);
-    expect(got.get(m(0))!.services.get('cartservice')!.traces).toBe(10);
-    expect(got.get(m(0))!.services.get('paymentservice')!.traces).toBe(5);
-    expect(got.get(m(1))!.traces).toBe(3);
+    const m0 = got.get(m(0))!;
+    expect(m0.evidence.traces).toBe(15);
+    expect(m0.evidence.services.get('cartservice')!.traces).toBe(10);
+    expect(m0.evidence.services.get('paymentservice')!.traces).toBe(5);
+    expect(m0.anomalies.map((x) => x.traceId).sort()).toEqual(['a1', 'a2', 'b1']);
+    expect(m0.anomalies.find((x) => x.traceId === 'b1')).toEqual(flagged('b1'));
+    expect(got.get(m(1))!.evidence.traces).toBe(3);
+    expect(got.get(m(1))!.anomalies).toEqual([]);
     const ttl = await redis.ttl(evidenceKey(m(0)));
     expect(ttl).toBeGreaterThan(590);
     expect(ttl).toBeLessThanOrEqual(600);
@@ -189,11 +195,15 @@ describe('EvidenceStore', () => {
   it('skips a field it cannot read and says where', async () => {
     const warnings: string[] = [];
     const store = new EvidenceStore(redis, { warn: (w) => warnings.push(w) });
-    await store.put('good', new Map([[m(0), evidence(4)]]));
+    await store.put('good', new Map([[m(0), share(4, 'cartservice', ['g1'])]]));
     await redis.hset(evidenceKey(m(0)), 'bad', '{not json');
+    await redis.hset(evidenceKey(m(0)), 'old', JSON.stringify(evidence(7).toJSON()));
     const got = await store.range(m(0), m(0));
-    expect(got.get(m(0))!.traces).toBe(4);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain(`${evidenceKey(m(0))}, field bad: skipped`);
+    expect(got.get(m(0))!.evidence.traces).toBe(4);
+    expect(got.get(m(0))!.anomalies.map((x) => x.traceId)).toEqual(['g1']);
+    expect(warnings.sort()).toEqual([
+      expect.stringContaining(`${evidenceKey(m(0))}, field bad: skipped`),
+      expect.stringContaining(`${evidenceKey(m(0))}, field old: skipped, no list of flagged traces`),
+    ]);
   });
 });
