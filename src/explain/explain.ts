@@ -104,14 +104,18 @@ export function explainTrace(
     }
   }
 
+  // A slow span beside the critical path is the whole story when the trace's duration is normal (work
+  // in a parallel branch); beside a large slowdown on the path it is a detail. Its weight is its own
+  // surprise times its share of all the excess time in the trace.
   for (const e of score.evidence) {
     if (e.kind !== 'self-time' || e.span < 0 || onPath[e.span]) continue;
+    const excess = Math.max(0, e.observed - (e.normalP50 ?? 0));
     cands.push({
       kind: 'latency',
       service: e.service,
       operation: e.operation,
       span: e.span,
-      weight: e.surprise,
+      weight: excess > 0 ? (e.surprise * excess) / (excess + latencyBase) : 0,
       evidence: `${opName(e.service, e.operation)} self time ${formatMs(e.observed)}, normal p50 ${formatMs(e.normalP50 ?? 0)} and p99 ${formatMs(e.normalP99 ?? 0)}, off the critical path (work beside it took longer), so it slowed this call without delaying the response.`,
     });
   }
@@ -245,6 +249,20 @@ function unansweredPeer(trace: Trace, span: number): string | undefined {
   return typeof peer === 'string' && peer !== '' && peer !== s.service ? peer : undefined;
 }
 
+/** The server span (of another service) that answered failed client span `span` without failing, or -1. */
+function healthyCallee(trace: Trace, span: number): number {
+  const s = trace.spans[span];
+  if (s.kind !== 'client' || !s.error) return -1;
+  let found = -1;
+  for (const c of trace.children[span]) {
+    const k = trace.spans[c];
+    if (k.kind !== 'server' || k.service === s.service) continue;
+    if (k.error) return -1;
+    found = c;
+  }
+  return found;
+}
+
 function evidenceCause(e: Evidence, ctx: EvidenceContext): Candidate | undefined {
   const { trace, profile, callerOf, absorbedMissing } = ctx;
   const name = opName(e.service, e.operation);
@@ -258,6 +276,18 @@ function evidenceCause(e: Evidence, ctx: EvidenceContext): Candidate | undefined
       // A failed call that no server answered (connection refused, timeout, a cache or database that is
       // down) failed at the service it was calling.
       const peer = e.span >= 0 ? unansweredPeer(trace, e.span) : undefined;
+      const waited = e.span >= 0 ? healthyCallee(trace, e.span) : -1;
+      if (waited >= 0) {
+        // The server answered and did not fail, yet the call did: the client gave up waiting (a timeout).
+        const callee = trace.spans[waited];
+        return {
+          ...base,
+          service: callee.service,
+          operation: callee.operation,
+          kind: 'latency',
+          evidence: `${name} failed${times}${msg ? ` ("${msg.slice(0, 120)}")` : ''} after ${formatMs(trace.spans[e.span].duration)} while ${opName(callee.service, callee.operation)} took ${formatMs(callee.duration)} and did not fail: the call timed out waiting for ${callee.service}.`,
+        };
+      }
       if (peer !== undefined)
         return {
           ...base,

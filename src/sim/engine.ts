@@ -55,6 +55,7 @@ export interface Rec {
 export interface Touch {
   fault: LiveFault;
   root: RootCause;
+  weight: number;
 }
 
 export interface TraceCtx {
@@ -82,9 +83,17 @@ export class TraceEngine {
     return this.runOp(ctx, endpoint.op, inst, -1, 'server', 0, undefined);
   }
 
-  private touch(ctx: TraceCtx, fault: LiveFault, root: RootCause): void {
-    for (const t of ctx.touches) if (t.fault === fault) return;
-    ctx.touches.push({ fault, root });
+  /** Records that `fault` changed this trace at `root`; with a weight, the heaviest place wins. */
+  private touch(ctx: TraceCtx, fault: LiveFault, root: RootCause, weight = 0): void {
+    for (const t of ctx.touches)
+      if (t.fault === fault) {
+        if (weight > t.weight) {
+          t.root = root;
+          t.weight = weight;
+        }
+        return;
+      }
+    ctx.touches.push({ fault, root, weight });
   }
 
   private rec(
@@ -254,16 +263,18 @@ export class TraceEngine {
     const rho0 = ctx.rho0[s];
     const wait0 = waitOf(rho0, op.latency.meanUs, u, v);
     // The spike's share of the wait: the queue at the spiked utilization, before any CPU fault's own.
-    const spiked = ctx.spike !== undefined && waitOf(ctx.rho[s], op.latency.meanUs, u, v) > wait0;
+    const spikedWait = ctx.spike !== undefined ? waitOf(ctx.rho[s], op.latency.meanUs, u, v) : 0;
+    const spiked = spikedWait > wait0;
     if (slowedBy.length === 0 && !spiked) return;
-    const beyond = self + wait > self0 + wait0 && self + wait > this.normal.selfLimit(op, rho0);
+    const beyond = this.normal.changed(op, rho0, self0 + wait0, self + wait);
     for (const lf of slowedBy) {
       if (beyond) this.touch(ctx, lf, where);
       else ctx.withinNormal.add(lf);
     }
     if (spiked) {
       const ep = ctx.spike!.rt.endpoint?.op ?? op;
-      if (beyond) this.touch(ctx, ctx.spike!, { service: ep.service.name, operation: ep.name });
+      const load = { service: ep.service.name, operation: ep.name };
+      if (beyond) this.touch(ctx, ctx.spike!, { ...where, load }, spikedWait - wait0);
       else ctx.withinNormal.add(ctx.spike!);
     }
   }

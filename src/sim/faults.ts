@@ -77,6 +77,11 @@ export interface RootCause {
   operation?: string;
   instance?: string;
   edge?: { from: string; to: string };
+  /**
+   * A traffic spike: the endpoint whose extra traffic caused it. In one trace the spike shows itself where
+   * the queueing it caused grew most (`service`), and the load entering at this endpoint is as right.
+   */
+  load?: { service: string; operation: string };
 }
 
 export interface FaultTruth {

@@ -16,7 +16,7 @@ import type { OpRt } from './compile.js';
 import { sampleLatency, waitOf } from './engine-util.js';
 import { hashString, Rng } from './random.js';
 
-/** Percentile of normal self time a slowed span must exceed to count as changed. */
+/** A slowed span counts as changed when it ends beyond this percentile of its fault-free self time. */
 export const AFFECTED_QUANTILE = 0.999;
 /** Draws per estimate: about 100 beyond the 99.9th percentile. */
 const DRAWS = 100_000;
@@ -26,9 +26,7 @@ const RHO_STEP = 0.01;
 export class NormalRanges {
   private readonly cache = new Map<string, number>();
 
-  constructor(readonly quantile = AFFECTED_QUANTILE) {}
-
-  /** The quantile of `op`'s fault-free self time (µs) at utilization `rho` of its service. */
+  /** The AFFECTED_QUANTILE of `op`'s fault-free self time (µs) at utilization `rho` of its service. */
   selfLimit(op: OpRt, rho: number): number {
     const r = Math.round(rho / RHO_STEP) * RHO_STEP;
     const key = `${op.key}\u0000${r.toFixed(2)}`;
@@ -40,9 +38,14 @@ export class NormalRanges {
       for (let i = 0; i < DRAWS; i++)
         xs[i] = sampleLatency(rng, op.latency) + waitOf(r, op.latency.meanUs, rng.next(), rng.next());
       xs.sort();
-      v = xs[Math.floor(this.quantile * DRAWS)];
+      v = xs[Math.floor(AFFECTED_QUANTILE * DRAWS)];
       this.cache.set(key, v);
     }
     return v;
+  }
+
+  /** True when a fault that took a span's self time from `withoutUs` to `withUs` took it beyond normal. */
+  changed(op: OpRt, rho: number, withoutUs: number, withUs: number): boolean {
+    return withUs > withoutUs && withUs > this.selfLimit(op, rho);
   }
 }

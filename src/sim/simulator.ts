@@ -92,7 +92,13 @@ function rootCauseOf(rt: FaultRt): RootCause {
   if (s.type === 'network') return { service: rt.to!.name, edge: { from: rt.from!.name, to: rt.to!.name } };
   if (s.type === 'spike') {
     const op = rt.endpoint?.op;
-    return op ? { service: op.service.name, operation: op.name } : { service: 'traffic' };
+    return op
+      ? {
+          service: op.service.name,
+          operation: op.name,
+          load: { service: op.service.name, operation: op.name },
+        }
+      : { service: 'traffic' };
   }
   const rc: RootCause = { service: rt.service?.name ?? 'unknown' };
   if (rt.op) rc.operation = rt.op.name;
