@@ -50,7 +50,9 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
  * A private redis-server on a free port in a temp directory (AOF on, noeviction as BullMQ needs), so tests
  * never touch anybody's data, and the demo runs where no Redis is configured. Needs `redis-server` on PATH.
  */
-export async function startRedis(opts: { appendonly?: boolean } = {}): Promise<PrivateRedis> {
+export async function startRedis(
+  opts: { appendonly?: boolean; appendfsync?: 'always' | 'everysec' } = {},
+): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tracehound-redis-'));
   let proc: ChildProcess | undefined;
@@ -69,7 +71,7 @@ export async function startRedis(opts: { appendonly?: boolean } = {}): Promise<P
         '--appendonly',
         opts.appendonly === false ? 'no' : 'yes',
         '--appendfsync',
-        'always',
+        opts.appendfsync ?? 'always',
         '--maxmemory-policy',
         'noeviction',
       ],

@@ -377,6 +377,20 @@ export class World {
     return traceIds.filter((_, i) => r[i][1] === 0);
   }
 
+  /** Where the pipeline stands, for a failure message. */
+  async diagnose(missing: string[]): Promise<string> {
+    const counts: Record<string, unknown> = {};
+    for (const name of [QUEUES.poll, QUEUES.score, WEBHOOK_QUEUE]) {
+      const q = this.queue(name);
+      counts[name] = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
+      await q.close();
+    }
+    const wm = await this.admin.hgetall('th:poll:{jaeger}:wm');
+    const lags = Object.values(wm).map((v) => Math.round((Date.now() * 1000 - Number(v)) / 1e6));
+    const unseen = await this.notSeen(missing);
+    return `queues ${JSON.stringify(counts)}, watermark lags ${lags.sort((a, b) => a - b)} s, ${unseen.length} of the missing never handed to scoring`;
+  }
+
   async close(): Promise<void> {
     for (const c of this.children) await this.kill(c);
     for (const s of this.services) await s.close().catch(() => {});
@@ -417,6 +431,7 @@ export async function converge(w: World, cutoffUs: number, timeoutMs: number) {
   } catch (err) {
     throw new Error(
       `${(err as Error).message}: ${expected.anomalies.size} expected, ${stored.length} stored; ` +
+        `${await w.diagnose(missingStored)}; ` +
         `missing ${missingStored.length} ${missingStored.slice(0, 3)}, extra ${extraStored.length} ` +
         `${extraStored.slice(0, 3)}, webhooks missing ${missingHooks.length} ${missingHooks.slice(0, 3)}`,
     );

@@ -1,0 +1,63 @@
+/**
+ * Finds the traces of a Jaeger v1 search answer without parsing it. Jaeger's query service writes its JSON
+ * with Go's encoding/json, which emits struct fields in declaration order: every trace object begins
+ * `{"traceID":"<hex>","spans":[` and the envelope is `{"data":[...],"total":...}`. Inside JSON strings a
+ * quote is always escaped, so that byte sequence can only be a trace's own start. A byte search finds each
+ * start; a trace ends where the next begins (less the comma) and the last where the data array closes.
+ *
+ * Why: a search by service finds every trace that touches the service, so most of what a poll fetches was
+ * handed on already by another service's poller. Dropping those before JSON.parse makes them cost a memory
+ * scan instead of a parse. Any answer laid out differently is left to the caller's full parse (undefined).
+ */
+
+export interface SplitRecord {
+  /** The trace id as written (not canonicalized). */
+  traceId: string;
+  start: number;
+  end: number;
+}
+
+export interface SplitAnswer {
+  records: SplitRecord[];
+  /** The envelope without its traces, `{"data":[],...}`, to parse for errors and totals. */
+  envelope: string;
+}
+
+const HEAD = Buffer.from('{"data":[');
+const START = Buffer.from('{"traceID":"');
+const AFTER_ID = Buffer.from('","spans":[');
+const CLOSE = Buffer.from('],"total":');
+const HEX = /^[0-9a-fA-F]{1,32}$/;
+
+export function splitJaegerV1(body: Buffer): SplitAnswer | undefined {
+  if (body.length < HEAD.length || !body.subarray(0, HEAD.length).equals(HEAD)) return undefined;
+  const close = body.lastIndexOf(CLOSE);
+  if (close < HEAD.length - 1) return undefined;
+  const envelope = '{"data":[' + body.toString('utf8', close);
+  if (close === HEAD.length) return { records: [], envelope };
+  const records: SplitRecord[] = [];
+  let at = HEAD.length;
+  if (body.indexOf(START, at) !== at) return undefined;
+  while (at !== -1 && at < close) {
+    const idStart = at + START.length;
+    const idEnd = body.indexOf(0x22, idStart);
+    if (idEnd < 0 || !body.subarray(idEnd, idEnd + AFTER_ID.length).equals(AFTER_ID)) return undefined;
+    const traceId = body.toString('latin1', idStart, idEnd);
+    if (!HEX.test(traceId)) return undefined;
+    let next = body.indexOf(START, idEnd);
+    while (next !== -1 && next < close && !startsRecord(body, next)) next = body.indexOf(START, next + 1);
+    if (next >= close) next = -1;
+    const end = next === -1 ? close : next - 1;
+    // Records are separated by exactly one comma: anything else is not the layout we expect.
+    if (next !== -1 && body[next - 1] !== 0x2c) return undefined;
+    records.push({ traceId, start: at, end });
+    at = next;
+  }
+  return { records, envelope };
+}
+
+/** A `{"traceID":"` that begins a trace (followed by its spans), not one that begins a span. */
+function startsRecord(body: Buffer, at: number): boolean {
+  const idEnd = body.indexOf(0x22, at + START.length);
+  return idEnd > 0 && body.subarray(idEnd, idEnd + AFTER_ID.length).equals(AFTER_ID);
+}
