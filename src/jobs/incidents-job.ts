@@ -53,8 +53,8 @@ export const DEFAULT_INCIDENT_JOB_OPTIONS: Readonly<IncidentJobOptions> = Object
 
 export interface IncidentJobDeps {
   store: Pick<IncidentStore, 'upsert' | 'loadState' | 'saveState' | 'lock' | 'unlock'>;
-  /** Per-minute evidence and flagged traces, as the scoring pipeline stored them. */
-  evidence: Pick<EvidenceStore, 'range'>;
+  /** Per-minute evidence and flagged traces, as the scoring pipeline stored them; compacted once judged. */
+  evidence: Pick<EvidenceStore, 'range'> & Partial<Pick<EvidenceStore, 'compact'>>;
   /** Signals of one closed minute (µs), judged against the stored history before it. */
   signals: (minute: number) => Promise<Signal[]>;
   progress: () => Promise<IngestProgress>;
@@ -230,6 +230,7 @@ export async function runIncidentJob(deps: IncidentJobDeps): Promise<IncidentJob
       for (const e of events) await tell(deps, o, state, e, minute, result);
       state.tracker = tracker.toJSON();
       await deps.store.saveState(state);
+      await deps.evidence.compact?.(minute);
       result.minutes++;
       result.through = new Date(minute / 1000).toISOString();
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { useRedis } from '../helpers/redis.js';
 import { EvidenceStore } from '../../src/store/incident-evidence.js';
+import { evidenceKey } from '../../src/store/incident-keys.js';
 import { IncidentStore } from '../../src/store/incidents.js';
 import { ShiftEvidence, type ServiceShift } from '../../src/incidents/shift-evidence.js';
 import { MINUTE_US } from '../../src/incidents/signal.js';
@@ -64,7 +65,7 @@ interface World {
 async function world(): Promise<World> {
   const store = new IncidentStore(redis);
   const evidence = new EvidenceStore(redis);
-  for (let k = 0; k < 40; k++) {
+  for (let k = 0; k < 42; k++) {
     // Three flagged traces a fault minute, blaming cartservice, in two batches as scoring writes them.
     const flagged = inFault(k)
       ? [0, 1, 2].map((j) => ({
@@ -161,6 +162,9 @@ describe('incident job', () => {
       new Set(Array.from({ length: 30 }, (_, i) => tid((FAULT.from + 1 + Math.floor(i / 3)) * 10 + (i % 3)))),
     );
     expect((await w.store.list({ status: 'open' })).items).toEqual([]);
+    // Judged minutes are compacted; minutes not judged yet keep their batch shares.
+    expect(await redis.hkeys(evidenceKey(at(15)))).toEqual(['merged']);
+    expect((await redis.hkeys(evidenceKey(at(41)))).sort()).toEqual(['b1', 'b2']);
   });
 
   it('replays a minute after a crash without new revisions or new event ids', async () => {

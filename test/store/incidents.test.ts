@@ -192,6 +192,28 @@ describe('EvidenceStore', () => {
     expect(ttl).toBeLessThanOrEqual(600);
   });
 
+  it('compacts a minute into one field and still counts a batch written again once', async () => {
+    const store = new EvidenceStore(redis, { warn: () => {} });
+    await store.put('a', new Map([[m(0), share(10, 'cartservice', ['a1'])]]));
+    await store.put('b', new Map([[m(0), share(5, 'paymentservice', ['b1'])]]));
+    await redis.hset(evidenceKey(m(0)), 'bad', '{not json');
+    const before = (await store.range(m(0), m(0))).get(m(0))!;
+    await store.compact(m(0));
+    expect(await redis.hkeys(evidenceKey(m(0)))).toEqual(['merged']);
+    const after = (await store.range(m(0), m(0))).get(m(0))!;
+    expect(after.evidence.toJSON()).toEqual(before.evidence.toJSON());
+    expect(after.anomalies).toEqual(before.anomalies);
+    // A retry of batch a after the merge, and a late batch c.
+    await store.put('a', new Map([[m(0), share(10, 'cartservice', ['a1'])]]));
+    await store.put('c', new Map([[m(0), share(2, 'cartservice', ['c1'])]]));
+    const late = (await store.range(m(0), m(0))).get(m(0))!;
+    expect(late.evidence.traces).toBe(17);
+    expect(late.anomalies.map((x) => x.traceId).sort()).toEqual(['a1', 'b1', 'c1']);
+    await store.compact(m(0));
+    expect(await redis.hkeys(evidenceKey(m(0)))).toEqual(['merged']);
+    expect((await store.range(m(0), m(0))).get(m(0))!.evidence.traces).toBe(17);
+  });
+
   it('skips a field it cannot read and says where', async () => {
     const warnings: string[] = [];
     const store = new EvidenceStore(redis, { warn: (w) => warnings.push(w) });
