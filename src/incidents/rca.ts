@@ -39,6 +39,8 @@ export type RcaComponent = keyof typeof RCA_WEIGHTS;
 
 /** Pseudo-count that shrinks the mean z of rarely seen operations toward 0. */
 const SHRINK = 10;
+/** Flagged traces at which the per-trace causes weigh their nominal weight (up to twice that with many more). */
+const CAUSE_HALF = 50;
 /** An instance must be this much slower (mean z) than the service's other instances to be named. */
 const INSTANCE_GAP = 1;
 /** A caller keeps this share of its score when a callee carries as much evidence. */
@@ -239,10 +241,13 @@ export function rankServices(
   raw.network = networkBlame(ev, refGap, changedCallers, hops);
   const norm = {} as Record<RcaComponent, Map<string, number>>;
   for (const k of Object.keys(raw) as RcaComponent[]) norm[k] = shares(raw[k], NOISE_FLOOR[k]);
+  // The per-trace causes are averaged over the flagged traces: worth little over a handful, more than any
+  // window-level shift over hundreds (each of them was explained against its own endpoint's model).
+  const w = { ...weights, cause: (weights.cause * 2 * ev.anomalous) / (ev.anomalous + CAUSE_HALF) };
   const base = new Map<string, number>();
   for (const name of ev.services.keys()) {
     let v = 0;
-    for (const k of Object.keys(weights) as RcaComponent[]) v += weights[k] * (norm[k].get(name) ?? 0);
+    for (const k of Object.keys(weights) as RcaComponent[]) v += w[k] * (norm[k].get(name) ?? 0);
     base.set(name, v);
   }
   const score = new Map(base);
