@@ -23,6 +23,7 @@ import type { Signal } from '../src/incidents/signal.js';
 import { detectSignals } from '../src/incidents/signals.js';
 import { readTraceFiles } from '../src/formats/read.js';
 import { trainModelSet } from '../src/scoring/train.js';
+import type { ModelSet } from '../src/scoring/model-set.js';
 import { generate } from '../src/sim/generate.js';
 import { getScenario, listScenarios } from '../src/sim/scenarios.js';
 import type { FaultTarget } from '../src/sim/faults.js';
@@ -76,15 +77,22 @@ async function cached(name: string, build: () => Promise<Aggregates>): Promise<A
   return agg;
 }
 
-async function scoreAndAggregate(train: Trace[], traces: Trace[]): Promise<Aggregates> {
-  const model = await trainModelSet(train, { seed: 1 });
+function aggregateScored(model: ModelSet, traces: Trace[]): Aggregates {
   const agg = new Aggregates();
   for (let i = 0; i < traces.length; i += 2000) {
     const batch = traces.slice(i, i + 2000);
     agg.addBatch(batch, model.score(batch));
   }
-  model.dispose();
   return agg;
+}
+
+async function scoreAndAggregate(train: Trace[], traces: Trace[]): Promise<Aggregates> {
+  const model = await trainModelSet(train, { seed: 1 });
+  try {
+    return aggregateScored(model, traces);
+  } finally {
+    model.dispose();
+  }
 }
 
 async function nezha() {
@@ -153,18 +161,21 @@ function names(s: Signal, t: FaultTarget): boolean {
 
 async function simFaults() {
   const out: Record<string, unknown>[] = [];
-  const trainCache = new Map<string, Trace[]>();
+  // One model per system, trained on 10 minutes of its normal traffic, scores all of its fault runs.
+  const models = new Map<string, ModelSet>();
   for (const sc0 of listScenarios()) {
     if (sc0.faults.length !== 1 || sc0.repeatEveryS) continue;
     const f0 = sc0.faults[0];
     const startS = f0.type === 'leak' ? 720 : 900;
     const sc: Scenario = { ...sc0, faults: [{ ...f0, startS, endS: 1320 }] };
     const run = { start: DEFAULT_START_US };
-    const agg = await cached(`fault-${sc.name}`, () => {
-      let train = trainCache.get(sc.system);
-      if (!train)
-        trainCache.set(sc.system, (train = simTraces(getScenario(`${sc.system}-normal`), 101, 600).traces));
-      return scoreAndAggregate(train, simTraces(sc, 9, 1500).traces);
+    const agg = await cached(`fault-${sc.name}`, async () => {
+      let model = models.get(sc.system);
+      if (!model) {
+        const train = simTraces(getScenario(`${sc.system}-normal`), 101, 600).traces;
+        models.set(sc.system, (model = await trainModelSet(train, { seed: 1 })));
+      }
+      return aggregateScored(model, simTraces(sc, 9, 1500).traces);
     });
     const sig = detectSignals(agg.buckets());
     const lo = run.start + Math.floor(startS / 60) * MIN;
@@ -185,6 +196,7 @@ async function simFaults() {
     show(outside);
     out.push(row);
   }
+  for (const m of models.values()) m.dispose();
   return out;
 }
 

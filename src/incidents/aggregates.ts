@@ -12,6 +12,16 @@ export type TargetType = 'endpoint' | 'edge' | 'service';
 /** Field name prefixes of a minute's encoding (the Redis hash fields; see src/store/aggregates.ts). */
 export const FIELD_PREFIX = { endpoint: 'ep:', edge: 'ed:', service: 'sv:', quality: 'q:' } as const;
 
+/** OpenTelemetry's attribute for the service a client calls (Jaeger and Zipkin instrumentations set it too). */
+const PEER_SERVICE = 'peer.service';
+
+/** Whether client span `i` has a child in another service (the server side that answered it). */
+function answered(trace: Trace, i: number): boolean {
+  const own = trace.spans[i].service;
+  for (const c of trace.children[i]) if (trace.spans[c].service !== own) return true;
+  return false;
+}
+
 const statAt = (map: Map<string, TargetStat>, key: string): TargetStat => {
   let s = map.get(key);
   if (s === undefined) map.set(key, (s = new TargetStat()));
@@ -98,7 +108,8 @@ export interface AggregatesJson {
  * entry span (the server or consumer span that received the request, or the top of that service's part of
  * the trace when spans carry no kinds), not by the client span, whose name usually repeats the callee's;
  * so a client->server hop collapses into `caller service:operation -> server service:operation`. The call's
- * latency is the client span's when there is one (it includes the wire), else the callee's span's.
+ * latency is the client span's when there is one (it includes the wire), else the callee's span's. A client
+ * span no server span answered counts on the edge to its `peer.service`, under the client span's name.
  */
 export class Aggregates {
   private readonly byMinute = new Map<number, MinuteBucket>();
@@ -174,26 +185,33 @@ export class Aggregates {
           if (anomalous) sv.anomalous++;
         }
       } else entry[i] = entry[p];
-      if (!crosses) continue;
-      const caller = spans[entry[p]];
-      const ed = statAt(
-        b.edges,
-        edgeKey(caller.service + ':' + caller.operation, s.service + ':' + s.operation),
-      );
-      const viaClient = ps.kind === 'client';
-      ed.calls++;
-      if (s.error || (viaClient && ps.error)) ed.errors++;
-      ed.latency.add(viaClient ? ps.duration : s.duration);
-      if (ed.traceMark !== mark) {
-        ed.traceMark = mark;
-        ed.traces++;
-        if (anomalous) ed.anomalous++;
+      if (crosses) {
+        const caller = spans[entry[p]];
+        const viaClient = ps.kind === 'client';
+        this.call(
+          b,
+          edgeKey(caller.service + ':' + caller.operation, s.service + ':' + s.operation),
+          s.error || (viaClient && ps.error),
+          viaClient ? ps.duration : s.duration,
+          mark,
+          callerBase + entry[p],
+          anomalous,
+        );
       }
-      // Calls of one caller span sit together in a pre-order walk, so "a new caller" is "not the last one".
-      const cm = callerBase + entry[p];
-      if (ed.callerMark !== cm) {
-        ed.callerMark = cm;
-        ed.callers++;
+      // A call nobody answered in the trace (the callee down, or not instrumented) is still a call on the
+      // edge to the service the client names; its errors are often the only trace of the outage.
+      if ((s.kind === 'client' || s.kind === 'producer') && !answered(trace, i)) {
+        const peer = s.attributes[PEER_SERVICE];
+        if (typeof peer === 'string' && peer !== '' && peer !== s.service)
+          this.call(
+            b,
+            edgeKey(spans[entry[i]].service + ':' + spans[entry[i]].operation, peer + ':' + s.operation),
+            s.error,
+            s.duration,
+            mark,
+            callerBase + entry[i],
+            anomalous,
+          );
       }
     }
 
@@ -202,6 +220,31 @@ export class Aggregates {
       if (first !== undefined) statAt(b.services, first).heat++;
     }
     addTraceQuality(b.quality, trace, mark);
+  }
+
+  private call(
+    b: MinuteBucket,
+    key: string,
+    error: boolean,
+    latencyUs: number,
+    mark: number,
+    callerMark: number,
+    anomalous: boolean,
+  ): void {
+    const ed = statAt(b.edges, key);
+    ed.calls++;
+    if (error) ed.errors++;
+    ed.latency.add(latencyUs);
+    if (ed.traceMark !== mark) {
+      ed.traceMark = mark;
+      ed.traces++;
+      if (anomalous) ed.anomalous++;
+    }
+    // Calls of one caller span sit together in a pre-order walk, so "a new caller" is "not the last one".
+    if (ed.callerMark !== callerMark) {
+      ed.callerMark = callerMark;
+      ed.callers++;
+    }
   }
 
   merge(other: Aggregates): this {

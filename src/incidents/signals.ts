@@ -204,6 +204,9 @@ function latencyShift(c: Ctx): Signal | undefined {
  * recent window. A step (one fault switching on) is not steady: its points sit on two levels, and the
  * monotonicity and fit conditions turn it down.
  */
+/** Largest share of a growth's total rise one minute-to-minute step may carry. */
+const MAX_STEP_SHARE = 0.5;
+
 function latencyGrowth(c: Ctx): Signal | undefined {
   const o = c.o;
   if (c.cur.calls < o.growthMinCalls) return undefined;
@@ -226,6 +229,10 @@ function latencyGrowth(c: Ctx): Signal | undefined {
   const growth = slope * (x[x.length - 1] - x[0]);
   const need = Math.log(o.growthMinFactor);
   if (tau < o.growthMinTau || growth < need || rSquared(x, y) < o.growthMinR2) return undefined;
+  // Growth is spread over the minutes; a step puts most of its rise between two of them.
+  let maxRise = 0;
+  for (let i = 1; i < y.length; i++) maxRise = Math.max(maxRise, y[i] - y[i - 1]);
+  if (maxRise > MAX_STEP_SHARE * (Math.max(...y) - Math.min(...y))) return undefined;
   // Above where the target usually sits, when there is a before to compare with.
   const base = before.length >= o.minHistoryMinutes ? robustSpread(before) : undefined;
   const now = y[y.length - 1];

@@ -162,6 +162,55 @@ describe('Aggregates', () => {
     expect(b.services.get('redis')!.traces).toBe(2);
   });
 
+  it('counts a call nobody answered on the edge to the peer service its client names', () => {
+    const agg = new Aggregates();
+    agg.add(
+      trace('p', [
+        raw({
+          spanId: '1',
+          service: 'catalog',
+          operation: 'Get',
+          kind: 'server',
+          start: T0,
+          duration: 5_000,
+        }),
+        raw({
+          spanId: '2',
+          parentId: '1',
+          service: 'catalog',
+          operation: 'GET product',
+          kind: 'client',
+          start: T0 + 100,
+          duration: 2_000,
+          error: true,
+          attributes: { 'peer.service': 'cache' },
+        }),
+        // A client span without a peer names no edge.
+        raw({
+          spanId: '3',
+          parentId: '1',
+          service: 'catalog',
+          operation: 'x',
+          kind: 'client',
+          start: T0 + 2_500,
+          duration: 10,
+        }),
+      ]),
+    );
+    const b = agg.bucket(T0)!;
+    expect([...b.edges.keys()]).toEqual(['catalog:Get->cache:GET product']);
+    const e = b.edges.get('catalog:Get->cache:GET product')!;
+    expect([e.calls, e.errors, e.callers]).toEqual([1, 1, 1]);
+    // A client span the server answered is counted once, through its server span.
+    const agg2 = new Aggregates();
+    agg2.add(shopTrace('q'));
+    const withPeer = shopTrace('q');
+    withPeer.spans[1].attributes['peer.service'] = 'cart';
+    agg2.add(withPeer);
+    expect(agg2.bucket(T0)!.edges.get('frontend:GET /->cart:GetCart')!.calls).toBe(2);
+    expect(agg2.bucket(T0)!.edges.size).toBe(2);
+  });
+
   it('puts a trace in the minute its first span starts in, whole', () => {
     const agg = new Aggregates();
     agg.add(shopTrace('f', T0 + MINUTE_US - 1_000)); // spans run into the next minute
