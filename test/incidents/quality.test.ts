@@ -4,6 +4,8 @@ import { QualityReportSchema, qualityReport } from '../../src/incidents/quality.
 import { normalizeTrace } from '../../src/trace/normalize.js';
 import type { RawSpan } from '../../src/trace/span.js';
 import { raw } from '../helpers/spans.js';
+import { generate } from '../../src/sim/generate.js';
+import { getScenario } from '../../src/sim/scenarios.js';
 
 const T0 = 1_709_640_000_000_000;
 
@@ -82,5 +84,27 @@ describe('quality report', () => {
         s.timingInferredSpans,
         s.tracesMissingRoot,
       ]).toEqual([0, 0, 0, 0, 0]);
+  });
+});
+
+describe('quality report on simulated lost instrumentation', () => {
+  it('shows the orphans where a service stopped reporting its spans, and none without the fault', () => {
+    const orphansBy = (name: string) => {
+      const sc = getScenario(name);
+      const g = generate(
+        { ...sc, faults: sc.faults.map((f) => ({ ...f, startS: 0, endS: 60 })) },
+        { seed: 2, durationS: 60 },
+      );
+      const agg = new Aggregates();
+      for (const spans of g.traces) agg.add(normalizeTrace(spans[0].traceId, spans));
+      return Object.fromEntries(
+        qualityReport(sumQuality(agg.buckets()), 0, 0).services.map((s) => [s.service, s.orphanSpans]),
+      );
+    };
+    const lost = orphansBy('shop-lost-spans');
+    // cartservice's spans (and its client spans) go missing: redis-cart's server spans lose their parent.
+    expect(lost['redis-cart']).toBeGreaterThan(10);
+    expect(lost.cartservice).toBe(0);
+    expect(Object.values(orphansBy('shop-normal')).every((n) => n === 0)).toBe(true);
   });
 });
