@@ -39,7 +39,8 @@ async function until<T>(
 }
 
 /**
- * The shop with cartservice's GetCart failing 30% of the time for three minutes, after four normal ones
+ * The shop (2.5 traces/s, enough for every signal's minimum counts) with cartservice's GetCart failing 30%
+ * of the time for three minutes, after four normal ones
  * (signals need three minutes of history); the whole story, and six quiet minutes after it (an incident
  * resolves after five), already happened when the service starts, and traffic goes on normally.
  */
@@ -52,7 +53,7 @@ function scenario(): Scenario {
   return {
     ...base,
     name: 'shop-errors-incident',
-    workload: { ...base.workload, rate: 4 },
+    workload: { ...base.workload, rate: 2.5 },
     faults: base.faults.map((f) => ({ ...f, startS: FAULT_START_S, endS: FAULT_END_S })),
     durationS: BACKFILL_S + 600,
   };
