@@ -316,6 +316,7 @@ function isTraceObject(v: unknown): boolean {
 
 export const jaegerV1: JsonFormat = {
   name: 'jaeger-v1',
+  recordsAreTraces: true,
   matches(doc: unknown): boolean {
     if (Array.isArray(doc)) return doc.length > 0 && isTraceObject(doc[0]);
     if (!isObject(doc)) return false;

@@ -105,6 +105,7 @@ function readJsonText(
 /**
  * A JSON document whose records sit in one array (Jaeger's `data`, OTLP's `resourceSpans`, a Zipkin list) is
  * read record by record: memory holds one record at a time, and a corrupt record is skipped, not the file.
+ * When records are whole traces, each is handed on (`complete`) as soon as it is read.
  */
 async function readJsonRecords(
   file: string,
@@ -113,6 +114,7 @@ async function readJsonRecords(
   opts: ReadOptions,
   report: ReadReport,
   sink: SpanSink,
+  complete: () => void,
 ): Promise<void> {
   let format = opts.format ? jsonFormatFor(undefined, opts.format) : undefined;
   for await (const r of splitRecords(body, records.offset)) {
@@ -133,6 +135,7 @@ async function readJsonRecords(
     if (!format) throw new InputError(file, where, 'not a trace format we know');
     report.formats.set(file, format.name);
     format.read(doc, sink, where);
+    if (format.recordsAreTraces) complete();
   }
 }
 
@@ -256,7 +259,7 @@ export async function readTraceFiles(
       for await (const line of lines(body)) readNdjsonLine(file, line, ++n, opts, report, sink);
     } else {
       const records = findRecordArray(head);
-      if (records) await readJsonRecords(file, body, records, opts, report, sink);
+      if (records) await readJsonRecords(file, body, records, opts, report, sink, () => assembler.flush());
       else readJsonText(file, (await readAll(body)).toString('utf8'), opts, report, sink);
     }
     assembler.flush();

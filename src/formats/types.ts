@@ -30,6 +30,11 @@ export interface JsonFormat {
   /** True when the parsed value looks like this format. Cheap: looks at the top-level shape only. */
   matches(doc: unknown): boolean;
   read(doc: unknown, sink: SpanSink, where: string): void;
+  /**
+   * Each element of the document's record array holds whole traces (a Jaeger trace list): once an element
+   * is read its traces are complete and can go on at once instead of waiting for the end of the file.
+   */
+  recordsAreTraces?: boolean;
 }
 
 /** Thrown when nothing at all could be read from an input: says which file, where, and what was expected. */

@@ -69,10 +69,27 @@ export class Population {
     readonly pooled: boolean,
   ) {}
 
+  private usual: { rare: number; paths: PathStats[] } | undefined;
+
   freeze(scaleFloor: number): void {
     for (const p of this.paths.values()) p.freeze(scaleFloor);
     for (const g of this.gaps.values()) g.summary = summarize(g.sketch, scaleFloor);
     this.pathList = [...this.paths.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    this.usual = undefined;
+  }
+
+  /**
+   * Paths (in key order) whose absence is rarer than `rareFrequency`: the only ones a missing-path check
+   * can find surprising, so scoring need not walk the rest for every trace.
+   */
+  usualPaths(rareFrequency: number): PathStats[] {
+    if (this.usual === undefined || this.usual.rare !== rareFrequency) {
+      const paths = this.pathList.filter(
+        (u) => (this.traces - u.traces + 0.5) / (this.traces + 1) < rareFrequency,
+      );
+      this.usual = { rare: rareFrequency, paths };
+    }
+    return this.usual.paths;
   }
 }
 

@@ -222,7 +222,7 @@ export function scoreTrace(
 
   if (endpoint !== undefined) {
     let keys: Map<string, number> | undefined;
-    for (const u of endpoint.pathList) {
+    for (const u of endpoint.usualPaths(o.rareFrequency)) {
       const pMissing = (endpoint.traces - u.traces + 0.5) / (endpoint.traces + 1);
       const s = freqSurprise(pMissing);
       if (s <= 0) continue;
