@@ -12,6 +12,7 @@
  *   those hours, every trace is scored, and the signals of each half are counted per hour (the second half
  *   is out of sample for the model).
  * - The simulated shop without faults for --sim-hours, a model trained on 10 other minutes of it.
+ * - The faulted hours of that day (11:39-14:30, 17 faults), same model: which faults a signal fires in.
  * - Every simulated fault scenario, run 25 minutes with the fault from minute 15 (the leak from minute 12) to
  *   22 so that signals have history: does a signal name the fault's target within the fault window?
  */
@@ -19,9 +20,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Aggregates } from '../src/incidents/aggregates.js';
-import type { Signal } from '../src/incidents/signal.js';
+import { minuteOf, type Signal } from '../src/incidents/signal.js';
 import { detectSignals } from '../src/incidents/signals.js';
 import { readTraceFiles } from '../src/formats/read.js';
+import { readNezhaFaults, type NezhaFault } from '../src/eval/nezha-data.js';
 import { trainModelSet } from '../src/scoring/train.js';
 import type { ModelSet } from '../src/scoring/model-set.js';
 import { generate } from '../src/sim/generate.js';
@@ -123,6 +125,43 @@ async function nezha() {
     heldOutHalf: perHour(b, (end - mid) / 3600e6),
   };
   log(`nezha: ${JSON.stringify(result)}`);
+  return {
+    ...result,
+    faults: await nezhaFaults(
+      traces,
+      ff.filter((t) => t.start < mid),
+    ),
+  };
+}
+
+/**
+ * The faulted hours of the same day (11:39 to 14:30), scored by the same model: does a signal fire in each
+ * fault's window (its 3 minutes and the minute after), and does one name the faulty service?
+ */
+async function nezhaFaults(traces: Trace[], train: Trace[]) {
+  const faults = readNezhaFaults(resolve(args.data, 'nezha-trainticket', 'faults.csv')).filter(
+    (f) => f.day === '2023-01-30',
+  );
+  const until = Date.UTC(2023, 0, 30, 14, 30) * 1000;
+  const day = traces.filter((t) => t.start < until).sort((a, b) => a.start - b.start);
+  const agg = await cached('nezha-trainticket-0130-faults', () => scoreAndAggregate(train, day));
+  const sig = detectSignals(agg.buckets());
+  const inWindow = (s: Signal, f: NezhaFault) => s.minute >= minuteOf(f.start) && s.minute <= f.end + MIN;
+  const rows = faults.map((f) => {
+    const mine = sig.filter((s) => inWindow(s, f));
+    const named = mine.filter((s) => names(s, { service: f.service }));
+    return { id: f.faultId, type: f.type, service: f.service, signals: mine.length, naming: named.length };
+  });
+  const outside = sig.filter((s) => !faults.some((f) => inWindow(s, f)));
+  if (args.verbose) for (const r of rows) log(`  ${JSON.stringify(r)}`);
+  const result = {
+    faults: faults.length,
+    withSignal: rows.filter((r) => r.signals > 0).length,
+    withSignalNamingService: rows.filter((r) => r.naming > 0).length,
+    signalsOutsideWindows: outside.length,
+    hours: +((day[day.length - 1].start - day[0].start) / 3600e6).toFixed(2),
+  };
+  log(`nezha faults: ${JSON.stringify(result)}`);
   return result;
 }
 
