@@ -3,6 +3,7 @@ import type { BaselineScore, Evidence } from '../detectors/baseline/score.js';
 import { extractProfile, type TraceProfile } from '../features/profile.js';
 import type { Trace } from '../trace/trace.js';
 import { formatCount, formatMs, formatPercent, opName } from './format.js';
+import { criticalPathAndAncestors, healthyCallee, unansweredPeer } from './calls.js';
 import { blameLatency } from './latency.js';
 import { diffuseSlowdown } from './load.js';
 import { GapAttribution } from './network.js';
@@ -190,13 +191,6 @@ export function explainTrace(
   return out;
 }
 
-/** Spans on the root's critical path and every span above one of them (a span holding the path). */
-function criticalPathAndAncestors(trace: Trace, profile: TraceProfile): Uint8Array {
-  const on = new Uint8Array(trace.spans.length);
-  for (const e of profile.criticalPath) for (let i = e.span; i >= 0 && !on[i]; i = trace.parent[i]) on[i] = 1;
-  return on;
-}
-
 /**
  * A drop in a path's call count that a drop above it explains: when an ancestor's spans went missing,
  * everything below them is missing (or orphaned) too, and only the topmost drop is news.
@@ -238,29 +232,6 @@ function lostSpans(ctx: EvidenceContext, e: Evidence): boolean {
   const drop = (e.normalP50 ?? 0) - e.observed;
   const unanswered = unansweredCalls(ctx.trace, ctx.profile, parent);
   return drop > 0 && unanswered > 0 && 2 * unanswered >= drop;
-}
-
-/** The service a client span says it called, when no server span of another service is below it. */
-function unansweredPeer(trace: Trace, span: number): string | undefined {
-  const s = trace.spans[span];
-  if (s.kind !== 'client') return undefined;
-  for (const c of trace.children[span]) if (trace.spans[c].kind === 'server') return undefined;
-  const peer = s.attributes['peer.service'];
-  return typeof peer === 'string' && peer !== '' && peer !== s.service ? peer : undefined;
-}
-
-/** The server span (of another service) that answered failed client span `span` without failing, or -1. */
-function healthyCallee(trace: Trace, span: number): number {
-  const s = trace.spans[span];
-  if (s.kind !== 'client' || !s.error) return -1;
-  let found = -1;
-  for (const c of trace.children[span]) {
-    const k = trace.spans[c];
-    if (k.kind !== 'server' || k.service === s.service) continue;
-    if (k.error) return -1;
-    found = c;
-  }
-  return found;
 }
 
 function evidenceCause(e: Evidence, ctx: EvidenceContext): Candidate | undefined {
