@@ -256,32 +256,41 @@ export class ShiftEvidence {
    * the comparison, and the values that matter for a fault (where and which build) live on the resource.
    */
   private addAttributes(trace: Trace, anomalous: boolean): void {
+    // Spans of one process share its resource object and instance: read each pair once per trace.
+    const done = new Map<object, Set<string | undefined>>();
     const seen = new Set<string>();
     for (const sp of trace.spans) {
-      const pairs: string[] = [];
-      if (sp.instance !== undefined) pairs.push(`instance=${sp.instance}`);
-      for (const [k, v] of Object.entries(sp.resource)) {
+      let instances = done.get(sp.resource);
+      if (instances === undefined) done.set(sp.resource, (instances = new Set()));
+      else if (instances.has(sp.instance)) continue;
+      instances.add(sp.instance);
+      if (sp.instance !== undefined)
+        this.countAttribute(seen, sp.service, `instance=${sp.instance}`, anomalous);
+      for (const k in sp.resource) {
+        const v = sp.resource[k];
         if (
           k === 'service.name' ||
           (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
         )
           continue;
         const text = String(v);
-        if (text.length <= MAX_ATTRIBUTE_LENGTH) pairs.push(`${k}=${text}`);
-      }
-      for (const attribute of pairs) {
-        const key = sp.service + '|' + attribute;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        let a = this.attributes.get(key);
-        if (a === undefined) {
-          if (this.attributes.size >= MAX_ATTRIBUTES) continue;
-          this.attributes.set(key, (a = { service: sp.service, attribute, traces: 0, anomalous: 0 }));
-        }
-        a.traces++;
-        if (anomalous) a.anomalous++;
+        if (text.length <= MAX_ATTRIBUTE_LENGTH)
+          this.countAttribute(seen, sp.service, `${k}=${text}`, anomalous);
       }
     }
+  }
+
+  private countAttribute(seen: Set<string>, service: string, attribute: string, anomalous: boolean): void {
+    const key = service + '|' + attribute;
+    if (seen.has(key)) return;
+    seen.add(key);
+    let a = this.attributes.get(key);
+    if (a === undefined) {
+      if (this.attributes.size >= MAX_ATTRIBUTES) return;
+      this.attributes.set(key, (a = { service, attribute, traces: 0, anomalous: 0 }));
+    }
+    a.traces++;
+    if (anomalous) a.anomalous++;
   }
 
   merge(other: ShiftEvidence): this {

@@ -86,6 +86,7 @@ export interface TrackerState {
   }[];
   /** Minutes each candidate suspect fired in recently. */
   pending: [string, number[]][];
+  recent?: [number, MinuteAnomaly[]][];
   lastMinute: number | null;
   seq: number;
 }
@@ -120,6 +121,8 @@ export function suspectOf(signal: Signal, anomalies: readonly MinuteAnomaly[]): 
 export class IncidentTracker {
   private readonly open = new Map<string, Tracked>();
   private readonly pending = new Map<string, number[]>();
+  /** Flagged traces of the last `openWindow` minutes, oldest first. */
+  private recent: [number, MinuteAnomaly[]][] = [];
   private lastMinute: number | null = null;
   private seq = 0;
 
@@ -184,13 +187,20 @@ export class IncidentTracker {
       }
       changed.add(t);
     }
+    // The minutes before an incident opened (it waits for a second one) hold its first flagged traces too.
+    this.recent.push([minute, [...anomalies]]);
+    while (this.recent.length > 0 && this.recent[0][0] <= minute - this.options.openWindow * MINUTE_US)
+      this.recent.shift();
     for (const t of this.open.values())
-      for (const a of anomalies)
-        if ((t.aliases.has(a.suspect ?? '') || t.endpoints.has(a.endpoint)) && !t.traces.has(a.traceId)) {
-          t.traces.set(a.traceId, a.score);
-          t.endpoints.add(a.endpoint);
-          changed.add(t);
-        }
+      for (const [m, list] of this.recent) {
+        if (m < Date.parse(t.incident.start) * 1000) continue;
+        for (const a of list)
+          if ((t.aliases.has(a.suspect ?? '') || t.endpoints.has(a.endpoint)) && !t.traces.has(a.traceId)) {
+            t.traces.set(a.traceId, a.score);
+            t.endpoints.add(a.endpoint);
+            changed.add(t);
+          }
+      }
     for (const t of changed) {
       const first = t.incident.revision < 0;
       this.refresh(t, minute + MINUTE_US, rank);
@@ -229,6 +239,7 @@ export class IncidentTracker {
     }
     this.open.clear();
     this.pending.clear();
+    this.recent = [];
     return events;
   }
 
@@ -307,6 +318,7 @@ export class IncidentTracker {
         traces: [...t.traces],
       })),
       pending: [...this.pending],
+      recent: this.recent,
       lastMinute: this.lastMinute,
       seq: this.seq,
     };
@@ -317,6 +329,7 @@ export class IncidentTracker {
     tr.lastMinute = s.lastMinute;
     tr.seq = s.seq;
     for (const [k, v] of s.pending) tr.pending.set(k, [...v]);
+    tr.recent = (s.recent ?? []).map(([m, list]) => [m, [...list]]);
     for (const o of s.open)
       tr.open.set(o.suspect, {
         incident: o.incident,

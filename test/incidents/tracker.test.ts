@@ -43,8 +43,8 @@ describe('IncidentTracker', () => {
     expect(inc.start).toBe(new Date(at(0) / 1000).toISOString());
     expect(inc.rootCauses[0].service).toBe('pay');
     expect(inc.endpoints).toEqual(['web:GET /']);
-    // Only the traces of the minute it opened in are known to the tracker.
-    expect(inc.traceCount).toBe(4);
+    // The flagged traces of the minute before it opened belong to it too.
+    expect(inc.traceCount).toBe(7);
 
     const updated = tr.observe(
       at(2),
@@ -55,7 +55,7 @@ describe('IncidentTracker', () => {
     expect(updated.map((e) => e.type)).toEqual(['incident.updated']);
     expect(updated[0].incident.id).toBe(inc.id);
     expect(updated[0].incident.revision).toBeGreaterThan(inc.revision);
-    expect(updated[0].incident.traceCount).toBe(6);
+    expect(updated[0].incident.traceCount).toBe(9);
 
     const later: string[] = [];
     for (let k = 3; k <= 8; k++) later.push(...tr.observe(at(k), [], [], rank).map((e) => e.type));
