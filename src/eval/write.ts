@@ -87,6 +87,17 @@ export function writeSuiteNotebook(dir: string, r: SuiteResult): void {
   writeFileSync(join(dir, `${r.suite}.ipynb`), JSON.stringify(nb, null, 1) + '\n');
 }
 
+/** How the simulator decides that a trace is anomalous, and what counts as naming its root cause. */
+const SIM_LABELS =
+  'A trace is anomalous when a fault changed it. Errors, lost spans, changed calls and network delays (tens of ms on ' +
+  'sub-millisecond gaps) always do. A latency fault ' +
+  '(added latency, CPU starvation, a leak, the queueing a traffic spike causes) does only when it pushes a span ' +
+  "beyond the 99.9th percentile of that operation's fault-free self time at the same utilization (src/sim/normal-range.ts): " +
+  'a span slowed within its normal range leaves the trace normal (its truth lists the fault under `withinNormal`). ' +
+  'Why not the 99th: a trace has dozens of spans, and 11-29% of fault-free traces have one beyond its 99th percentile ' +
+  '(1.2-3.7% beyond the 99.9th). A network delay may be named at either end of its edge; a spike at the service whose ' +
+  'queue it overflowed most in that trace or at the endpoint whose traffic it was.';
+
 export function writeSimNotebook(dir: string, results: SimResult[]): void {
   if (results.length === 0) return;
   const systems = [...new Set(results.map((r) => r.system))];
@@ -104,7 +115,7 @@ export function writeSimNotebook(dir: string, results: SimResult[]): void {
   const opts = `{ seed: ${seed}${sample ? `, sample: ${sample}` : ''} }`;
   const nb = notebook([
     markdownCell(
-      `# Simulated systems\n\nOne row per fault scenario of src/sim; each trains on its system's normal scenario (seed + 1) and scores the fault scenario. Targets: ROC-AUC >= 0.97 and service top-1 >= 0.85 on every system.\n\n${HOW_TO_OPEN(`npx tsx scripts/eval.ts sim --seed ${seed}`)}`,
+      `# Simulated systems\n\nOne row per fault scenario of src/sim; each trains on its system's normal scenario (seed + 1) and scores the fault scenario. Targets: ROC-AUC >= 0.97 and service top-1 >= 0.85 on every system.\n\n${SIM_LABELS}\n\n${HOW_TO_OPEN(`npx tsx scripts/eval.ts sim --seed ${seed}`)}`,
     ),
     markdownCell(`${table}\n\n${imgs.map((i) => `![${i}](${i})`).join(' ')}`),
     codeCell(
@@ -155,6 +166,8 @@ export function writeReadme(dir: string): void {
       `| simulated (${sims.length} scenarios) | [sim.ipynb](sim.ipynb) | ROC-AUC >= 0.97 in ${sims.filter((s) => (s.detection?.rocAuc ?? 0) >= 0.97).length}/${sims.length}, service top-1 >= 0.85 in ${sims.filter((s) => s.rca.service.cases > 0 && s.rca.service.top[1] >= 0.85).length}/${sims.length}; incidents with the root cause first for ${sims.reduce((a, s) => a + (s.incidents?.rootCauseFirst ?? 0), 0)}/${sims.reduce((a, s) => a + (s.incidents?.faults ?? 0), 0)} faults | ${sims[0].seed} | ${sims[0].sample ?? 'full'} |`,
       '',
       '## Simulated scenarios',
+      '',
+      SIM_LABELS,
       '',
       simTable(sims),
     );

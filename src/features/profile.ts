@@ -199,6 +199,7 @@ export function extractProfile(trace: Trace): TraceProfile {
   for (let k = 0; k < cp.spans.length; k++)
     criticalPathEntries[k] = { span: cp.spans[k], timeUs: cp.timeUs[k] };
 
+  let signature: string | undefined;
   const ep = endpointOf(trace);
   const durationUs = trace.end - trace.start;
   return {
@@ -237,6 +238,9 @@ export function extractProfile(trace: Trace): TraceProfile {
     networkHops: networkHops(trace, paths).map((h) => ({ ...h, key: paths.key[h.path] })),
     criticalPath: criticalPathEntries,
     criticalPathShares,
-    signature: structureSignature(paths.hashHi, paths.hashLo, count),
+    // Computed on first read: nothing on the scoring path needs it, and it costs a sort and a hash per trace.
+    get signature(): string {
+      return (signature ??= structureSignature(paths.hashHi, paths.hashLo, count));
+    },
   };
 }

@@ -77,8 +77,14 @@ export function scoreTrace(
     return s > 0 ? s * o.frequencyWeight : 0;
   };
 
-  const pooledStats: (PathStats | undefined)[] = new Array(np);
-  for (let p = 0; p < np; p++) pooledStats[p] = pooled.paths.get(opLabel(cps[p].service, cps[p].operation));
+  // Pooled stats are looked up only where the endpoint's own do not serve (most paths never need them).
+  const pooledStats: (PathStats | null | undefined)[] = new Array(np);
+  const pooledOf = (p: number): PathStats | undefined => {
+    let st = pooledStats[p];
+    if (st === undefined)
+      pooledStats[p] = st = pooled.paths.get(opLabel(cps[p].service, cps[p].operation)) ?? null;
+    return st ?? undefined;
+  };
 
   for (let p = 0; p < np; p++) {
     const cp = cps[p];
@@ -103,8 +109,8 @@ export function scoreTrace(
     }
     if (endpoint === undefined) {
       // Pooled structure: is this operation known at all, and does its caller normally call it?
-      const pl = pooledStats[p];
-      const parentSt = cp.parent >= 0 ? pooledStats[cp.parent] : undefined;
+      const pl = pooledOf(p);
+      const parentSt = cp.parent >= 0 ? pooledOf(cp.parent) : undefined;
       let prob = 1;
       let freq = 1;
       if (pl === undefined) {
@@ -130,7 +136,7 @@ export function scoreTrace(
     }
 
     const own0 = own !== undefined && own.spans >= o.minPathSamples ? own : undefined;
-    const pl = pooledStats[p];
+    const pl = own0 === undefined ? pooledOf(p) : undefined;
     const lat = own0 ?? (pl !== undefined && pl.spans >= o.minPathSamples ? pl : undefined);
     const latSrc: Evidence['source'] = own0 ? 'endpoint' : 'pooled';
     if (lat !== undefined) {
