@@ -25,6 +25,11 @@ export const SignalSchema = z.object({
   target: z.object({ type: z.enum(['endpoint', 'edge']), key: z.string() }),
   /** Start of the minute the signal fired in, µs since the epoch. */
   minute: z.number().int(),
+  /**
+   * Minutes the signal's counts cover, ending with `minute`: absent (1) unless a quiet target (too few calls
+   * in one minute) was judged on its last few minutes together, so one burst may show in consecutive minutes.
+   */
+  windowMinutes: z.number().int().positive().optional(),
   /** How far outside the baseline, in the detector's own robust units (>= 1 means fired; larger is stronger). */
   strength: z.number().nonnegative(),
   /** The observed value and the baseline it was compared with, in the kind's units (a rate, ms, calls/min). */

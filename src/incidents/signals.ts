@@ -13,7 +13,7 @@ import {
 } from './robust.js';
 import { rateTest, type RateTestOptions } from './rate-test.js';
 import { MINUTE_US, type Signal, type SignalKind } from './signal.js';
-import type { TargetStat } from './target-stat.js';
+import { TargetStat } from './target-stat.js';
 
 /**
  * Aggregate signals: each endpoint and edge against its own history of previous minutes. One set of
@@ -50,6 +50,8 @@ export interface SignalOptions extends RateTestOptions {
   trafficFactor: number;
   /** Edges: calls per caller request (loops, retries) must reach this many times their usual. */
   fanOutFactor: number;
+  /** A target with fewer than minCalls in the minute is also judged on this many minutes together. */
+  quietPoolMinutes: number;
 }
 
 export const DEFAULT_SIGNAL_OPTIONS: SignalOptions = {
@@ -69,6 +71,7 @@ export const DEFAULT_SIGNAL_OPTIONS: SignalOptions = {
   trafficMinExcess: 20,
   trafficFactor: 2,
   fanOutFactor: 1.3,
+  quietPoolMinutes: 3,
 };
 
 type TargetKind = Signal['target']['type'];
@@ -83,6 +86,8 @@ interface Ctx {
   hist: (TargetStat | undefined)[];
   histMinutes: number[];
   o: SignalOptions;
+  /** Minutes `cur` covers: 1, or the pooled minutes of a quiet target. */
+  window: number;
 }
 
 const countsCache = new WeakMap<TargetStat, Counts>();
@@ -92,6 +97,8 @@ function counts(s: TargetStat): Counts {
   return c;
 }
 
+/** Where the counts of a pooled (quiet) target come from, for the evidence. */
+const over = (c: Ctx) => (c.window > 1 ? ` over the last ${c.window} minutes` : '');
 const msOfT = (t: number) => fromT(t) / 1000;
 const fmtMs = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
@@ -108,6 +115,7 @@ function signal(
     kind,
     target: { type: c.type, key: c.key },
     minute: c.minute,
+    ...(c.window > 1 ? { windowMinutes: c.window } : {}),
     strength,
     value,
     baseline,
@@ -134,7 +142,7 @@ function errorRate(c: Ctx): Signal | undefined {
     r.z / c.o.z,
     rate,
     r.p0,
-    `${c.key}: ${c.cur.errors} of ${c.cur.calls} calls failed (${pct(rate)}), against ${pct(r.p0)} over the previous ${h.length} minutes`,
+    `${c.key}${over(c)}: ${c.cur.errors} of ${c.cur.calls} calls failed (${pct(rate)}), against ${pct(r.p0)} over the previous ${h.length} minutes`,
   );
 }
 
@@ -155,7 +163,7 @@ function anomalyRate(c: Ctx): Signal | undefined {
     r.z / c.o.z,
     rate,
     r.p0,
-    `${c.key}: ${c.cur.anomalous} of ${c.cur.traces} traces anomalous (${pct(rate)}), against ${pct(r.p0)} over the previous ${h.length} minutes`,
+    `${c.key}${over(c)}: ${c.cur.anomalous} of ${c.cur.traces} traces anomalous (${pct(rate)}), against ${pct(r.p0)} over the previous ${h.length} minutes`,
   );
 }
 
@@ -195,7 +203,7 @@ function latencyShift(c: Ctx): Signal | undefined {
     r.z / c.o.z,
     nowMs,
     refMs,
-    `${c.key}: ${pct(k / c.cur.calls)} of ${c.cur.calls} calls slower than the usual p${q} of ${fmtMs(refMs)} ms (${pct(r.p0)} normally); p${q} now ${fmtMs(nowMs)} ms`,
+    `${c.key}${over(c)}: ${pct(k / c.cur.calls)} of ${c.cur.calls} calls slower than the usual p${q} of ${fmtMs(refMs)} ms (${pct(r.p0)} normally); p${q} now ${fmtMs(nowMs)} ms`,
   );
 }
 
@@ -293,6 +301,8 @@ function fanOutJump(c: Ctx): Signal | undefined {
 }
 
 const DETECTORS = [errorRate, anomalyRate, latencyShift, latencyGrowth, volumeJump, fanOutJump];
+/** Rates only: growth and traffic are per-minute shapes. */
+const POOLED_DETECTORS = [errorRate, anomalyRate, latencyShift];
 
 /**
  * Signals of every minute of `buckets` that has enough history before it (or only of minute `only`).
@@ -325,9 +335,28 @@ export function detectSignals(
       if (j - lo < o.minHistoryMinutes) continue;
       const histMinutes = minutes.slice(lo, j);
       for (const [key, cur] of sorted[j].targets(type)) {
-        const c: Ctx = { type, key, minute, cur, hist: series.get(key)!.slice(lo, j), histMinutes, o };
+        const all = series.get(key)!;
+        const c: Ctx = { type, key, minute, cur, hist: all.slice(lo, j), histMinutes, o, window: 1 };
         for (const d of DETECTORS) {
           const s = d(c);
+          if (s) out.push(s);
+        }
+        // A quiet target is judged on its last few minutes together, against the history before them.
+        if (cur.calls >= o.minCalls || o.quietPoolMinutes <= 1) continue;
+        let k = j;
+        while (k > lo && minutes[k - 1] > minute - o.quietPoolMinutes * MINUTE_US) k--;
+        if (k === j || k - lo < o.minHistoryMinutes) continue;
+        const pooled = new TargetStat();
+        for (let i = k; i <= j; i++) if (all[i]) pooled.merge(all[i]!);
+        const p: Ctx = {
+          ...c,
+          cur: pooled,
+          hist: all.slice(lo, k),
+          histMinutes: minutes.slice(lo, k),
+          window: j - k + 1,
+        };
+        for (const d of POOLED_DETECTORS) {
+          const s = d(p);
           if (s) out.push(s);
         }
       }

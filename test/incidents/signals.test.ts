@@ -83,12 +83,21 @@ describe('aggregate signals against a target own history', () => {
   });
 
   it('need enough calls and events: a quiet endpoint does not fire on 1 of 2', () => {
-    const spec = [
-      ...repeat(20, (i) => ({ calls: i % 3 === 0 ? 2 : 1 })),
-      { calls: 2, errors: 1, anomalous: 1 },
-      { calls: 8, errors: 8 },
-    ];
-    expect(detectSignals(series(spec))).toEqual([]);
+    const quiet = repeat(20, (i) => ({ calls: i % 3 === 0 ? 2 : 1 }));
+    expect(detectSignals(series([...quiet, { calls: 2, errors: 1, anomalous: 1 }, { calls: 2 }]))).toEqual(
+      [],
+    );
+  });
+
+  it('judge a quiet target on its last minutes together, and say so', () => {
+    const quiet = repeat(30, { calls: 4, ms: 10 });
+    const slow = repeat(3, { calls: 4, ms: 60 });
+    const sig = detectSignals(series([...quiet, ...slow]));
+    // 4 calls a minute never make a signal alone; 3 minutes together do once 5 of them are slow.
+    expect(sig.every((s) => s.windowMinutes === 3 && s.kind === 'latency-shift')).toBe(true);
+    expect([...new Set(sig.map((s) => (s.minute - T0) / MINUTE_US))]).toEqual([31, 32]);
+    expect(sig.at(-1)!.evidence).toMatch(/over the last 3 minutes: 100% of 12 calls slower/);
+    expect(detectSignals(series([...quiet, ...slow]), { quietPoolMinutes: 1 })).toEqual([]);
   });
 
   it('learn recurring bursts: a periodic spike like the ones before it does not fire, a bigger one does', () => {
