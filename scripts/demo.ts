@@ -1,7 +1,7 @@
 /**
  * npm run demo: the service against the built-in simulated shop. The simulator serves the Jaeger query API
  * with faults on a timer; Tracehound polls it, scores every trace, keeps the anomalies in Redis, serves them
- * over its HTTP API and posts them to a webhook receiver that logs what it gets.
+ * over its HTTP API, groups them into incidents and posts both to a webhook receiver that logs what it gets.
  *
  *   npm run demo [-- --duration 150 --port 8080]
  *
@@ -24,6 +24,7 @@ import { loadConfig } from '../src/config.js';
 import { startService } from '../src/service/start.js';
 import { startRedis, type PrivateRedis } from '../src/service/private-redis.js';
 import type { Anomaly } from '../src/store/anomaly-record.js';
+import type { Incident } from '../src/incidents/incident.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -80,9 +81,10 @@ await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 const addr = receiver.address();
 const hookUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/hook`;
 
-const sim = await startSimServer({ scenario: 'demo', port: 0, seed, backfillS: 50 });
+// Five minutes of past traffic give the incident signals a history to judge the first fault against.
+const sim = await startSimServer({ scenario: 'demo', port: 0, seed, backfillS: 300 });
 say(
-  `simulated shop serving the Jaeger API at ${sim.url} (faults: latency at +10 s, errors at +110 s, CPU at +210 s, ...)`,
+  `simulated shop serving the Jaeger API at ${sim.url} (faults on a 10-minute cycle: latency, errors, CPU, code defect, spike, network)`,
 );
 const service = await startService(
   loadConfig({
@@ -94,7 +96,9 @@ const service = await startService(
     TRACEHOUND_POLL_INTERVAL: '5',
     TRACEHOUND_POLL_SETTLE: '5',
     TRACEHOUND_POLL_LIMIT: '1000',
-    TRACEHOUND_INITIAL_LOOKBACK: '60',
+    TRACEHOUND_INITIAL_LOOKBACK: '300',
+    TRACEHOUND_INCIDENT_INTERVAL: '10',
+    TRACEHOUND_INCIDENT_DELAY: '20',
     TRACEHOUND_WEBHOOK_ALLOW_PRIVATE: 'true',
     TRACEHOUND_API_KEYS: '',
   }),
@@ -107,6 +111,7 @@ say(`webhook deliveries are logged to ${logFile}\n`);
 
 const started = new Date().toISOString();
 const seen = new Set<string>();
+const incidentsSeen = new Set<string>();
 for (let t = 0; t < durationS; t += 10) {
   await new Promise((r) => setTimeout(r, 10_000));
   const r = await service.api!.inject({ method: 'GET', url: `/v1/anomalies?order=time&limit=200` });
@@ -121,6 +126,19 @@ for (let t = 0; t < durationS; t += 10) {
     `+${String(t + 10).padStart(3)} s  ${String(fresh.length).padStart(4)} new anomalies, ${seen.size} in all, ` +
       `${deliveries} webhooks; faults now: ${active.map((f) => `${f.type} on ${f.rootCause.service}`).join(', ') || 'none'}`,
   );
+  const inc = await service.api!.inject({ method: 'GET', url: `/v1/incidents?limit=20` });
+  for (const i of (inc.json() as { items: Incident[] }).items) {
+    const key = `${i.id}#${i.status}`;
+    if (incidentsSeen.has(key)) continue;
+    incidentsSeen.add(key);
+    const c = i.rootCauses[0];
+    say(
+      `         incident ${i.id} ${i.status}: ${i.traceCount} traces, root cause ${c ? `${c.service} (${c.evidence})` : 'unknown'}`.slice(
+        0,
+        220,
+      ),
+    );
+  }
   for (const a of fresh.sort((x, y) => y.score - x.score).slice(0, 3)) {
     const c = a.rootCauses[0];
     say(
@@ -137,4 +155,6 @@ await sim.close();
 receiver.close();
 redis.disconnect();
 await own?.close();
-say(`\n${seen.size} anomalies found and ${deliveries} webhooks delivered in ${durationS} s.`);
+say(
+  `\n${seen.size} anomalies found, ${new Set([...incidentsSeen].map((k) => k.split('#')[0])).size} incidents, ${deliveries} webhooks delivered in ${durationS} s.`,
+);
