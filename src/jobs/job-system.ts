@@ -51,7 +51,7 @@ export interface JobSystemDeps {
     scoreBatch?: number;
     /** How long a worker's job lock lasts, ms: a crashed worker's jobs go to another after this (default 30 000). */
     jobLockMs?: number;
-    /** Score jobs one worker process runs at once (default 1: scoring is CPU-bound). */
+    /** Score jobs one worker process runs at once (default 2: one scores while the other waits on Redis). */
     scoreConcurrency?: number;
   };
 }
@@ -163,7 +163,7 @@ export class JobSystem {
       this.workers.push(worker);
     };
     w(QUEUES.poll, (job) => this.runPoll(job), 2);
-    w(QUEUES.score, (job) => this.runScore(job), this.d.settings.scoreConcurrency ?? 1);
+    w(QUEUES.score, (job) => this.runScore(job), this.d.settings.scoreConcurrency ?? 2);
     w(QUEUES.train, (job) => this.runTrain(job));
     w(QUEUES.maintenance, (job) => this.runMaintenance(job));
     // Concurrency 1 here, and a Redis lock inside, keep incident runs single-file across processes.

@@ -29,7 +29,7 @@ export interface ServiceTuning {
   breaker?: BreakerOptions;
   /** BullMQ job lock, ms: how soon a crashed worker's jobs go to another worker (default 30 000). */
   jobLockMs?: number;
-  /** Traces per score job (default 200) and score jobs run at once per process (default 1). */
+  /** Traces per score job (default 200) and score jobs run at once per process (default 2). */
   scoreBatch?: number;
   scoreConcurrency?: number;
   webhooks?: Pick<

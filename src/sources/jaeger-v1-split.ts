@@ -35,29 +35,27 @@ export function splitJaegerV1(body: Buffer): SplitAnswer | undefined {
   if (close < HEAD.length - 1) return undefined;
   const envelope = '{"data":[' + body.toString('utf8', close);
   if (close === HEAD.length) return { records: [], envelope };
-  const records: SplitRecord[] = [];
-  let at = HEAD.length;
-  if (body.indexOf(START, at) !== at) return undefined;
-  while (at !== -1 && at < close) {
-    const idStart = at + START.length;
-    const idEnd = body.indexOf(0x22, idStart);
-    if (idEnd < 0 || !body.subarray(idEnd, idEnd + AFTER_ID.length).equals(AFTER_ID)) return undefined;
-    const traceId = body.toString('latin1', idStart, idEnd);
+  // Searched by what follows a trace's id, which spans (`{"traceID":"..","spanID"`) never have: one hit
+  // per trace, then its start is found backwards.
+  const starts: { at: number; traceId: string }[] = [];
+  for (
+    let hit = body.indexOf(AFTER_ID, HEAD.length);
+    hit !== -1 && hit < close;
+    hit = body.indexOf(AFTER_ID, hit + 1)
+  ) {
+    const open = body.lastIndexOf(START, hit);
+    if (open < HEAD.length) return undefined;
+    const traceId = body.toString('latin1', open + START.length, hit);
     if (!HEX.test(traceId)) return undefined;
-    let next = body.indexOf(START, idEnd);
-    while (next !== -1 && next < close && !startsRecord(body, next)) next = body.indexOf(START, next + 1);
-    if (next >= close) next = -1;
-    const end = next === -1 ? close : next - 1;
+    starts.push({ at: open, traceId });
+  }
+  if (starts.length === 0 || starts[0].at !== HEAD.length) return undefined;
+  const records: SplitRecord[] = [];
+  for (let i = 0; i < starts.length; i++) {
+    const next = i + 1 < starts.length ? starts[i + 1].at : -1;
     // Records are separated by exactly one comma: anything else is not the layout we expect.
     if (next !== -1 && body[next - 1] !== 0x2c) return undefined;
-    records.push({ traceId, start: at, end });
-    at = next;
+    records.push({ traceId: starts[i].traceId, start: starts[i].at, end: next === -1 ? close : next - 1 });
   }
   return { records, envelope };
-}
-
-/** A `{"traceID":"` that begins a trace (followed by its spans), not one that begins a span. */
-function startsRecord(body: Buffer, at: number): boolean {
-  const idEnd = body.indexOf(0x22, at + START.length);
-  return idEnd > 0 && body.subarray(idEnd, idEnd + AFTER_ID.length).equals(AFTER_ID);
 }

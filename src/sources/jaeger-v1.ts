@@ -57,13 +57,14 @@ export class JaegerV1Source extends HttpSource {
     });
     const res = await this.http.get(url);
     if (res.status !== 200) throw envelopeError(this.http, res);
-    const fast = q.unseen ? await this.searchSplit(res, q.unseen) : undefined;
+    const fast = q.unseen ? await this.searchSplit(res, q.unseen, q.useful) : undefined;
     if (fast) return fast;
     const doc = jsonBody(res) as Envelope;
     // A 200 with errors is a partial answer (some storage shards failed): keep what came, say so.
     const errs = errorsOf(doc);
     const data = Array.isArray(doc?.data) ? (doc.data as unknown[]) : [];
     const raw = data.length;
+    if (q.useful && !q.useful(raw)) return { traces: [], raw, skipped: 0, warnings: errs ? [errs] : [] };
     const { kept, known } = await keepUnseen(data, (t) => (t as { traceID?: unknown })?.traceID, q.unseen);
     if (kept.length === 0) return { traces: [], raw, known, skipped: 0, warnings: errs ? [errs] : [] };
     // The document is parsed once, here; the reader gets the records still wanted.
@@ -78,9 +79,12 @@ export class JaegerV1Source extends HttpSource {
   private async searchSplit(
     res: HttpResponse,
     unseen: (ids: string[]) => Promise<string[]>,
+    useful: SearchQuery['useful'],
   ): Promise<SearchResult | undefined> {
     const split = splitJaegerV1(res.body);
     if (!split) return undefined;
+    if (useful && !useful(split.records.length))
+      return { traces: [], raw: split.records.length, skipped: 0, warnings: [] };
     let envelope: Envelope;
     let data: unknown[];
     const { kept, known } = await keepUnseen(split.records, (r) => r.traceId, unseen);

@@ -297,8 +297,31 @@ export class Poller {
     // Traces handed on already are dropped before they are read: most of what a poll finds was found by
     // the poller of another service the trace crosses, or by the previous poll's overlap.
     const unseen = (ids: string[]) => this.state.unseen(sourceName, ids);
+    // Each answer is handed on as it comes, before the next search: scoring starts sooner, a long backlog
+    // is never held in memory whole, and a poller running beside this one finds these traces seen already.
+    // Marked after delivery: a crash in between re-delivers (the scoring side is idempotent), never loses.
+    const newTraces: Trace[] = [];
+    const handOn = async (traces: Trace[]) => {
+      const byId = new Map(traces.map((t) => [t.traceId, t]));
+      const ids = [...byId.keys()];
+      if (ids.length === 0) return;
+      let fresh: string[];
+      if (deliver) {
+        fresh = await this.state.unseen(sourceName, ids);
+        if (fresh.length > 0) await deliver(fresh.map((id) => byId.get(id)!));
+        if (fresh.length > 0) await this.state.markSeen(sourceName, fresh, this.o.seenTtlS);
+      } else fresh = await this.state.markSeen(sourceName, ids, this.o.seenTtlS);
+      const got = fresh.map((id) => byId.get(id)!);
+      newTraces.push(...got);
+      if (got.length > 0)
+        await this.state.noteRoots(
+          sourceName,
+          [...new Set(got.map((t) => endpointOf(t).service))],
+          nowUs / 1000,
+        );
+    };
     const read = await readWindow(
-      (startUs, endUs) => e.source.search({ service, startUs, endUs, limit, unseen }),
+      (startUs, endUs, useful) => e.source.search({ service, startUs, endUs, limit, unseen, useful }),
       fromUs,
       toUs,
       {
@@ -306,6 +329,7 @@ export class Poller {
         minWindowUs: this.o.minWindowS * 1e6,
         maxQueries: this.o.maxQueriesPerPoll,
         chunkUs: this.chunks.get(key),
+        onAnswer: handOn,
       },
     );
     if (read.suggestedChunkUs !== undefined) this.chunks.set(key, read.suggestedChunkUs);
@@ -327,20 +351,7 @@ export class Poller {
       if (isBackendFailure(read.error)) e.breaker.failure(nowUs);
     } else e.breaker.success();
 
-    // Mark before moving the watermark: if marking fails we throw, nothing moved, and the next poll re-reads.
-    const ids = [...read.traces.keys()];
-    let fresh: string[];
-    if (deliver) {
-      fresh = ids.length > 0 ? await this.state.unseen(sourceName, ids) : [];
-      if (fresh.length > 0) await deliver(fresh.map((id) => read.traces.get(id)!));
-      if (fresh.length > 0) await this.state.markSeen(sourceName, fresh, this.o.seenTtlS);
-    } else fresh = ids.length > 0 ? await this.state.markSeen(sourceName, ids, this.o.seenTtlS) : [];
-    const newTraces = fresh.map((id) => read.traces.get(id)!);
     stats.newTraces = newTraces.length;
-    if (newTraces.length > 0) {
-      const roots = new Set(newTraces.map((t) => endpointOf(t).service));
-      await this.state.noteRoots(sourceName, [...roots], nowUs / 1000);
-    }
     stats.duplicates = read.fetched - newTraces.length;
 
     // The first poll records where its backlog began, even if nothing was read, so the start stays put.

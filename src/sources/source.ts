@@ -17,6 +17,11 @@ export interface SearchQuery {
    * source that cannot tell ids apart before reading returns everything.
    */
   unseen?: (traceIds: string[]) => Promise<string[]>;
+  /**
+   * Whether an answer of `raw` traces will be used; when not (a full answer the caller will split), the
+   * source may skip reading it and return only `raw`. Optional, like `unseen`.
+   */
+  useful?: (raw: number) => boolean;
 }
 
 export interface SearchResult {

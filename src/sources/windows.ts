@@ -19,6 +19,11 @@ export interface WindowOptions {
    * a full answer that gets split is fetched and thrown away, which at steady traffic doubles the work.
    */
   chunkUs?: number;
+  /**
+   * Called with each accepted answer's traces, in window order, before the next search; a throw stops the
+   * read and is thrown from readWindow. With it, `traces` stays empty (nothing is held for the caller).
+   */
+  onAnswer?: (traces: Trace[]) => Promise<void>;
 }
 
 export interface WindowRead {
@@ -42,7 +47,8 @@ export interface WindowRead {
 }
 
 export async function readWindow(
-  search: (startUs: number, endUs: number) => Promise<SearchResult>,
+  /** `useful(raw)` says whether an answer with `raw` traces will be used: a full one that is split is not. */
+  search: (startUs: number, endUs: number, useful: (raw: number) => boolean) => Promise<SearchResult>,
   fromUs: number,
   toUs: number,
   opts: WindowOptions,
@@ -76,14 +82,15 @@ export async function readWindow(
     const [a, b] = stack.pop()!;
     let res: SearchResult;
     out.queries++;
+    const splittable = b - a >= 2 * opts.minWindowUs;
     try {
-      res = await search(a, b);
+      res = await search(a, b, (raw) => raw < opts.limit || !splittable);
     } catch (err) {
       out.error = err;
       break;
     }
     if (res.raw >= opts.limit) {
-      if (b - a >= 2 * opts.minWindowUs) {
+      if (splittable) {
         // Both ends are inclusive in Jaeger and Zipkin, so the halves must not share their middle µs.
         const mid = a + Math.floor((b - a) / 2);
         stack.push([mid + 1, b], [a, mid]);
@@ -95,7 +102,8 @@ export async function readWindow(
     seenRaw += res.raw;
     seenWidth += b - a + 1;
     out.fetched += res.traces.length + (res.known ?? 0);
-    for (const t of res.traces) out.traces.set(t.traceId, t);
+    if (opts.onAnswer) await opts.onAnswer(res.traces);
+    else for (const t of res.traces) out.traces.set(t.traceId, t);
     out.skippedRecords += res.skipped;
     for (const w of res.warnings) if (out.warnings.length < 20) out.warnings.push(w);
     out.readToUs = b;

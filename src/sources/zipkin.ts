@@ -38,6 +38,7 @@ export class ZipkinSource extends HttpSource {
     const doc = jsonBody(res);
     const traces = Array.isArray(doc) ? (doc as unknown[]) : [];
     const raw = traces.length;
+    if (q.useful && !q.useful(raw)) return { traces: [], raw, skipped: 0, warnings: [] };
     // Each trace is a list of spans that share its id.
     const idOf = (t: unknown) => (Array.isArray(t) ? (t[0] as { traceId?: unknown })?.traceId : undefined);
     const { kept, known } = await keepUnseen(traces, idOf, q.unseen);

@@ -1,8 +1,7 @@
 import { randomInt } from 'node:crypto';
-import { normalizeTrace } from '../trace/normalize.js';
-import { SPAN_KINDS, type RawSpan } from '../trace/span.js';
-import { endpointOf, type Trace } from '../trace/trace.js';
-import { LuaScript } from './lua.js';
+import { reportMissingRoot } from '../trace/adjusters/missing-root.js';
+import { SPAN_KINDS, type RawSpan, type Span } from '../trace/span.js';
+import { buildTrace, endpointOf, type Trace } from '../trace/trace.js';
 import { hashTag, type RedisClient } from './redis-client.js';
 
 const PREFIX = 'th:res:';
@@ -11,24 +10,6 @@ const ENDPOINTS_KEY = `${PREFIX}endpoints`;
 const SEEN = 'n';
 /** The resource attribute the features read (service versions); kept so a rebuilt trace profiles the same. */
 const VERSION_ATTRIBUTE = 'service.version';
-
-/**
- * Algorithm R in one step: count the trace, then keep it in slot seen-1 while filling, else in a uniformly
- * drawn slot j < seen when j < capacity. The uniform draw comes from the caller (ARGV[3] in [0,1)) so the
- * script stays deterministic for replication. One key, so each endpoint's reservoir may live on any node of
- * a Redis Cluster. KEYS: the endpoint hash. ARGV: capacity, trace JSON, uniform. Returns the slot or -1.
- */
-const ADD = new LuaScript(`
-local cap = tonumber(ARGV[1])
-local n = redis.call('HINCRBY', KEYS[1], '${SEEN}', 1)
-local slot = -1
-if n <= cap then slot = n - 1 else
-  local j = math.floor(tonumber(ARGV[3]) * n)
-  if j < cap then slot = j end
-end
-if slot >= 0 then redis.call('HSET', KEYS[1], tostring(slot), ARGV[2]) end
-return slot
-`);
 
 /** [spanId, parentId, service, operation, kind, start, duration, error, instance, version, statusMessage] */
 type CompactSpan = [string, string, string, string, number, number, number, 0 | 1, string, string, string];
@@ -59,7 +40,7 @@ export function compactTrace(trace: Trace): string {
 
 export function expandTrace(json: string): Trace {
   const c = JSON.parse(json) as CompactTrace;
-  const raw = c.s.map((x): RawSpan => ({
+  const raw = c.s.map((x): Span => ({
     traceId: c.t,
     spanId: x[0],
     ...(x[1] ? { parentId: x[1] } : {}),
@@ -75,8 +56,11 @@ export function expandTrace(json: string): Trace {
     resource: x[9] ? { [VERSION_ATTRIBUTE]: x[9] } : {},
     events: 0,
   }));
-  // Stored spans were normalized already; skew correction would only move them twice.
-  return normalizeTrace(c.t, raw, { clockSkew: false });
+  // Stored spans were normalized already: the adjusters would change nothing (and skew correction would
+  // move them twice), so the tree is built straight away; only the missing-root note is taken again.
+  const warnings: string[] = [];
+  const spans = reportMissingRoot(raw, { traceId: c.t, warn: (m) => warnings.push(m) });
+  return buildTrace(c.t, spans, warnings);
 }
 
 export interface ReservoirOptions {
@@ -108,28 +92,47 @@ export class TraceReservoir {
   async add(endpoint: string, trace: Trace): Promise<boolean> {
     // Listed before the first trace lands, so a crash in between leaves an empty listing, never a lost one.
     await this.redis.sadd(ENDPOINTS_KEY, endpoint);
-    return this.offer(endpoint, trace);
+    return (await this.offer(endpoint, [trace])) > 0;
   }
 
-  /** Offers each trace to its own endpoint's reservoir (the root span's service:operation). */
+  /** Offers each trace to its own endpoint's reservoir (the root span's service:operation); returns how many were kept. */
   async addTraces(traces: readonly Trace[]): Promise<number> {
     if (traces.length === 0) return 0;
-    const endpoints = traces.map((t) => {
+    const byEndpoint = new Map<string, Trace[]>();
+    for (const t of traces) {
       const ep = endpointOf(t);
-      return `${ep.service}:${ep.operation}`;
-    });
-    await this.redis.sadd(ENDPOINTS_KEY, ...new Set(endpoints));
-    const kept = await Promise.all(traces.map((t, i) => this.offer(endpoints[i], t)));
-    return kept.filter(Boolean).length;
+      const key = `${ep.service}:${ep.operation}`;
+      let g = byEndpoint.get(key);
+      if (!g) byEndpoint.set(key, (g = []));
+      g.push(t);
+    }
+    await this.redis.sadd(ENDPOINTS_KEY, ...byEndpoint.keys());
+    const kept = await Promise.all([...byEndpoint].map(([ep, group]) => this.offer(ep, group)));
+    return kept.reduce((a, b) => a + b, 0);
   }
 
-  private async offer(endpoint: string, trace: Trace): Promise<boolean> {
-    const slot = await ADD.run(
-      this.redis,
-      [key(endpoint)],
-      [this.capacity, compactTrace(trace), this.random()],
-    );
-    return Number(slot) >= 0;
+  /**
+   * Algorithm R for a batch: one HINCRBY reserves the batch's positions in the endpoint's count atomically,
+   * then the i-th offer of the count is kept in slot i-1 while filling, else in a uniformly drawn slot
+   * j < i when j < capacity (a later offer of the batch replacing an earlier one in the same slot, as in
+   * order). Only kept traces are written: once the reservoir is full almost every offer is dropped, and
+   * sending those to Redis was most of its cost. One key per endpoint, so it works on a Redis Cluster.
+   */
+  private async offer(endpoint: string, group: readonly Trace[]): Promise<number> {
+    const k = key(endpoint);
+    const last = await this.redis.hincrby(k, SEEN, group.length);
+    const slots = new Map<number, Trace>();
+    group.forEach((t, i) => {
+      const nth = last - group.length + 1 + i;
+      const slot = nth <= this.capacity ? nth - 1 : Math.floor(this.random() * nth);
+      if (slot < this.capacity) slots.set(slot, t);
+    });
+    if (slots.size > 0)
+      await this.redis.hset(
+        k,
+        Object.fromEntries([...slots].map(([slot, t]) => [String(slot), compactTrace(t)])),
+      );
+    return slots.size;
   }
 
   async size(endpoint: string): Promise<number> {

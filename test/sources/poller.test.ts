@@ -80,6 +80,8 @@ describe('full answers', () => {
     expect(accepted[0].startUs).toBe(NOW - 600 * S);
     for (let i = 1; i < accepted.length; i++) expect(accepted[i].startUs).toBe(accepted[i - 1].endUs + 1);
     expect(accepted.at(-1)!.endUs).toBe(NOW - 30 * S);
+    // Only the accepted answers were read: the full ones it split were thrown away unread.
+    expect(src.read).toBe(50);
   });
 
   it('learns a chunk width from the traffic, so steady polls stop fetching full answers to throw away', async () => {

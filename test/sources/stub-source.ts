@@ -48,7 +48,9 @@ export class StubSource implements TraceSource {
       .filter((t) => t.service === q.service && t.start >= q.startUs && t.start <= q.endUs)
       .sort((a, b) => b.start - a.start)
       .slice(0, q.limit);
-    // As the HTTP sources do: traces the poller has handed on already are dropped before they are read.
+    // As the HTTP sources do: an answer the poller will split is not read, and traces it has handed on
+    // already are dropped before they are read.
+    if (q.useful && !q.useful(hits.length)) return { traces: [], raw: hits.length, skipped: 0, warnings: [] };
     const wanted = q.unseen ? new Set(await q.unseen(hits.map((t) => t.traceId))) : undefined;
     const kept = wanted ? hits.filter((t) => wanted.has(t.traceId)) : hits;
     this.read += kept.length;

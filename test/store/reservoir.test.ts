@@ -66,6 +66,28 @@ describe('TraceReservoir', () => {
     expect(chi2).toBeLessThan(27.9);
   });
 
+  it('keeps a uniform sample when traces come in batches (chi-square over arrival order)', async () => {
+    const prng = new Prng(11);
+    const buckets = new Array(10).fill(0);
+    const runs = 40;
+    for (let run = 0; run < runs; run++) {
+      const res = new TraceReservoir(redis, { capacity: 25, random: () => prng.next() });
+      // Five score jobs of 100 traces each, two at a time, as concurrent workers offer them.
+      for (let b = 0; b < 5; b += 2)
+        await Promise.all(
+          [b, b + 1]
+            .filter((x) => x < 5)
+            .map((x) => res.addTraces(Array.from({ length: 100 }, (_, i) => tiny(x * 100 + i)))),
+        );
+      expect(await res.seen('svc:op')).toBe(500);
+      for (const t of await res.sample('svc:op')) buckets[Math.floor(parseInt(t.traceId, 16) / 50)]++;
+      await res.reset('svc:op');
+    }
+    const expected = (runs * 25) / 10;
+    const chi2 = buckets.reduce((s, o) => s + (o - expected) ** 2 / expected, 0);
+    expect(chi2).toBeLessThan(27.9);
+  });
+
   it('rebuilds traces whose features equal the originals', async () => {
     const { traces } = normalTraffic(3, 12);
     const res = new TraceReservoir(redis);

@@ -1,0 +1,349 @@
+/**
+ * The service end to end on this machine: the simulator serving the Jaeger v1 API with a steady stream of a
+ * shop whose cart fails now and then, Tracehound in a process of its own (API, workers, schedulers) polling
+ * it with a private redis-server (AOF, fsync every second), a model trained beforehand, a local webhook
+ * receiver. Each run measures:
+ *   - throughput: the stream starts with a backlog; spans/s from the first search until every trace of the
+ *     backlog is scored (anomalies stored, their webhooks queued);
+ *   - delay: once caught up, from each anomalous trace becoming queryable in the source to its webhook
+ *     arriving, p50 and p95.
+ * The figures are medians over the runs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { generate, getScenario, type Scenario } from '../src/sim/index.js';
+import { normalizeTrace } from '../src/trace/normalize.js';
+import { endpointOf } from '../src/trace/trace.js';
+import { trainModelSet } from '../src/scoring/train.js';
+import type { ModelSet } from '../src/scoring/model-set.js';
+import { ModelRegistry } from '../src/registry/redis-registry.js';
+import { WebhookStore } from '../src/webhooks/store.js';
+import { TRAFFIC_KEY, globalIndex, recordKey } from '../src/store/anomaly-keys.js';
+import { startRedis } from '../src/service/private-redis.js';
+import type { ServiceTuning } from '../src/service/start.js';
+import { BenchJaeger } from './sim-jaeger.js';
+import { median } from './timing.js';
+
+export interface ServiceBenchOptions {
+  runs?: number;
+  /** Service processes: the first runs every role, the others are extra workers (default 2, one per core). */
+  processes?: number;
+  /** Traces per second the source receives (the shop averages 23 spans a trace). */
+  rate?: number;
+  /** Seconds of traffic already in the source when the service starts. */
+  backlogS?: number;
+  /** Seconds of steady traffic the delay is measured over. */
+  steadyS?: number;
+  pollIntervalS?: number;
+  settleS?: number;
+  overlapS?: number;
+  tuning?: ServiceTuning;
+  log?: (line: string) => void;
+}
+
+/** The shop with cartservice failing 5% of GetCart calls all along: anomalies at every moment. */
+function benchScenario(rate: number): Scenario {
+  const base = getScenario('shop-errors');
+  return {
+    ...base,
+    name: 'shop-errors-steady',
+    workload: { ...base.workload, rate },
+    faults: base.faults.map((f) => ({ ...f, startS: 0, endS: 1e7, intensity: 0.05 })),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+}
+
+async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number, everyMs = 200) {
+  const end = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`service bench: timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** User + system CPU seconds a process has used (Linux /proc; clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function redisCpu(r: Redis): Promise<number> {
+  const info = await r.info('cpu');
+  const v = (k: string) => Number(new RegExp(`${k}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+  return v('used_cpu_user') + v('used_cpu_sys');
+}
+
+class Receiver {
+  /** Trace id -> first arrival, epoch ms. */
+  readonly arrivals = new Map<string, number>();
+  private server?: Server;
+  url = '';
+
+  async start() {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const at = Date.now();
+        try {
+          const id = (JSON.parse(Buffer.concat(chunks).toString()) as { data?: { traceId?: string } }).data
+            ?.traceId;
+          if (id && !this.arrivals.has(id)) this.arrivals.set(id, at);
+        } catch {
+          // Not ours; the bench counts only anomaly events.
+        }
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    const addr = this.server.address();
+    this.url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/hook`;
+  }
+
+  async close() {
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
+
+interface RunResult {
+  spansPerSecond: number;
+  /** Spans per second of the service process's own CPU time: the wall figure on a core of its own. */
+  spansPerCpuSecond: number;
+  backlogTraces: number;
+  drainSeconds: number;
+  delayP50: number;
+  delayP95: number;
+  delayed: number;
+  undelivered: number;
+  anomalyRate: number;
+}
+
+async function oneRun(
+  model: ModelSet,
+  run: number,
+  o: Required<Omit<ServiceBenchOptions, 'tuning' | 'log'>> & Pick<ServiceBenchOptions, 'tuning' | 'log'>,
+): Promise<RunResult> {
+  const log = o.log ?? (() => {});
+  const redis = await startRedis({ appendfsync: 'everysec' });
+  const admin = new Redis(redis.url);
+  const receiver = new Receiver();
+  const sim = new BenchJaeger(benchScenario(o.rate), {
+    seed: 100 + run,
+    backfillS: o.backlogS,
+    maxTraces: o.rate * (o.backlogS + o.steadyS + 120),
+  });
+  const children: ChildProcess[] = [];
+  try {
+    const registry = new ModelRegistry(admin);
+    const endpoints = new Set(
+      generate('shop-normal', { seed: 5, durationS: 60 }).traces.map((s) => {
+        const ep = endpointOf(normalizeTrace(s[0].traceId, s));
+        return `${ep.service}:${ep.operation}`;
+      }),
+    );
+    for (const ep of endpoints) await registry.activate(ep, await registry.publish(ep, model));
+    await receiver.start();
+    await new WebhookStore(admin, { allowPrivate: true }).create({
+      url: receiver.url,
+      events: ['anomaly.detected'],
+    });
+    await sim.start();
+
+    const entry = fileURLToPath(new URL('./service-child.ts', import.meta.url));
+    // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the service processes.
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const env = {
+      ...process.env,
+      REDIS_URL: redis.url,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      TRACEHOUND_JAEGER_URL: sim.url,
+      TRACEHOUND_POLL_INTERVAL: String(o.pollIntervalS),
+      TRACEHOUND_POLL_SETTLE: String(o.settleS),
+      TRACEHOUND_POLL_OVERLAP: String(o.overlapS),
+      TRACEHOUND_POLL_LIMIT: '1000',
+      TRACEHOUND_WEBHOOK_ALLOW_PRIVATE: 'true',
+      TRACEHOUND_MIN_TRAINING_TRACES: '1000000000',
+      TRACEHOUND_RETRAIN_CRON: '0 0 1 1 *',
+      BENCH_TUNING: JSON.stringify(o.tuning ?? {}),
+    };
+    // The first process runs every role; the others are extra workers sharing the Redis, as on many machines.
+    for (let i = 0; i < o.processes; i++) {
+      const roles = i === 0 ? 'api,worker,scheduler' : 'worker';
+      const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry, roles], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let stderr = '';
+      child.stderr!.on('data', (c) => (stderr = (stderr + String(c)).slice(-3000)));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (c) => String(c).includes('ready') && resolve());
+        child.once('exit', (code) => reject(new Error(`service exited (${code}):\n${stderr}`)));
+      });
+    }
+    const cpu = () => children.reduce((a, c) => a + cpuSeconds(c.pid!), 0);
+
+    // Throughput: the backlog in the source when the service started, measured while it drains (from a
+    // tenth of it scored to nine tenths, so start-up and the tail stay out).
+    sim.live.advance();
+    const backlogTraces = sim.live.size;
+    const scoredCount = async () => {
+      const h = await admin.hgetall(TRAFFIC_KEY);
+      let n = 0;
+      for (const [f, v] of Object.entries(h)) if (f.endsWith('|scored')) n += Number(v);
+      return n;
+    };
+    const mark = async (share: number) => {
+      let n = 0;
+      await until(
+        `${share * 100}% of the backlog scored`,
+        async () => (n = await scoredCount()) >= share * backlogTraces,
+        900_000,
+        50,
+      );
+      return { at: Date.now(), n, cpu: cpu(), redis: await redisCpu(admin) };
+    };
+    const m0 = await mark(0.1);
+    const m1 = await mark(0.9);
+    const seconds = (m1.at - m0.at) / 1000;
+    const spans = [...sim.spanCount.values()];
+    const meanSpans = spans.reduce((a, b) => a + b, 0) / spans.length;
+    const scoredSpans = (m1.n - m0.n) * meanSpans;
+    const spansPerSecond = scoredSpans / seconds;
+    const serviceCpu = m1.cpu - m0.cpu;
+    const spansPerCpuSecond = scoredSpans / serviceCpu;
+    await mark(1);
+    log(
+      `run ${run + 1}: backlog ${backlogTraces} traces; ${m1.n - m0.n} scored in ${seconds.toFixed(1)} s: ` +
+        `${Math.round(spansPerSecond)} spans/s; service CPU ${serviceCpu.toFixed(1)} s ` +
+        `(${Math.round(spansPerCpuSecond)} spans per CPU-second), Redis CPU ${(m1.redis - m0.redis).toFixed(1)} s`,
+    );
+
+    // Delay: anomalies of traces that became queryable once the service had caught up with the stream.
+    const publishedBefore = (t: number) => {
+      sim.live.advance();
+      let n = 0;
+      for (const at of sim.published.values()) if (at <= t) n++;
+      return n;
+    };
+    const lagMs = (o.pollIntervalS + o.settleS + 1) * 1000;
+    await until(
+      'the service to catch up',
+      async () => (await scoredCount()) >= publishedBefore(Date.now() - lagMs),
+      600_000,
+      500,
+    );
+    const from = Date.now();
+    await sleep(o.steadyS * 1000);
+    const to = Date.now();
+    const window = [...sim.published].filter(([, at]) => at >= from && at < to).map(([id]) => id);
+    // Every trace of the window scored, then a moment for the last webhooks.
+    await until('the window scored', async () => (await scoredCount()) >= publishedBefore(to), 600_000, 500);
+    await sleep(3000);
+    const stored = await admin.zcard(globalIndex('time'));
+    const anomalous = (await Promise.all(window.map((id) => admin.exists(recordKey(id))))).reduce<number>(
+      (a, b) => a + b,
+      0,
+    );
+    const delays: number[] = [];
+    let undelivered = 0;
+    for (const id of window) {
+      if (!(await admin.exists(recordKey(id)))) continue;
+      const at = receiver.arrivals.get(id);
+      if (at === undefined) undelivered++;
+      else delays.push((at - sim.published.get(id)!) / 1000);
+    }
+    const r: RunResult = {
+      spansPerSecond,
+      spansPerCpuSecond,
+      backlogTraces,
+      drainSeconds: seconds,
+      delayP50: percentile(delays, 0.5),
+      delayP95: percentile(delays, 0.95),
+      delayed: delays.length,
+      undelivered,
+      anomalyRate: anomalous / Math.max(1, window.length),
+    };
+    log(
+      `run ${run + 1}: ${window.length} traces in ${o.steadyS} s steady, ${anomalous} anomalous (${stored} stored in all), ` +
+        `webhook delay p50 ${r.delayP50.toFixed(2)} s p95 ${r.delayP95.toFixed(2)} s, ${undelivered} not delivered`,
+    );
+    return r;
+  } finally {
+    await Promise.all(
+      children
+        .filter((c) => c.exitCode === null)
+        .map(
+          (c) =>
+            new Promise<void>((r) => {
+              const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
+              c.once('exit', () => (clearTimeout(t), r()));
+              c.kill('SIGTERM');
+            }),
+        ),
+    );
+    await sim.close();
+    await receiver.close();
+    admin.disconnect();
+    await redis.close();
+  }
+}
+
+export async function runServiceBench(
+  opts: ServiceBenchOptions = {},
+): Promise<Record<string, number | string>> {
+  const o = {
+    runs: opts.runs ?? 3,
+    processes: opts.processes ?? 2,
+    rate: opts.rate ?? 400,
+    backlogS: opts.backlogS ?? 60,
+    steadyS: opts.steadyS ?? 30,
+    pollIntervalS: opts.pollIntervalS ?? 5,
+    settleS: opts.settleS ?? 2,
+    overlapS: opts.overlapS ?? 5,
+    tuning: opts.tuning,
+    log: opts.log,
+  };
+  const normal = generate('shop-normal', { seed: 5, durationS: 300 });
+  const model = await trainModelSet(
+    normal.traces.map((s) => normalizeTrace(s[0].traceId, s)),
+    { seed: 1 },
+  );
+  const results: RunResult[] = [];
+  try {
+    for (let run = 0; run < o.runs; run++) results.push(await oneRun(model, run, o));
+  } finally {
+    model.dispose();
+  }
+  const med = (f: (r: RunResult) => number) => median(results.map(f));
+  return {
+    offeredTracesPerS: o.rate,
+    processes: o.processes,
+    pollIntervalS: o.pollIntervalS,
+    settleS: o.settleS,
+    overlapS: o.overlapS,
+    backlogTraces: med((r) => r.backlogTraces),
+    spansPerSecond: Math.round(med((r) => r.spansPerSecond)),
+    spansPerSecondRuns: results.map((r) => Math.round(r.spansPerSecond)).join(', '),
+    spansPerCpuSecond: Math.round(med((r) => r.spansPerCpuSecond)),
+    delayP50S: med((r) => r.delayP50),
+    delayP95S: med((r) => r.delayP95),
+    delayP95Runs: results.map((r) => r.delayP95.toFixed(2)).join(', '),
+    delayedAnomalies: med((r) => r.delayed),
+    undelivered: results.reduce((a, r) => a + r.undelivered, 0),
+    anomalyRate: med((r) => r.anomalyRate),
+  };
+}

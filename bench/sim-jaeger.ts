@@ -1,0 +1,90 @@
+/**
+ * The simulator behind the Jaeger v1 query API, for the service bench: the same stream and search rules as
+ * `tracehound sim serve`, but each trace is serialized once and kept, so the source's own cost stays small
+ * beside the service's on a shared machine (a real Jaeger runs elsewhere). It also notes when each trace
+ * became queryable, for the delay from source to webhook.
+ */
+import { createServer, type Server } from 'node:http';
+import { toJaegerTrace } from '../src/formats/write/jaeger-v1.js';
+import { LiveSim, type Scenario } from '../src/sim/index.js';
+import { findTraces, services } from '../src/sim/search.js';
+
+export class BenchJaeger {
+  readonly live: LiveSim;
+  /** Trace id -> when it became queryable (epoch ms). */
+  readonly published = new Map<string, number>();
+  readonly spanCount = new Map<string, number>();
+  requests = 0;
+  firstSearchAt = 0;
+  private readonly json = new Map<string, string>();
+  private server?: Server;
+  private timer?: NodeJS.Timeout;
+  url = '';
+
+  constructor(scenario: Scenario, opts: { seed: number; backfillS: number; maxTraces: number }) {
+    this.live = new LiveSim(scenario, {
+      seed: opts.seed,
+      now: () => Date.now() * 1000,
+      backfillS: opts.backfillS,
+      maxTraces: opts.maxTraces,
+    });
+    this.live.onPublish = (ready) => {
+      const at = Date.now();
+      for (const t of ready) {
+        this.published.set(t.traceId, at);
+        this.spanCount.set(t.traceId, t.spans.length);
+      }
+    };
+  }
+
+  private traceJson(t: LiveSim['traces'][number]): string {
+    let j = this.json.get(t.traceId);
+    if (j === undefined) this.json.set(t.traceId, (j = JSON.stringify(toJaegerTrace(t.spans))));
+    return j;
+  }
+
+  async start(): Promise<void> {
+    this.live.advance();
+    this.timer = setInterval(() => this.live.advance(), 100);
+    this.server = createServer((req, res) => {
+      this.requests++;
+      this.live.advance();
+      const u = new URL(req.url ?? '/', 'http://x');
+      const send = (code: number, body: string) =>
+        res.writeHead(code, { 'content-type': 'application/json' }).end(body);
+      if (u.pathname === '/api/services')
+        return send(200, JSON.stringify({ data: services(this.live), errors: null }));
+      if (u.pathname !== '/api/traces')
+        return send(404, '{"data":null,"errors":[{"code":404,"msg":"not found"}]}');
+      this.firstSearchAt ||= Date.now();
+      const q = u.searchParams;
+      const found = findTraces(
+        this.live,
+        {
+          service: q.get('service') ?? undefined,
+          startMin: Number(q.get('start')),
+          startMax: Number(q.get('end')),
+        },
+        Number(q.get('limit') ?? 100),
+      );
+      send(
+        200,
+        `{"data":[${found.map((t) => this.traceJson(t)).join(',')}],"total":${found.length},"limit":0,"offset":0,"errors":null}`,
+      );
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    const addr = this.server.address();
+    this.url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  }
+
+  /** Drops serialized traces the stream has evicted, so memory stays bounded. */
+  trim(): void {
+    for (const id of this.json.keys()) if (!this.live.byId.has(id)) this.json.delete(id);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
