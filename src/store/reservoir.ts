@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { reportMissingRoot } from '../trace/adjusters/missing-root.js';
-import { SPAN_KINDS, type RawSpan, type Span } from '../trace/span.js';
+import { SPAN_KINDS, type Span } from '../trace/span.js';
 import { buildTrace, endpointOf, type Trace } from '../trace/trace.js';
 import { hashTag, type RedisClient } from './redis-client.js';
 
