@@ -15,13 +15,9 @@ export interface LatencySummary {
 }
 
 /**
- * The spread is the largest of IQR / 1.349, the upper semi-IQR / 0.6745 and (p95 - p50) / 1.645 (each
- * estimates sigma for a normal): latencies are right-skewed, and it is the slow side we judge. The p95
- * term reads a heavy tail (queueing, GC pauses) that the quartiles do not see: without it, a path whose
- * tail is long scores z > 3 on a few per cent of normal spans, and a trace with dozens of paths nearly
- * always has one (measured on the simulated systems: a span at its path's p99.9 then ranked below a quarter
- * of normal traces). Quartiles stay put while up to a quarter of the training data is anomalous, p95 while
- * up to 5% is (the share training trims), which is what makes training on unlabeled traffic work.
+ * The spread is the larger of IQR / 1.349 and the upper semi-IQR / 0.6745 (both estimate sigma for a
+ * normal): latencies are right-skewed, and it is the slow side we judge. Quartiles stay put while up to a
+ * quarter of the training data is anomalous, which is what makes training on unlabeled traffic work.
  * The floor keeps a path that always took exactly the same time from turning 5% jitter into z = 50.
  */
 export function summarize(s: LogSketch, scaleFloor: number): LatencySummary {
@@ -29,8 +25,7 @@ export function summarize(s: LogSketch, scaleFloor: number): LatencySummary {
   const q25 = s.quantileT(0.25);
   const q50 = s.quantileT(0.5);
   const q75 = s.quantileT(0.75);
-  const q95 = s.quantileT(0.95);
-  const scale = Math.max((q75 - q25) / 1.349, (q75 - q50) / 0.6745, (q95 - q50) / 1.645, scaleFloor);
+  const scale = Math.max((q75 - q25) / 1.349, (q75 - q50) / 0.6745, scaleFloor);
   return { n: s.total, med: q50, scale, p50Us: fromT(q50), p99Us: fromT(s.quantileT(0.99)) };
 }
 
