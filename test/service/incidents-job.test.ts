@@ -159,7 +159,7 @@ describe('incident job', () => {
     expect(stored!.rootCauses[0].service).toBe('cartservice');
     expect(stored!.revision).toBe(w.sent[2].data.revision);
     expect(new Set(stored!.traceIds)).toEqual(
-      new Set(Array.from({ length: 30 }, (_, i) => tid((FAULT.from + 1 + Math.floor(i / 3)) * 10 + (i % 3)))),
+      new Set(Array.from({ length: 33 }, (_, i) => tid((FAULT.from + Math.floor(i / 3)) * 10 + (i % 3)))),
     );
     expect((await w.store.list({ status: 'open' })).items).toEqual([]);
     // Judged minutes are compacted; minutes not judged yet keep their batch shares.
