@@ -4,7 +4,7 @@ import type { ScoredTrace } from '../scoring/scored-trace.js';
 import type { Trace } from '../trace/trace.js';
 import { Aggregates, type MinuteBucket } from './aggregates.js';
 import type { Incident } from './incident.js';
-import { rankServices, toRootCauses } from './rca.js';
+import { entryLoadFirst, rankServices, toRootCauses } from './rca.js';
 import { ShiftEvidence } from './shift-evidence.js';
 import { MINUTE_US, minuteOf, type Signal } from './signal.js';
 import { IncidentTracker, type MinuteAnomaly, type TrackerOptions } from './tracker.js';
@@ -73,9 +73,9 @@ export class IncidentRun {
   incidents(signals: SignalSource, options?: TrackerOptions): Incident[] {
     const tracker = new IncidentTracker(options);
     const last = new Map<string, Incident>();
-    const rank = (_suspect: string, start: number, end: number) => {
+    const rank = (_suspect: string, start: number, end: number, sigs: readonly Signal[]) => {
       const { window, reference } = this.window(start, end);
-      return toRootCauses(rankServices(window, reference));
+      return entryLoadFirst(toRootCauses(rankServices(window, reference)), sigs);
     };
     const minutes = [...new Set([...this.evidence.keys(), ...this.aggregates.minutes()])].sort(
       (a, b) => a - b,

@@ -1,5 +1,6 @@
 import type { IncidentRootCause } from './incident.js';
 import type { ServiceShift, ShiftEvidence } from './shift-evidence.js';
+import type { Signal } from './signal.js';
 
 /**
  * Incident-level root-cause ranking over one window's ShiftEvidence. Each service gets several pieces of
@@ -381,6 +382,40 @@ function describe(
       break;
   }
   return `flagged traces put ${(100 * d.causeShare).toFixed(0)}% of their per-trace root-cause weight on ${service} (in ${s.anomalous} of ${ev.anomalous} flagged traces)`;
+}
+
+/** An entry point's traffic must have grown this many times over its usual to be named the cause. */
+const LOAD_FACTOR = 2;
+
+/**
+ * When calls into an endpoint jumped (a traffic-jump signal on the endpoint itself, not an edge), that load
+ * is the first suspect: every service under it slows or fails because of it, and the window's evidence
+ * alone would blame whichever of them buckled first. The endpoint's service goes first with the signal's
+ * sentence; the rest keep their order.
+ */
+export function entryLoadFirst(
+  causes: readonly IncidentRootCause[],
+  signals: readonly Signal[],
+): IncidentRootCause[] {
+  let load: Signal | undefined;
+  for (const s of signals)
+    if (
+      s.kind === 'traffic-jump' &&
+      s.target.type === 'endpoint' &&
+      s.value >= LOAD_FACTOR * s.baseline &&
+      (load === undefined || s.strength > load.strength)
+    )
+      load = s;
+  if (load === undefined) return [...causes];
+  const key = load.target.key;
+  const cut = key.indexOf(':');
+  const service = cut < 0 ? key : key.slice(0, cut);
+  const operation = cut < 0 ? undefined : key.slice(cut + 1);
+  const top = causes[0]?.score ?? 1;
+  const rest = causes.filter((c) => c.service !== service);
+  const all = [{ service, operation, score: top, evidence: `traffic jumped: ${load.evidence}` }, ...rest];
+  const total = all.reduce((a, c) => a + c.score, 0);
+  return all.map((c) => ({ ...c, score: total > 0 ? c.score / total : 0 }));
 }
 
 export function toRootCauses(ranked: readonly RankedService[], max = 5): IncidentRootCause[] {

@@ -44,7 +44,13 @@ export interface MinuteAnomaly {
 }
 
 /** Ranks an incident's root causes over its window; the tracker calls it whenever the incident changes. */
-export type RootCauseRanker = (suspect: string, start: number, end: number) => IncidentRootCause[];
+export type RootCauseRanker = (
+  suspect: string,
+  start: number,
+  end: number,
+  /** The signals the incident has gathered so far (traffic on an entry point can be the cause itself). */
+  signals: readonly Signal[],
+) => IncidentRootCause[];
 
 /** A suspect among an open incident's first root causes joins that incident. */
 const ALIAS_DEPTH = 3;
@@ -176,7 +182,10 @@ export class IncidentTracker {
         t = this.start(suspect, Math.min(...fired));
         this.open.set(suspect, t);
         // Ranked at once, so that later suspects of this minute can recognise it as theirs.
-        t.incident = { ...t.incident, rootCauses: rank(suspect, Math.min(...fired), minute + MINUTE_US) };
+        t.incident = {
+          ...t.incident,
+          rootCauses: rank(suspect, Math.min(...fired), minute + MINUTE_US, group),
+        };
       }
       t.lastSignal = minute;
       for (const s of group) {
@@ -302,7 +311,7 @@ export class IncidentTracker {
       signals: [...t.signals.values()].sort((a, b) => b.strength - a.strength),
       traceIds: ids.slice(0, this.options.maxTraceIds).map(([id]) => id),
       traceCount: ids.length,
-      rootCauses: rank(t.suspect, start, now),
+      rootCauses: rank(t.suspect, start, now, [...t.signals.values()]),
       revision: t.incident.revision + 1,
     };
   }

@@ -1,6 +1,6 @@
 import { REFERENCE_MINUTES } from '../incidents/incident-run.js';
 import type { IncidentEvent } from '../incidents/incident.js';
-import { rankServices, toRootCauses } from '../incidents/rca.js';
+import { entryLoadFirst, rankServices, toRootCauses } from '../incidents/rca.js';
 import { ShiftEvidence } from '../incidents/shift-evidence.js';
 import { MINUTE_US, minuteOf, type Signal } from '../incidents/signal.js';
 import {
@@ -223,7 +223,7 @@ export async function runIncidentJob(deps: IncidentJobDeps): Promise<IncidentJob
         minute,
         signals,
         busy ? evidence.anomalies(minute) : [],
-        (_suspect, start, end) => evidence.rank(start, end),
+        (_suspect, start, end, sigs) => entryLoadFirst(evidence.rank(start, end), sigs),
         busy ? evidence.callsAround(minute) : new Map(),
       );
       for (const e of events) await deps.store.upsert(e.incident);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { trainBaseline, type BaselineModel } from '../../src/detectors/baseline/index.js';
 import { extractProfile } from '../../src/features/profile.js';
-import { bubbleUp, rankServices, toRootCauses } from '../../src/incidents/rca.js';
+import { bubbleUp, entryLoadFirst, rankServices, toRootCauses } from '../../src/incidents/rca.js';
 import { ShiftEvidence } from '../../src/incidents/shift-evidence.js';
 import type { ScoredTrace } from '../../src/scoring/scored-trace.js';
 import type { Trace } from '../../src/trace/trace.js';
@@ -101,5 +101,36 @@ describe('ShiftEvidence', () => {
     expect(merged.toJSON()).toEqual(direct.toJSON());
     expect(merged.traces).toBe(80);
     expect(merged.anomalous).toBe(40);
+  });
+});
+
+describe('entryLoadFirst', () => {
+  const jump = (key: string, value: number, baseline: number, type: 'endpoint' | 'edge' = 'endpoint') => ({
+    kind: 'traffic-jump' as const,
+    target: { type, key },
+    minute: 0,
+    strength: 2,
+    value,
+    baseline,
+    evidence: `${key}: ${value} calls this minute against a median of ${baseline}`,
+  });
+  const causes = [
+    { service: 'currency', score: 0.6, evidence: 'slow' },
+    { service: 'frontend', score: 0.4, evidence: 'x' },
+  ];
+
+  it('puts the endpoint whose traffic jumped first, once, with shares summing to 1', () => {
+    const out = entryLoadFirst(causes, [jump('frontend:GET /', 90, 30)]);
+    expect(out.map((c) => c.service)).toEqual(['frontend', 'currency']);
+    expect(out[0]).toMatchObject({
+      operation: 'GET /',
+      evidence: expect.stringMatching(/^traffic jumped: frontend:GET \//),
+    });
+    expect(out.reduce((a, c) => a + c.score, 0)).toBeCloseTo(1, 9);
+  });
+
+  it('leaves the ranking alone for edge jumps and small rises', () => {
+    expect(entryLoadFirst(causes, [jump('a:x->b:y', 90, 1, 'edge')])).toEqual(causes);
+    expect(entryLoadFirst(causes, [jump('frontend:GET /', 50, 30)])).toEqual(causes);
   });
 });
