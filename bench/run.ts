@@ -6,6 +6,7 @@ import { runScoreBench } from './score.js';
 import { runIsolationForestBench } from './isolation-forest.js';
 import { runAggregatesBench } from './aggregates.js';
 import { runIncidentEvidenceBench } from './incident-evidence.js';
+import { runServiceBench } from './service.js';
 
 /** Our isolation forest against ml-isolation-forest 0.1.0, on synthetic data and the TraceAnomaly vectors. */
 async function forestBench(): Promise<Record<string, string>> {
@@ -24,6 +25,8 @@ const BENCHES: Bench[] = [
   { name: 'forest', run: forestBench },
   { name: 'aggregates', run: () => runAggregatesBench() },
   { name: 'incident-evidence', run: () => runIncidentEvidenceBench() },
+  // The service end to end: Jaeger simulator -> polling -> scoring -> Redis -> webhooks (needs redis-server).
+  { name: 'service', run: () => runServiceBench({ log: (l) => process.stderr.write(l + '\n') }) },
 ];
 
 const wanted = process.argv.slice(2);
