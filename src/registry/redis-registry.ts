@@ -119,6 +119,7 @@ export class ModelRegistry {
  */
 export class ModelCache {
   private cache = new Map<string, { version: number; set: ModelSet; checkedAt: number }>();
+  private loading = new Map<string, Promise<ModelSet | undefined>>();
 
   constructor(
     private readonly registry: ModelRegistry,
@@ -133,6 +134,17 @@ export class ModelCache {
   async get(endpoint: string, now = Date.now()): Promise<ModelSet | undefined> {
     const hit = this.cache.get(endpoint);
     if (hit && now - hit.checkedAt < this.recheckMs) return hit.set;
+    // Score jobs run side by side: one load per endpoint at a time, or the loser's copy would never be disposed.
+    let loading = this.loading.get(endpoint);
+    if (!loading) {
+      loading = this.refresh(endpoint, now).finally(() => this.loading.delete(endpoint));
+      this.loading.set(endpoint, loading);
+    }
+    return loading;
+  }
+
+  private async refresh(endpoint: string, now: number): Promise<ModelSet | undefined> {
+    const hit = this.cache.get(endpoint);
     const version = await this.registry.activeVersion(endpoint);
     if (version === undefined) return undefined;
     if (hit && hit.version === version) {

@@ -58,6 +58,19 @@ describe('model registry in Redis', () => {
     expect(await reg.endpoints()).toEqual([endpoint]);
   });
 
+  it('a cache asked twice at once loads the model once', async () => {
+    const reg = new ModelRegistry(client);
+    await reg.activate('one:op', await reg.publish('one:op', a));
+    let loads = 0;
+    const load = reg.load.bind(reg);
+    reg.load = (ep, v) => (loads++, load(ep, v));
+    const cache = new ModelCache(reg);
+    const [x, y] = await Promise.all([cache.get('one:op'), cache.get('one:op')]);
+    expect(x).toBe(y);
+    expect(loads).toBe(1);
+    x!.dispose();
+  });
+
   it('a worker cache picks up a newly active version without a restart', async () => {
     const reg = new ModelRegistry(client);
     const cache = new ModelCache(reg, 1000);
