@@ -86,14 +86,19 @@ describe('reliability: nothing lost, nothing stored twice', () => {
     await w.start();
     const svc = await w.service(['api', 'worker', 'scheduler']);
     await until('the backlog scored', async () => ((await storedCount(w)) > 0 ? true : undefined), 30_000);
+    const downUs = Date.now() * 1000;
     await w.sim.stop();
     await sleep(8000);
     await w.sim.start();
+    const upUs = Date.now() * 1000;
 
     const { expected, stored } = await converge(w, settledCutoffUs(), 90_000);
     await expectEachStoredOnce(w, stored);
-    // Every trace the source held (those of the outage included) was handed to scoring.
-    expect(expected.traces.length).toBeGreaterThan(500);
+    // Every trace the source held (those of the outage included) was handed to scoring. How many there are
+    // depends on how fast this machine generates them; that the outage held some is what matters.
+    const duringOutage = w.sim.tracesUntil(upUs).length - w.sim.tracesUntil(downUs).length;
+    expect(duringOutage).toBeGreaterThan(0);
+    expect(expected.traces.length).toBeGreaterThan(duringOutage);
     expect(await w.notSeen(expected.traces)).toEqual([]);
 
     const metrics = (await svc.api!.inject({ method: 'GET', url: '/metrics' })).body;
