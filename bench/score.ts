@@ -8,6 +8,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { trainModelSet } from '../src/scoring/train.js';
 import { readTraceFiles } from '../src/formats/read.js';
 import { scoreFiles } from '../src/cli/score.js';
@@ -16,16 +18,40 @@ import type { Trace } from '../src/trace/trace.js';
 import { jaegerDocument } from './jaeger-fixture.js';
 import { median } from './timing.js';
 
+// A full collection before each run, so that the input files built above (hundreds of MB of strings) do
+// not count as scoring's memory.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
 async function scoreOnce(model: ModelSet, file: string) {
+  gc();
   let peakRss = 0;
+  let peakHeap = 0;
+  let n = 0;
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   const res = await scoreFiles([file], { quiet: true }, model, () => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    if (n++ % 50 !== 0) return;
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
   });
   const wall = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  return { spans: res.spans, wall, cpu: (cpu.user + cpu.system) / 1e6, peakRss };
+  return { spans: res.spans, wall, cpu: (cpu.user + cpu.system) / 1e6, peakRss, peakHeap };
+}
+
+/** Largest live heap (after a full collection) seen while scoring: what the process must hold. Untimed. */
+async function liveHeap(model: ModelSet, file: string): Promise<number> {
+  gc();
+  let peak = 0;
+  let n = 0;
+  await scoreFiles([file], { quiet: true }, model, () => {
+    if (n++ % 500 !== 0) return;
+    gc();
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  });
+  return peak;
 }
 
 export async function runScoreBench(spans = 200_000, runs = 5): Promise<Record<string, number>> {
@@ -42,21 +68,28 @@ export async function runScoreBench(spans = 200_000, runs = 5): Promise<Record<s
     const t0 = performance.now();
     const model = await trainModelSet(traces, { seed: 1 });
     const trainSeconds = (performance.now() - t0) / 1000;
+    const trainTraces = traces.length;
+    // The training traces are not part of scoring's memory.
+    traces.length = 0;
     const walls: number[] = [];
     const cpus: number[] = [];
     let scored = 0;
     let peakRss = 0;
+    let peakHeap = 0;
     for (let r = 0; r < runs; r++) {
       const x = await scoreOnce(model, scoreFile);
       walls.push(x.wall);
       cpus.push(x.cpu);
       scored = x.spans;
       peakRss = Math.max(peakRss, x.peakRss);
+      peakHeap = Math.max(peakHeap, x.peakHeap);
     }
     const big = await scoreOnce(model, bigFile);
+    const live = await liveHeap(model, scoreFile);
+    const bigLive = await liveHeap(model, bigFile);
     model.dispose();
     return {
-      trainTraces: traces.length,
+      trainTraces,
       trainSeconds,
       scoredSpans: scored,
       scoreSeconds: median(walls),
@@ -64,8 +97,12 @@ export async function runScoreBench(spans = 200_000, runs = 5): Promise<Record<s
       cpuSeconds: median(cpus),
       spansPerCpuSecond: scored / median(cpus),
       peakRssMB: peakRss / 1048576,
+      peakHeapMB: peakHeap / 1048576,
       bigInputSpans: big.spans,
       bigInputPeakRssMB: big.peakRss / 1048576,
+      bigInputPeakHeapMB: big.peakHeap / 1048576,
+      liveHeapMB: live / 1048576,
+      bigInputLiveHeapMB: bigLive / 1048576,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

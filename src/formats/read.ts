@@ -220,7 +220,8 @@ async function readAll(body: Readable): Promise<Buffer> {
 
 /**
  * Reads trace files of any supported format (detected per file unless forced) and calls `onTrace` with each
- * normalized trace. Streams NDJSON and CSV; reads JSON and protobuf documents whole. Throws InputError only
+ * normalized trace. Streams NDJSON, CSV and JSON record arrays (a Jaeger trace list goes on trace by trace);
+ * reads other JSON and protobuf documents whole. Throws InputError only
  * when a file yields nothing at all; otherwise bad records are skipped and counted in the report.
  */
 export async function readTraceFiles(
