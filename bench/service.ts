@@ -241,7 +241,7 @@ async function oneRun(
     };
     const lagMs = (o.pollIntervalS + o.settleS + 1) * 1000;
     await until(
-      'the service to catch up',
+      `the service to catch up with ${o.rate} traces/s (it does not keep up: offer fewer)`,
       async () => (await scoredCount()) >= publishedBefore(Date.now() - lagMs),
       600_000,
       500,

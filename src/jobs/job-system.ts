@@ -209,10 +209,12 @@ export class JobSystem {
       const slot = Math.floor(Date.now() / (this.d.settings.pollIntervalS * 1000));
       const due = await poller.due(job.data.source, slot, Date.now());
       await this.queues.poll.addBulk(
-        due.map((service) => ({
+        due.map(({ service, sweep }) => ({
           name: 'poll',
           data: { source: job.data.source, service },
           opts: {
+            // A sweep reads many intervals at once: it must not hold up the polls fresh traces come from.
+            ...(sweep ? { priority: 10 } : {}),
             jobId: idOf('poll', job.data.source, service, String(slot)),
             removeOnComplete: 200,
             removeOnFail: 200,

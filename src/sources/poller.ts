@@ -241,12 +241,15 @@ export class Poller {
    * every `sweepEvery`th interval. Before any root is known, all of them. Their watermarks make a rarer poll
    * read everything since the last one, so nothing is skipped, only found later.
    */
-  async due(sourceName: string, slot: number, nowMs: number): Promise<string[]> {
+  async due(sourceName: string, slot: number, nowMs: number): Promise<{ service: string; sweep: boolean }[]> {
     const services = this.services(sourceName);
-    if (this.o.sweepEvery === 1) return services;
+    const all = services.map((service) => ({ service, sweep: false }));
+    if (this.o.sweepEvery === 1) return all;
     const roots = new Set(await this.state.roots(sourceName, nowMs - this.o.rootTtlS * 1000));
-    if (roots.size === 0) return services;
-    return services.filter((s) => roots.has(s) || (slot + spread(s)) % this.o.sweepEvery === 0);
+    if (roots.size === 0) return all;
+    return services
+      .filter((s) => roots.has(s) || (slot + spread(s)) % this.o.sweepEvery === 0)
+      .map((service) => ({ service, sweep: !roots.has(service) }));
   }
 
   /** One poll of one (source, service). Never throws for backend failures: they are in `stats.error`. */

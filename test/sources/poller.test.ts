@@ -243,19 +243,24 @@ describe('dedupe and discovery', () => {
     const services = ['api', 'cache', 'db', 'queue'];
     const { src, poller } = setup({ initialLookbackS: 600, sweepEvery: 4 }, { stub: services });
     // Nothing learned yet: every service is due.
-    expect(await poller.due('stub', 0, NOW / 1000)).toEqual(services);
+    const names = async (slot: number, nowMs: number) =>
+      (await poller.due('stub', slot, nowMs)).map((d) => d.service);
+    expect(await names(0, NOW / 1000)).toEqual(services);
     src.add('api', NOW - 100 * S);
     await poller.pollOnce('stub', 'api', NOW);
     const dueIn = new Map(services.map((s) => [s, 0]));
     for (let slot = 0; slot < 8; slot++)
-      for (const s of await poller.due('stub', slot, NOW / 1000)) dueIn.set(s, dueIn.get(s)! + 1);
+      for (const d of await poller.due('stub', slot, NOW / 1000)) {
+        dueIn.set(d.service, dueIn.get(d.service)! + 1);
+        expect(d.sweep).toBe(d.service !== 'api');
+      }
     expect(Object.fromEntries(dueIn)).toEqual({ api: 8, cache: 2, db: 2, queue: 2 });
     // A trace that begins in db makes db a service polled every interval.
     src.add('db', NOW - 50 * S);
     await poller.pollOnce('stub', 'db', NOW + S);
-    expect(await poller.due('stub', 1, NOW / 1000)).toEqual(expect.arrayContaining(['api', 'db']));
+    expect(await names(1, NOW / 1000)).toEqual(expect.arrayContaining(['api', 'db']));
     // Roots not seen for rootTtlS are forgotten.
-    expect(await poller.due('stub', 1, NOW / 1000 + 2 * 86_400_000)).toEqual(services);
+    expect(await names(1, NOW / 1000 + 2 * 86_400_000)).toEqual(services);
   });
 
   it('refreshes services every N source polls and polls new ones', async () => {
