@@ -9,14 +9,19 @@ import { toJaegerTrace } from '../src/formats/write/jaeger-v1.js';
 import { LiveSim, type Scenario } from '../src/sim/index.js';
 import { findTraces, services } from '../src/sim/search.js';
 
+const COMMA = Buffer.from(',');
+
 export class BenchJaeger {
   readonly live: LiveSim;
   /** Trace id -> when it became queryable (epoch ms). */
   readonly published = new Map<string, number>();
   readonly spanCount = new Map<string, number>();
   requests = 0;
+  /** Traces sent in search answers, counting every repeat, and the bytes of those answers. */
+  tracesSent = 0;
+  bytesSent = 0;
   firstSearchAt = 0;
-  private readonly json = new Map<string, string>();
+  private readonly json = new Map<string, Buffer>();
   private server?: Server;
   private timer?: NodeJS.Timeout;
   url = '';
@@ -37,9 +42,9 @@ export class BenchJaeger {
     };
   }
 
-  private traceJson(t: LiveSim['traces'][number]): string {
+  private traceJson(t: LiveSim['traces'][number]): Buffer {
     let j = this.json.get(t.traceId);
-    if (j === undefined) this.json.set(t.traceId, (j = JSON.stringify(toJaegerTrace(t.spans))));
+    if (j === undefined) this.json.set(t.traceId, (j = Buffer.from(JSON.stringify(toJaegerTrace(t.spans)))));
     return j;
   }
 
@@ -67,10 +72,21 @@ export class BenchJaeger {
         },
         Number(q.get('limit') ?? 100),
       );
-      send(
-        200,
-        `{"data":[${found.map((t) => this.traceJson(t)).join(',')}],"total":${found.length},"limit":0,"offset":0,"errors":null}`,
-      );
+      // Written as the stored bytes, never joined into one string: the source's own cost stays small.
+      const parts: Buffer[] = [Buffer.from('{"data":[')];
+      found.forEach((t, i) => {
+        if (i > 0) parts.push(COMMA);
+        parts.push(this.traceJson(t));
+      });
+      parts.push(Buffer.from(`],"total":${found.length},"limit":0,"offset":0,"errors":null}`));
+      const length = parts.reduce((a, b) => a + b.length, 0);
+      this.tracesSent += found.length;
+      this.bytesSent += length;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': length });
+      res.cork();
+      for (const p of parts) res.write(p);
+      res.uncork();
+      res.end();
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     const addr = this.server.address();

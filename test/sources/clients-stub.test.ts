@@ -210,6 +210,48 @@ describe('jaeger v1', () => {
     expect(t?.spans[0]).toMatchObject({ service: 'svc', operation: 'op', duration: 7 });
   });
 
+  it('drops traces handed on already and still reads a trace among them that has no spans', async () => {
+    const traceOf = (id: string, spans: number) => ({
+      traceID: id,
+      spans: Array.from({ length: spans }, (_, i) => ({
+        traceID: id,
+        spanID: `00000000000000${String(i + 1).padStart(2, '0')}`,
+        operationName: 'op',
+        references: [],
+        startTime: 1_750_000_000_000_000 + i,
+        duration: 7,
+        tags: [],
+        logs: [],
+        processID: 'p1',
+      })),
+      processes: { p1: { serviceName: 'svc', tags: [] } },
+      warnings: null,
+    });
+    const ids = ['a1', 'b2', 'c3', 'd4'].map((x) => x.repeat(16));
+    // As Jaeger lays it out (the byte split applies); the third trace has no spans, so no split hit.
+    const body = JSON.stringify({
+      data: [traceOf(ids[0], 2), traceOf(ids[1], 1), traceOf(ids[2], 0), traceOf(ids[3], 3)],
+      total: 0,
+      limit: 0,
+      offset: 0,
+      errors: null,
+    });
+    handler = reply(200, body);
+    const src = new JaegerV1Source({ baseUrl: base });
+    const r = await src.search({
+      service: 'svc',
+      startUs: 1_750_000_000_000_000,
+      endUs: 1_750_000_060_000_000,
+      limit: 10,
+      unseen: async (got) => got.filter((id) => id !== ids[0]),
+    });
+    await src.close();
+    // The one handed on already is dropped; the spanless one is skipped and counted, the others read.
+    expect(r.traces.map((t) => t.traceId).sort()).toEqual([ids[1], ids[3]]);
+    expect(r.traces.find((t) => t.traceId === ids[3])?.spans).toHaveLength(3);
+    expect(r.raw).toBe(4);
+  });
+
   it('says which URL gave a body that is not JSON', async () => {
     handler = reply(200, '<html>login</html>', 'text/html');
     const src = new JaegerV1Source({ baseUrl: base });
