@@ -143,7 +143,16 @@ describe('service end to end: a fault becomes one incident, paged once and resol
       },
       80_000,
       logs,
-    );
+    ).catch(async (e: Error) => {
+      // Seen once under a loaded full-suite run (8 s alone): say what state the service was in.
+      const open = (await list('limit=50')).items.map((i) => `${i.id} ${i.status} ${i.start}..${i.end}`);
+      const queues = await Promise.all(
+        Object.entries(service.jobs.queues).map(
+          async ([n, q]) => `${n} ${JSON.stringify(await q.getJobCounts())}`,
+        ),
+      );
+      throw new Error(`${e.message}\nincidents: ${open.join('; ') || 'none'}\nqueues: ${queues.join('; ')}`);
+    });
     const all = (await list('limit=50')).items;
     expect(all.map((i) => i.id)).toEqual(resolved.map((i) => i.id));
     expect(all).toHaveLength(1);
