@@ -125,47 +125,36 @@ function signal(
 
 const active = (h: readonly (TargetStat | undefined)[]) => h.filter((s): s is TargetStat => s !== undefined);
 
-function errorRate(c: Ctx): Signal | undefined {
+/** A count that is a share of another (errors of calls, anomalous of traces), tested against its history. */
+function rateSignal(
+  c: Ctx,
+  kind: 'error-rate' | 'anomaly-rate',
+  part: 'errors' | 'anomalous',
+  whole: 'calls' | 'traces',
+  what: string,
+): Signal | undefined {
   const h = active(c.hist);
   const r = rateTest(
-    c.cur.errors,
-    c.cur.calls,
-    h.map((s) => s.errors),
-    h.map((s) => s.calls),
+    c.cur[part],
+    c.cur[whole],
+    h.map((s) => s[part]),
+    h.map((s) => s[whole]),
     c.o,
   );
   if (!r) return undefined;
-  const rate = c.cur.errors / c.cur.calls;
+  const rate = c.cur[part] / c.cur[whole];
   return signal(
     c,
-    'error-rate',
+    kind,
     r.z / c.o.z,
     rate,
     r.p0,
-    `${c.key}${over(c)}: ${c.cur.errors} of ${c.cur.calls} calls failed (${pct(rate)}), against ${pct(r.p0)} over the previous ${h.length} minutes`,
+    `${c.key}${over(c)}: ${c.cur[part]} of ${c.cur[whole]} ${what} (${pct(rate)}), against ${pct(r.p0)} over the previous ${h.length} minutes`,
   );
 }
 
-function anomalyRate(c: Ctx): Signal | undefined {
-  const h = active(c.hist);
-  const r = rateTest(
-    c.cur.anomalous,
-    c.cur.traces,
-    h.map((s) => s.anomalous),
-    h.map((s) => s.traces),
-    c.o,
-  );
-  if (!r) return undefined;
-  const rate = c.cur.anomalous / c.cur.traces;
-  return signal(
-    c,
-    'anomaly-rate',
-    r.z / c.o.z,
-    rate,
-    r.p0,
-    `${c.key}${over(c)}: ${c.cur.anomalous} of ${c.cur.traces} traces anomalous (${pct(rate)}), against ${pct(r.p0)} over the previous ${h.length} minutes`,
-  );
-}
+const errorRate = (c: Ctx) => rateSignal(c, 'error-rate', 'errors', 'calls', 'calls failed');
+const anomalyRate = (c: Ctx) => rateSignal(c, 'anomaly-rate', 'anomalous', 'traces', 'traces anomalous');
 
 /**
  * The history's usual p95: the median of its minutes' own p95s, so that a minority of slow minutes (a past
