@@ -171,7 +171,8 @@ export class EmpiricalCalibrator {
   }
 }
 
-export type CombineMethod = 'fisher' | 'max';
+export const COMBINE_METHODS = ['fisher', 'max', 'bonferroni'] as const;
+export type CombineMethod = (typeof COMBINE_METHODS)[number];
 
 /** Keeps -ln(1-p) finite for p that rounded to 1. */
 const P_CAP = 1 - 1e-15;
@@ -182,15 +183,16 @@ const P_CAP = 1 - 1e-15;
  * 'max' (default): the most surprised detector wins; a weight w divides that detector's tail
  * probability 1 - p (weights are normalised to mean 1).
  *
+ * 'bonferroni': like 'max', but the winning tail probability is multiplied by the number of scores, so the
+ * result stays a valid tail probability under normal traffic (k looks at one trace find a small value k
+ * times as often as one look does). Weights are ignored.
+ *
  * 'fisher': Fisher's method on the tail probabilities q_i = 1 - p_i, X = -2 * sum(w_i * ln q_i)
  * against a chi-square with 2k degrees of freedom, score = 1 - P(X_2k > X) (weights normalised to
- * mean 1, a weighted approximation). It rewards corroboration between detectors.
- *
- * Why max: a detector that only sees some faults (one looks at latency, another at structure) is
- * expected to be unsurprised by the others' anomalies, and Fisher lets its ordinary p drag those
- * down. Measured on the TraceAnomaly vectors (scripts/traceanomaly.ts: sum, isolation forest and
- * autoencoder, calibrated on held-out normals), max gave ROC-AUC 0.990 / PR-AUC 0.966 against
- * Fisher's 0.964 / 0.898, and 0.986 against 0.956 for forest + autoencoder.
+ * mean 1, a weighted approximation). It rewards corroboration between detectors, and assumes they
+ * are independent: two detectors that read the same input count one piece of evidence twice, and a
+ * detector blind to a kind of fault drags that fault's score down with its ordinary p. The model set
+ * therefore combines by view (see ModelSet.combine): Fisher across views, the most surprised within one.
  */
 export function combineScores(
   ps: ArrayLike<number>,
@@ -210,6 +212,11 @@ export function combineScores(
     wsum += w;
   }
   if (!(wsum > 0)) throw new Error('combineScores: weights sum to 0');
+  if (method === 'bonferroni') {
+    let qMin = 1;
+    for (let i = 0; i < k; i++) qMin = Math.min(qMin, 1 - clampP(ps[i], i));
+    return 1 - Math.min(1, k * qMin);
+  }
   if (method === 'max') {
     let best = 0;
     for (let i = 0; i < k; i++) {

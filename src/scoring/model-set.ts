@@ -4,7 +4,7 @@ import { FEATURE_SCHEMA_VERSION } from '../features/catalogue.js';
 import { BaselineModel, type BaselineScore } from '../detectors/baseline/index.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Autoencoder, type AutoencoderArtifacts } from '../detectors/autoencoder.js';
-import { EmpiricalCalibrator, combineScores, type CombineMethod } from '../detectors/calibration.js';
+import { COMBINE_METHODS, EmpiricalCalibrator, combineScores } from '../detectors/calibration.js';
 import { matrixFromRows } from '../detectors/matrix.js';
 import { explainTrace } from '../explain/index.js';
 import { PathVectorizer } from './vectorizer.js';
@@ -14,6 +14,9 @@ export const MODEL_SET_FORMAT = 'tracehound-model-set';
 export const MODEL_SET_VERSION = 1;
 
 export type DetectorName = 'baseline' | 'forest' | 'autoencoder';
+
+const MANIFEST_COMBINES = [...COMBINE_METHODS, 'views'] as const;
+export type ManifestCombine = (typeof MANIFEST_COMBINES)[number];
 
 /** The models of one endpoint (root service:operation) with enough traffic for models of its own. */
 export interface EndpointModels {
@@ -33,8 +36,8 @@ export interface ModelSetManifest {
   targetFpr: number;
   /** A trace is anomalous when its combined score is above this. */
   threshold: number;
-  /** How calibrated detector scores become one (see combineScores). */
-  combine: CombineMethod;
+  /** How calibrated detector scores become one (see ModelSet.combine). */
+  combine: ManifestCombine;
   /** Anything measured while training (held-out rates, times). */
   metrics: Record<string, number>;
 }
@@ -62,8 +65,9 @@ export function isoFromMicros(us: number): string {
 /**
  * A trained model set: the robust baseline (all endpoints, with its pooled fallback), and for busy endpoints
  * an isolation forest and an autoencoder on call-path vectors. Each detector's raw score is calibrated
- * against held-out normal traffic, the calibrated scores are combined (the most surprised detector wins: measured to rank better than Fisher's method, see calibration.ts) into one 0..1 score,
- * and the threshold comes from the target false-positive rate. Pure: no I/O.
+ * against held-out normal traffic, the calibrated scores are combined into one 0..1 score (Fisher across the
+ * two views of a trace, the most surprised detector within one: see combine), and the threshold comes from
+ * the target false-positive rate. Pure: no I/O.
  */
 export class ModelSet {
   constructor(
@@ -111,9 +115,31 @@ export class ModelSet {
     return { baseline, calibrated };
   }
 
-  /** One combined 0..1 score per trace. */
+  /**
+   * One combined 0..1 score per trace.
+   *
+   * 'views' (what training writes): the detectors look at a trace in two ways. The baseline judges each call
+   * path, hop, error and call on its own against robust statistics; the forest and the autoencoder read one
+   * vector of call-path latencies together. Two readers of one vector are two opinions on the same evidence,
+   * so within that view the more surprised one counts (Bonferroni: the normal rate stays right); across views
+   * Fisher's method lets a slowdown that both views see weakly add up. On the simulated systems (sample
+   * 2000, seed 1, 34 scenarios), 'max' over the three reached ROC-AUC >= 0.97 in 29 (lowest 0.9267), 'views'
+   * with the baseline's tail spread in 34 (lowest 0.9740). Measured on the same scenarios while developing it,
+   * Fisher over all three detectors failed where the vector view is blind (search-structure, a call replaced:
+   * forest and autoencoder at ROC-AUC 0.54; 0.9675 against 0.9926 for 'max'); and on the TraceAnomaly vectors,
+   * where there is only the vector view, Fisher across forest and autoencoder gave 0.956 against 0.986 for
+   * the more surprised one.
+   */
   combine(calibrated: Record<string, number>): number {
-    return combineScores(Object.values(calibrated), undefined, this.manifest.combine);
+    const method = this.manifest.combine;
+    if (method !== 'views') return combineScores(Object.values(calibrated), undefined, method);
+    const vector = [calibrated.forest, calibrated.autoencoder].filter((p) => p !== undefined);
+    if (vector.length === 0) return calibrated.baseline;
+    return combineScores(
+      [calibrated.baseline, combineScores(vector, undefined, 'bonferroni')],
+      undefined,
+      'fisher',
+    );
   }
 
   score(traces: readonly Trace[], opts: ScoreOptions = {}): ScoredTrace[] {
@@ -169,6 +195,10 @@ export class ModelSet {
     if (m.version !== MODEL_SET_VERSION)
       throw new Error(
         `model set version ${m.version} is not supported (expected ${MODEL_SET_VERSION}): retrain it`,
+      );
+    if (!(MANIFEST_COMBINES as readonly string[]).includes(m.combine))
+      throw new Error(
+        `model set combines scores by ${JSON.stringify(m.combine)}, which this Tracehound does not know (${MANIFEST_COMBINES.join(', ')}): retrain it`,
       );
     const endpoints = new Map<string, EndpointModels>();
     for (const [key, e] of Object.entries(a.endpoints ?? {})) {

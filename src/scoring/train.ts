@@ -140,7 +140,7 @@ export async function trainModelSet(traces: readonly Trace[], options: TrainOpti
       },
       targetFpr: o.targetFpr,
       threshold: 1,
-      combine: 'max',
+      combine: 'views',
       metrics: {},
     },
     baseline,

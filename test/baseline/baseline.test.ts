@@ -139,6 +139,17 @@ describe('baseline serialization', () => {
     expect(JSON.stringify(back.toJSON())).toBe(JSON.stringify(model.toJSON()));
   });
 
+  it('reads a model saved before tailSpread existed as it was trained, without the tail spread', () => {
+    const old = JSON.parse(JSON.stringify(model.toJSON()));
+    delete old.options.tailSpread;
+    const back = BaselineModel.fromJSON(old);
+    expect(back.options.tailSpread).toBe(false);
+    const off = BaselineModel.fromJSON({ ...old, options: { ...old.options, tailSpread: false } });
+    const slow = traffic.checkout({ slowLeaf: 5 });
+    for (const t of [...normals.slice(0, 30), slow]) expect(back.score(t)).toEqual(off.score(t));
+    expect(back.score(slow).score).not.toBe(model.score(slow).score);
+  });
+
   it('rejects garbage with a message that says where', () => {
     expect(() => BaselineModel.fromJSON('{nope')).toThrow(/not JSON/);
     expect(() => BaselineModel.fromJSON({ format: 'other' })).toThrow(/baseline model: invalid \(format/);

@@ -85,6 +85,12 @@ describe('combineScores', () => {
     expect(both).toBeCloseTo(1 - Math.exp(-x / 2) * (1 + x / 2), 12);
   });
 
+  it('Bonferroni takes the most surprised detector and pays for the number of looks', () => {
+    expect(combineScores([0.99, 0.5], undefined, 'bonferroni')).toBeCloseTo(0.98, 12);
+    expect(combineScores([0.995, 0.999, 0.2], undefined, 'bonferroni')).toBeCloseTo(0.997, 12);
+    expect(combineScores([0.3, 0.1], undefined, 'bonferroni')).toBe(0);
+  });
+
   it('max takes the most surprised detector; weights shift the balance', () => {
     expect(combineScores([0.2, 0.95, 0.5])).toBeCloseTo(0.95, 12);
     // Weights [3, 1] normalise to [1.5, 0.5]: the first tail 0.1 becomes 0.1 / 1.5.

@@ -7,6 +7,7 @@ import type { ModelSet } from '../../src/scoring/model-set.js';
 import { ScoredTraceSchema } from '../../src/scoring/scored-trace.js';
 import { loadModelSet, saveModelSet } from '../../src/registry/model-dir.js';
 import { rocAuc } from '../../src/detectors/metrics.js';
+import { combineScores } from '../../src/detectors/calibration.js';
 import { normalTraffic } from '../helpers/traffic.js';
 
 describe('model set: train, score, save, load', () => {
@@ -56,6 +57,23 @@ describe('model set: train, score, save, load', () => {
     expect(Object.keys(slow.detectors).sort()).toEqual(['autoencoder', 'baseline', 'forest']);
   });
 
+  it('combines by view: Fisher across the baseline and the vector view, the more surprised within it', () => {
+    expect(model.manifest.combine).toBe('views');
+    const fisher = (ps: number[]) => combineScores(ps, undefined, 'fisher');
+    // The vector view is the more surprised of forest and autoencoder, its tail doubled for two looks.
+    expect(model.combine({ baseline: 0.9, forest: 0.99, autoencoder: 0.6 })).toBeCloseTo(
+      fisher([0.9, 0.98]),
+      12,
+    );
+    // A view blind to the fault (ordinary p) costs less than under Fisher over all three detectors.
+    const blind = { baseline: 0.9995, forest: 0.5, autoencoder: 0.5 };
+    expect(model.combine(blind)).toBeGreaterThan(fisher(Object.values(blind)));
+    // Both views weakly surprised add up; one detector alone would not say as much.
+    expect(model.combine({ baseline: 0.99, forest: 0.995, autoencoder: 0.3 })).toBeGreaterThan(0.995);
+    // An endpoint without models of its own: the baseline alone.
+    expect(model.combine({ baseline: 0.97 })).toBe(0.97);
+  });
+
   it('saves to a directory and loads back with identical scores', async () => {
     await saveModelSet(dir, model);
     for (const f of [
@@ -74,11 +92,13 @@ describe('model set: train, score, save, load', () => {
     loaded.dispose();
   });
 
-  it('refuses a model set of another feature-schema version with a clear message', async () => {
+  it('refuses a model set it cannot read (another feature-schema version, an unknown combine) with a clear message', async () => {
     const path = join(dir, 'manifest.json');
     const manifest = JSON.parse(readFileSync(path, 'utf8'));
     writeFileSync(path, JSON.stringify({ ...manifest, featureSchemaVersion: 999 }));
     await expect(loadModelSet(dir)).rejects.toThrow(/feature schema version 999.*retrain/);
     await expect(loadModelSet(join(dir, 'nope'))).rejects.toThrow(/not a model directory/);
+    writeFileSync(path, JSON.stringify({ ...manifest, combine: 'median' }));
+    await expect(loadModelSet(dir)).rejects.toThrow(/combines scores by "median".*retrain/);
   });
 });

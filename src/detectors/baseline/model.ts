@@ -80,16 +80,19 @@ export class BaselineTrainer {
   }
 
   build(): BaselineModel {
-    this.pooled.freeze(this.options.scaleFloor);
-    for (const e of this.endpoints.values()) e.freeze(this.options.scaleFloor);
+    this.pooled.freeze(this.options);
+    for (const e of this.endpoints.values()) e.freeze(this.options);
     return new BaselineModel(this.options, this.pooled, this.endpoints);
   }
 }
 
 /**
- * Trains on a window of unlabeled traffic. With trimFraction > 0, fits twice: the first fit scores every
- * training trace, and the worst trimFraction (anomalies hiding in the window) are left out of the second.
- * `profiles`, when given, must be aligned with `traces` (saves extracting each profile twice).
+ * Trains on a window of unlabeled traffic. With trimFraction > 0, fits twice: a screening fit scores every
+ * training trace, and the worst trimFraction (anomalies hiding in the window) are left out of the final fit.
+ * The screening fit reads spreads from the quartiles only (no tailSpread): a few percent of hidden slow
+ * traces sit in the 99th percentile and would widen the very spread they are judged against, and then
+ * nothing would trim them. `profiles`, when given, must be aligned with `traces` (saves extracting each
+ * profile twice).
  */
 export function trainBaseline(
   traces: readonly Trace[],
@@ -99,17 +102,21 @@ export function trainBaseline(
   if (profiles !== undefined && profiles.length !== traces.length) {
     throw new Error(`trainBaseline: ${profiles.length} profiles for ${traces.length} traces`);
   }
+  const resolved = resolveOptions(options);
   const profileOf = (i: number) => profiles?.[i] ?? extractProfile(traces[i]);
-  const first = new BaselineTrainer(options);
-  for (let i = 0; i < traces.length; i++) first.add(traces[i], profileOf(i));
-  const model = first.build();
-  const drop = Math.floor(traces.length * model.options.trimFraction);
-  if (drop === 0) return model;
+  const fit = (o: BaselineOptions, dropped?: Uint8Array) => {
+    const trainer = new BaselineTrainer(o);
+    for (let i = 0; i < traces.length; i++) if (!dropped?.[i]) trainer.add(traces[i], profileOf(i));
+    return trainer.build();
+  };
+  const drop = Math.floor(traces.length * resolved.trimFraction);
+  if (drop === 0) return fit(resolved);
 
+  const screen = fit({ ...resolved, tailSpread: false });
   const scores = new Float64Array(traces.length);
   for (let i = 0; i < traces.length; i++) {
     if (traces[i].spans.length === 0) continue;
-    const r = model.score(traces[i], profileOf(i));
+    const r = screen.score(traces[i], profileOf(i));
     // Traces of rare endpoints are judged by the pooled model, where rare means surprising: they stay.
     scores[i] = r.model === 'endpoint' ? r.score : 0;
   }
@@ -119,7 +126,5 @@ export function trainBaseline(
   );
   const dropped = new Uint8Array(traces.length);
   for (let k = 0; k < drop && scores[idx[k]] > 0; k++) dropped[idx[k]] = 1;
-  const second = new BaselineTrainer(model.options);
-  for (let i = 0; i < traces.length; i++) if (!dropped[i]) second.add(traces[i], profileOf(i));
-  return second.build();
+  return fit(resolved, dropped);
 }

@@ -19,6 +19,8 @@ export interface BaselineOptions {
   frequencyWeight: number;
   /** Smallest robust spread, on the ln(1 + µs/1 ms) scale. */
   scaleFloor: number;
+  /** The spread is at least (p99 - median) / 2.326, so a heavy normal tail is not read as anomalous (see summarize). */
+  tailSpread: boolean;
   /** Most evidence items returned per trace. */
   maxEvidence: number;
 }
@@ -32,6 +34,7 @@ export const DEFAULT_BASELINE_OPTIONS: Readonly<BaselineOptions> = Object.freeze
   rareFrequency: 0.05,
   frequencyWeight: 2,
   scaleFloor: 0.1,
+  tailSpread: true,
   maxEvidence: 32,
 });
 
@@ -56,6 +59,7 @@ export function resolveOptions(o: Partial<BaselineOptions> = {}): BaselineOption
     'a finite number >= 0',
   );
   check('scaleFloor', r.scaleFloor > 0 && Number.isFinite(r.scaleFloor), 'a finite number > 0');
+  check('tailSpread', typeof r.tailSpread === 'boolean', 'true or false');
   check('maxEvidence', Number.isInteger(r.maxEvidence) && r.maxEvidence >= 1, 'an integer >= 1');
   return r;
 }

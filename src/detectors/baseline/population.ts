@@ -2,7 +2,7 @@ import type { TraceProfile } from '../../features/profile.js';
 import type { Trace } from '../../trace/trace.js';
 import { LogSketch } from './log-sketch.js';
 import { observePaths } from './observe.js';
-import { CountDist, summarize, type LatencySummary } from './summary.js';
+import { CountDist, summarize, type LatencySummary, type SpreadRule } from './summary.js';
 
 /**
  * What the baseline knows about one call path (in an endpoint model) or one operation (in the pooled
@@ -30,9 +30,9 @@ export class PathStats {
     readonly operation: string,
   ) {}
 
-  freeze(scaleFloor: number): void {
-    this.selfSummary = summarize(this.self, scaleFloor);
-    this.durSummary = summarize(this.dur, scaleFloor);
+  freeze(rule: SpreadRule): void {
+    this.selfSummary = summarize(this.self, rule);
+    this.durSummary = summarize(this.dur, rule);
   }
 }
 
@@ -71,9 +71,9 @@ export class Population {
 
   private usual: { rare: number; paths: PathStats[] } | undefined;
 
-  freeze(scaleFloor: number): void {
-    for (const p of this.paths.values()) p.freeze(scaleFloor);
-    for (const g of this.gaps.values()) g.summary = summarize(g.sketch, scaleFloor);
+  freeze(rule: SpreadRule): void {
+    for (const p of this.paths.values()) p.freeze(rule);
+    for (const g of this.gaps.values()) g.summary = summarize(g.sketch, rule);
     this.pathList = [...this.paths.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     this.usual = undefined;
   }

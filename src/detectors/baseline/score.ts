@@ -46,7 +46,7 @@ export interface Evidence {
 }
 
 export interface BaselineScore {
-  /** Sum of the topK largest surprises; 0 when nothing is unusual. */
+  /** Sum of the topK largest surprises (latencies on the tail spread); 0 when nothing is unusual. */
   score: number;
   endpoint: string;
   model: 'endpoint' | 'pooled';
@@ -58,6 +58,11 @@ function latencyZ(us: number, s: LatencySummary): number {
   return (toT(us) - s.med) / s.scale;
 }
 
+/** Surprise of a latency against the spread that covers the normal tail: what it adds to the score. */
+function tailSurprise(us: number, s: LatencySummary, o: BaselineOptions): number {
+  return Math.max(0, (toT(us) - s.med) / s.tailScale - o.zOffset);
+}
+
 /** Scores one trace. `endpoint` is undefined when the endpoint is too rare and `pooled` must do. */
 export function scoreTrace(
   trace: Trace,
@@ -67,6 +72,12 @@ export function scoreTrace(
   o: BaselineOptions,
 ): BaselineScore {
   const ev: Evidence[] = [];
+  // What each item adds to the trace's score, aligned with ev: latencies count on the tail spread (see summarize).
+  const parts: number[] = [];
+  const add = (e: Evidence, part = e.surprise) => {
+    ev.push(e);
+    parts.push(part);
+  };
   const cps = profile.callPaths;
   const np = cps.length;
   const obs = observePaths(trace, profile);
@@ -75,6 +86,31 @@ export function scoreTrace(
   const freqSurprise = (p: number) => {
     const s = -Math.log(p) - rareLog;
     return s > 0 ? s * o.frequencyWeight : 0;
+  };
+
+  // Created once per trace, not per path: scoring is the hot path.
+  const addLatency = (
+    base: Pick<Evidence, 'path' | 'pathKey' | 'service' | 'operation'>,
+    source: Evidence['source'],
+    kind: 'self-time' | 'duration',
+    us: number,
+    span: number,
+    sum: LatencySummary,
+  ) => {
+    const z = latencyZ(us, sum);
+    if (z <= o.zOffset) return;
+    const e: Evidence = {
+      ...base,
+      kind,
+      surprise: z - o.zOffset,
+      span,
+      observed: us,
+      normalP50: sum.p50Us,
+      normalP99: sum.p99Us,
+      z,
+      source,
+    };
+    add(e, tailSurprise(us, sum, o));
   };
 
   // Pooled stats are looked up only where the endpoint's own do not serve (most paths never need them).
@@ -96,7 +132,7 @@ export function scoreTrace(
       if (cp.parent < 0 || endpoint.paths.has(cps[cp.parent].key)) {
         const s = freqSurprise(0.5 / (endpoint.traces + 1));
         if (s > 0)
-          ev.push({
+          add({
             ...base,
             kind: 'unseen-path',
             surprise: s,
@@ -124,7 +160,7 @@ export function scoreTrace(
       }
       const s = freqSurprise(prob);
       if (s > 0)
-        ev.push({
+        add({
           ...base,
           kind: 'unseen-path',
           surprise: s,
@@ -140,41 +176,13 @@ export function scoreTrace(
     const lat = own0 ?? (pl !== undefined && pl.spans >= o.minPathSamples ? pl : undefined);
     const latSrc: Evidence['source'] = own0 ? 'endpoint' : 'pooled';
     if (lat !== undefined) {
-      const ss = lat.selfSummary!;
-      const zs = latencyZ(obs.maxSelf[p], ss);
-      if (zs > o.zOffset) {
-        ev.push({
-          ...base,
-          kind: 'self-time',
-          surprise: zs - o.zOffset,
-          span: obs.maxSelfSpan[p],
-          observed: obs.maxSelf[p],
-          normalP50: ss.p50Us,
-          normalP99: ss.p99Us,
-          z: zs,
-          source: latSrc,
-        });
-      }
-      const ds = lat.durSummary!;
-      const zd = latencyZ(obs.maxDur[p], ds);
-      if (zd > o.zOffset) {
-        ev.push({
-          ...base,
-          kind: 'duration',
-          surprise: zd - o.zOffset,
-          span: obs.maxDurSpan[p],
-          observed: obs.maxDur[p],
-          normalP50: ds.p50Us,
-          normalP99: ds.p99Us,
-          z: zd,
-          source: latSrc,
-        });
-      }
+      addLatency(base, latSrc, 'self-time', obs.maxSelf[p], obs.maxSelfSpan[p], lat.selfSummary!);
+      addLatency(base, latSrc, 'duration', obs.maxDur[p], obs.maxDurSpan[p], lat.durSummary!);
       if (obs.errorOrigins[p] > 0) {
         const rate = (lat.errorOrigins + 0.5) / (lat.spans + 1);
         const s = freqSurprise(rate);
         if (s > 0)
-          ev.push({
+          add({
             ...base,
             kind: 'error',
             surprise: s,
@@ -188,7 +196,7 @@ export function scoreTrace(
       // An error on an operation nobody has seen enough of: as surprising as an unseen event.
       const s = freqSurprise(0.5 / (pooled.traces + 1));
       if (s > 0)
-        ev.push({
+        add({
           ...base,
           kind: 'error',
           surprise: s,
@@ -212,7 +220,7 @@ export function scoreTrace(
         s =
           freqSurprise((le + 0.5) / (own.traces + 1)) + (c < min ? o.frequencyWeight * Math.log(min / c) : 0);
       if (s > 0)
-        ev.push({
+        add({
           ...base,
           kind: 'call-count',
           surprise: s,
@@ -239,7 +247,7 @@ export function scoreTrace(
       if (keys.has(u.key)) continue;
       const parent = u.parentKey === null ? -1 : (keys.get(u.parentKey) ?? -2);
       if (parent === -2) continue; // the parent is missing too: only the topmost missing call is news
-      ev.push({
+      add({
         kind: 'missing-path',
         surprise: s,
         path: parent,
@@ -267,22 +275,25 @@ export function scoreTrace(
     if (g === undefined || g.traces < o.minPathSamples) continue;
     const z = latencyZ(hop.maxGapUs, g.summary!);
     if (z > o.zOffset) {
-      ev.push({
-        kind: 'network-gap',
-        surprise: z - o.zOffset,
-        path: hop.path,
-        pathKey: cp.key,
-        service: cp.service,
-        operation: cp.operation,
-        span: obs.maxDurSpan[hop.path],
-        observed: hop.maxGapUs,
-        normalP50: g.summary!.p50Us,
-        normalP99: g.summary!.p99Us,
-        z,
-        clientService: hop.clientService,
-        serverService: hop.serverService,
-        source: gSrc,
-      });
+      add(
+        {
+          kind: 'network-gap',
+          surprise: z - o.zOffset,
+          path: hop.path,
+          pathKey: cp.key,
+          service: cp.service,
+          operation: cp.operation,
+          span: obs.maxDurSpan[hop.path],
+          observed: hop.maxGapUs,
+          normalP50: g.summary!.p50Us,
+          normalP99: g.summary!.p99Us,
+          z,
+          clientService: hop.clientService,
+          serverService: hop.serverService,
+          source: gSrc,
+        },
+        tailSurprise(hop.maxGapUs, g.summary!, o),
+      );
     }
   }
 
@@ -298,7 +309,7 @@ export function scoreTrace(
   if (profile.orphans > 0) {
     const s = freqSurprise((pop.orphanTraces + 0.5) / (pop.traces + 1));
     if (s > 0)
-      ev.push({
+      add({
         ...rootBase,
         kind: 'orphans',
         surprise: s,
@@ -310,7 +321,7 @@ export function scoreTrace(
   if (profile.rootMissing) {
     const s = freqSurprise((pop.rootMissingTraces + 0.5) / (pop.traces + 1));
     if (s > 0)
-      ev.push({
+      add({
         ...rootBase,
         kind: 'root-missing',
         surprise: s,
@@ -323,8 +334,9 @@ export function scoreTrace(
   ev.sort(
     (a, b) => b.surprise - a.surprise || a.path - b.path || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0),
   );
+  parts.sort((a, b) => b - a);
   let score = 0;
-  for (let k = 0; k < ev.length && k < o.topK; k++) score += ev[k].surprise;
+  for (let k = 0; k < parts.length && k < o.topK; k++) score += parts[k];
   if (ev.length > o.maxEvidence) ev.length = o.maxEvidence;
   return { score, endpoint: profile.endpoint.key, model: src, evidence: ev };
 }

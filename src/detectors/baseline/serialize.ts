@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LogSketch } from './log-sketch.js';
 import { resolveOptions, type BaselineOptions } from './options.js';
 import { GapStats, PathStats, Population } from './population.js';
+import type { SpreadRule } from './summary.js';
 
 export const BASELINE_FORMAT = 'tracehound-baseline';
 export const BASELINE_VERSION = 1;
@@ -49,6 +50,8 @@ const modelJson = z.object({
     rareFrequency: z.number(),
     frequencyWeight: z.number(),
     scaleFloor: z.number(),
+    // Absent from models saved before the option existed: they keep the spread their calibrators were fit on.
+    tailSpread: z.boolean().default(false),
     maxEvidence: z.number(),
   }),
   pooled: populationJson,
@@ -104,12 +107,7 @@ export function modelToJson(
   };
 }
 
-function populationFromJson(
-  j: PopulationJson,
-  pooled: boolean,
-  where: string,
-  scaleFloor: number,
-): Population {
+function populationFromJson(j: PopulationJson, pooled: boolean, where: string, rule: SpreadRule): Population {
   const pop = new Population(j.key, pooled);
   pop.traces = j.traces;
   pop.orphanTraces = j.orphanTraces;
@@ -138,7 +136,7 @@ function populationFromJson(
     pop.gaps.set(gj.key, g);
   });
   for (const [e, n] of j.edges) pop.edges.set(e, n);
-  pop.freeze(scaleFloor);
+  pop.freeze(rule);
   return pop;
 }
 
@@ -164,12 +162,12 @@ export function modelFromJson(json: unknown): {
   }
   const j = r.data;
   const options = resolveOptions(j.options);
-  const pooled = populationFromJson(j.pooled, true, 'pooled', options.scaleFloor);
+  const pooled = populationFromJson(j.pooled, true, 'pooled', options);
   const endpoints = new Map<string, Population>();
   j.endpoints.forEach((ej, i) => {
     if (endpoints.has(ej.key))
       throw new Error(`baseline model: endpoints[${i}]: duplicate endpoint ${ej.key}`);
-    endpoints.set(ej.key, populationFromJson(ej, false, `endpoints[${i}]`, options.scaleFloor));
+    endpoints.set(ej.key, populationFromJson(ej, false, `endpoints[${i}]`, options));
   });
   return { options, pooled, endpoints };
 }

@@ -1,4 +1,8 @@
 import { fromT, type LogSketch } from './log-sketch.js';
+import type { BaselineOptions } from './options.js';
+
+/** The options that decide how a latency population's spread is read. */
+export type SpreadRule = Pick<BaselineOptions, 'scaleFloor' | 'tailSpread'>;
 
 /**
  * Robust location and spread of one latency population on the t = ln(1 + µs / 1 ms) scale, read off a
@@ -8,25 +12,38 @@ export interface LatencySummary {
   n: number;
   /** Median, t scale. */
   med: number;
-  /** Robust spread, t scale: see summarize(). */
+  /** Robust spread of the bulk, t scale: what "beyond normal jitter" means for one span (see summarize()). */
   scale: number;
+  /** Spread that also covers the normal tail, t scale, >= scale: what ranks traces against each other. */
+  tailScale: number;
   p50Us: number;
   p99Us: number;
 }
 
 /**
- * The spread is the larger of IQR / 1.349 and the upper semi-IQR / 0.6745 (both estimate sigma for a
- * normal): latencies are right-skewed, and it is the slow side we judge. Quartiles stay put while up to a
- * quarter of the training data is anomalous, which is what makes training on unlabeled traffic work.
- * The floor keeps a path that always took exactly the same time from turning 5% jitter into z = 50.
+ * `scale` is the larger of IQR / 1.349 and the upper semi-IQR / 0.6745 (both estimate sigma for a normal:
+ * latencies are right-skewed, and it is the slow side we judge). Quartiles stay put while up to a quarter of
+ * the training data is anomalous, which is what makes training on unlabeled traffic work. The floor keeps a
+ * path that always took exactly the same time from turning 5% jitter into z = 50.
+ *
+ * `tailScale` (with `tailSpread`) is at least (p99 - median) / 2.326, so that a latency 1% of normal requests
+ * reach never scores as extreme. Without it an operation with a heavy normal tail (cache misses, GC pauses)
+ * puts normal traces above real slowdowns of light-tailed operations. It serves the trace's score only:
+ * which spans are beyond their jitter (the evidence, the blame) stays on `scale`, because the 99th
+ * percentile moves with anomalies hidden in the training window and the quartiles do not. Measured on the
+ * ShapleyIQ cases, whose training traces come from other fault cases, judging the evidence on the tail too
+ * cost service top-1 93.90% to 87.70%.
  */
-export function summarize(s: LogSketch, scaleFloor: number): LatencySummary {
-  if (s.total <= 0) return { n: 0, med: 0, scale: scaleFloor, p50Us: 0, p99Us: 0 };
+export function summarize(s: LogSketch, rule: SpreadRule): LatencySummary {
+  const scaleFloor = rule.scaleFloor;
+  if (s.total <= 0) return { n: 0, med: 0, scale: scaleFloor, tailScale: scaleFloor, p50Us: 0, p99Us: 0 };
   const q25 = s.quantileT(0.25);
   const q50 = s.quantileT(0.5);
   const q75 = s.quantileT(0.75);
+  const q99 = s.quantileT(0.99);
   const scale = Math.max((q75 - q25) / 1.349, (q75 - q50) / 0.6745, scaleFloor);
-  return { n: s.total, med: q50, scale, p50Us: fromT(q50), p99Us: fromT(s.quantileT(0.99)) };
+  const tailScale = rule.tailSpread ? Math.max(scale, (q99 - q50) / 2.326) : scale;
+  return { n: s.total, med: q50, scale, tailScale, p50Us: fromT(q50), p99Us: fromT(q99) };
 }
 
 /**
