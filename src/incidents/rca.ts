@@ -188,11 +188,17 @@ const NOISE_FLOOR: Record<RcaComponent, number> = {
   network: 0.5,
 };
 
+/**
+ * Each service's part of what stands above the floor. The whole component takes excess adding up to at
+ * least the floor again: a service that alone barely crossed it gets a part in proportion, not the whole
+ * weight (a +0.6 sd jitter in one callee must not outrank the service the flagged traces blame).
+ */
 function shares(raw: Map<string, number>, floor: number): Map<string, number> {
   let sum = 0;
   for (const v of raw.values()) sum += Math.max(0, v - floor);
+  const whole = Math.max(sum, floor);
   const out = new Map<string, number>();
-  for (const [k, v] of raw) out.set(k, sum > 0 ? Math.max(0, v - floor) / sum : 0);
+  for (const [k, v] of raw) out.set(k, whole > 0 ? Math.max(0, v - floor) / whole : 0);
   return out;
 }
 

@@ -66,6 +66,25 @@ describe('rankServices', () => {
     expect(rankServices(window, reference)[0].service).toBe('frontend');
   });
 
+  it('weighs a callee shift barely above noise by its size, not as the whole latency evidence', () => {
+    // A quarter of the traces are flagged and their per-trace causes name frontend; its callee payment's
+    // self time drifts a little (+0.6 sd) or clearly (+1.5 sd).
+    const window = (slowLeaf: number) => {
+      const traffic = new Traffic(5);
+      const ev = new ShiftEvidence();
+      for (let i = 0; i < 40; i++) {
+        const t = traffic.checkout({ slowLeaf });
+        const v = verdict(t, i % 4 === 0);
+        if (v.anomalous)
+          v.rootCauses = [{ service: 'frontend', kind: 'latency', contribution: 1, evidence: 'slow' }];
+        ev.add(t, extractProfile(t), v, model);
+      }
+      return rankServices(ev);
+    };
+    expect(window(1.15)[0].service).toBe('frontend');
+    expect(window(1.4)[0].service).toBe('payment');
+  });
+
   it('gives shares that sum to at most 1, most likely first', () => {
     const causes = toRootCauses(rankServices(evidence(7, 150, { slowLeaf: 2 })));
     const scores = causes.map((c) => c.score);
