@@ -19,8 +19,8 @@ import type { Signal } from './signal.js';
  *   ever (retries, N+1), beyond what normal traffic shows;
  * - network: client-to-server gaps that grew, blamed on the end that explains them (see networkBlame).
  *
- * The weights were chosen on the Nezha systems and the simulator together (notebooks/README.md has the
- * figures per component); one set serves every data set.
+ * The weights were chosen on the Nezha systems and the simulator together (npm run eval -- nezha-onlineboutique,
+ * nezha-trainticket, sim); one set serves every data set.
  *
  * Then the topology: a service whose callee carries at least as much evidence is usually waiting on that
  * callee or reacting to it, so part of its score is handed down (the callee explains its callers).
