@@ -14,9 +14,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { generate, getScenario, type Scenario } from '../src/sim/index.js';
+import { generate, getScenario, scenarioEndpoints, type Scenario } from '../src/sim/index.js';
 import { normalizeTrace } from '../src/trace/normalize.js';
-import { endpointOf } from '../src/trace/trace.js';
 import { trainModelSet } from '../src/scoring/train.js';
 import type { ModelSet } from '../src/scoring/model-set.js';
 import { ModelRegistry } from '../src/registry/redis-registry.js';
@@ -147,13 +146,8 @@ async function oneRun(
   const children: ChildProcess[] = [];
   try {
     const registry = new ModelRegistry(admin);
-    const endpoints = new Set(
-      generate('shop-normal', { seed: 5, durationS: 60 }).traces.map((s) => {
-        const ep = endpointOf(normalizeTrace(s[0].traceId, s));
-        return `${ep.service}:${ep.operation}`;
-      }),
-    );
-    for (const ep of endpoints) await registry.activate(ep, await registry.publish(ep, model));
+    for (const ep of scenarioEndpoints('shop-normal', { seed: 5, durationS: 60 }))
+      await registry.activate(ep, await registry.publish(ep, model));
     await receiver.start();
     await new WebhookStore(admin, { allowPrivate: true }).create({
       url: receiver.url,

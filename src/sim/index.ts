@@ -7,6 +7,7 @@ export { compileTopology, type CompiledTopology } from './compile.js';
 export { Simulator, type GeneratedTrace, type SimOptions } from './simulator.js';
 export {
   generate,
+  scenarioEndpoints,
   generateStream,
   type Generated,
   type GenerateOptions,

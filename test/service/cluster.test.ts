@@ -15,9 +15,8 @@ import { SpanBuffer } from '../../src/store/span-buffer.js';
 import { RedisPollerState } from '../../src/sources/redis-state.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
 import { readDeliveryLog } from '../../src/webhooks/delivery-log.js';
-import { generate } from '../../src/sim/index.js';
+import { generate, scenarioEndpoints } from '../../src/sim/index.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
-import { endpointOf } from '../../src/trace/trace.js';
 import type { ModelSet } from '../../src/scoring/model-set.js';
 import { startRedisCluster, type TestCluster } from '../helpers/redis-cluster.js';
 import { raw } from '../helpers/spans.js';
@@ -49,15 +48,10 @@ describe('the service on a Redis Cluster', () => {
 
   it('spreads its keys over the nodes and every repository works across slots', async () => {
     const registry = new ModelRegistry(client);
-    const endpoints = new Set(
-      generate('shop-normal', { seed: 5, durationS: 30 }).traces.map((s) => {
-        const ep = endpointOf(normalizeTrace(s[0].traceId, s));
-        return `${ep.service}:${ep.operation}`;
-      }),
-    );
+    const endpoints = scenarioEndpoints('shop-normal', { seed: 5, durationS: 30 });
     for (const ep of endpoints) await registry.activate(ep, await registry.publish(ep, model));
     expect(await registry.endpoints()).toEqual([...endpoints].sort());
-    const first = [...endpoints][0];
+    const first = endpoints[0];
     (await registry.load(first, (await registry.activeVersion(first))!)).dispose();
 
     const reservoir = new TraceReservoir(client, { capacity: 5 });

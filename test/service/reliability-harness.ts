@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
-import { LiveSim, generate, getScenario, type Scenario } from '../../src/sim/index.js';
+import { LiveSim, generate, getScenario, scenarioEndpoints, type Scenario } from '../../src/sim/index.js';
 import { jaegerRoutes } from '../../src/sim/routes-jaeger.js';
 import { jaegerEnvelope, toJaegerTrace } from '../../src/formats/write/jaeger-v1.js';
 import { readTracePayload } from '../../src/formats/read.js';
@@ -201,13 +201,8 @@ export class World {
     this.admin = new Redis(this.redis.url, { maxRetriesPerRequest: null });
     this.admin.on('error', () => {});
     this.registry = new ModelRegistry(this.admin);
-    const endpoints = new Set<string>();
-    const shop = generate('shop-normal', { seed: 5, durationS: 60 });
-    for (const s of shop.traces) {
-      const ep = endpointOf(normalizeTrace(s[0].traceId, s));
-      endpoints.add(`${ep.service}:${ep.operation}`);
-    }
-    for (const ep of endpoints) await this.registry.activate(ep, await this.registry.publish(ep, this.model));
+    for (const ep of scenarioEndpoints('shop-normal', { seed: 5, durationS: 60 }))
+      await this.registry.activate(ep, await this.registry.publish(ep, this.model));
     await this.receiver.start();
     const hooks = new WebhookStore(this.admin, { allowPrivate: true });
     this.webhookId = (
