@@ -12,7 +12,8 @@ import { generate } from '../src/sim/generate.js';
 import { getScenario } from '../src/sim/scenarios.js';
 import { normalizeTrace } from '../src/trace/normalize.js';
 import type { Trace } from '../src/trace/trace.js';
-import { median, timeIt } from './timing.js';
+import { median } from '../src/detectors/median.js';
+import { timeIt } from './timing.js';
 
 function shop(name: string, rate: number, durationS: number, seed: number): Trace[] {
   const sc = getScenario(name);

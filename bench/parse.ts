@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTraceFiles } from '../src/formats/read.js';
 import { jaegerDocument } from './jaeger-fixture.js';
-import { median } from './timing.js';
+import { median } from '../src/detectors/median.js';
 
 export interface ParseBenchResult {
   spans: number;

@@ -3,10 +3,15 @@
  */
 import { runParseBench } from './parse.js';
 import { runScoreBench } from './score.js';
+import { runCliScoreBench } from './cli-score.js';
+import { runLinearityBench } from './linearity.js';
 import { runIsolationForestBench } from './isolation-forest.js';
 import { runAggregatesBench } from './aggregates.js';
 import { runIncidentEvidenceBench } from './incident-evidence.js';
 import { runServiceBench } from './service.js';
+import { runUiBench } from './ui.js';
+import { runTrainStallBench } from './train-stall.js';
+import { runCompareBench } from './compare.js';
 
 /** Our isolation forest against ml-isolation-forest 0.1.0, on synthetic data and the TraceAnomaly vectors. */
 async function forestBench(): Promise<Record<string, string>> {
@@ -22,11 +27,20 @@ type Bench = { name: string; run: () => Promise<Record<string, unknown>> | Recor
 const BENCHES: Bench[] = [
   { name: 'parse', run: async () => ({ ...(await runParseBench()) }) },
   { name: 'score', run: () => runScoreBench() },
+  // `tracehound score` in its own process beside a bare JSON.parse of the same file, and its start-up.
+  { name: 'cli-score', run: () => runCliScoreBench() },
   { name: 'forest', run: forestBench },
+  { name: 'linearity', run: () => runLinearityBench({ log: (l) => process.stderr.write(l + '\n') }) },
   { name: 'aggregates', run: () => runAggregatesBench() },
   { name: 'incident-evidence', run: () => runIncidentEvidenceBench() },
+  // The event loop while a model trains, on the main thread and on its own (needs redis-server).
+  { name: 'train-stall', run: () => runTrainStallBench() },
   // The service end to end: Jaeger simulator -> polling -> scoring -> Redis -> webhooks (needs redis-server).
   { name: 'service', run: () => runServiceBench({ log: (l) => process.stderr.write(l + '\n') }) },
+  // Compare with normal: reading a full reservoir's normal traces, choosing the typical one, diffing.
+  { name: 'compare', run: () => runCompareBench() },
+  // The web UI's first screen over 100,000 stored anomalies (needs redis-server and chromium).
+  { name: 'ui', run: () => runUiBench({ log: (l) => process.stderr.write(l + '\n') }) },
 ];
 
 const wanted = process.argv.slice(2);

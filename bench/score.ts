@@ -16,7 +16,7 @@ import { scoreFiles } from '../src/cli/score.js';
 import type { ModelSet } from '../src/scoring/model-set.js';
 import type { Trace } from '../src/trace/trace.js';
 import { jaegerDocument } from './jaeger-fixture.js';
-import { median } from './timing.js';
+import { median } from '../src/detectors/median.js';
 
 // A full collection before each run, so that the input files built above (hundreds of MB of strings) do
 // not count as scoring's memory.

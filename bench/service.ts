@@ -20,11 +20,12 @@ import { trainModelSet } from '../src/scoring/train.js';
 import type { ModelSet } from '../src/scoring/model-set.js';
 import { ModelRegistry } from '../src/registry/redis-registry.js';
 import { WebhookStore } from '../src/webhooks/store.js';
-import { TRAFFIC_KEY, globalIndex, recordKey } from '../src/store/anomaly-keys.js';
+import { globalIndex, recordKey } from '../src/store/anomaly-keys.js';
+import { TRAFFIC_KEY } from '../src/store/aggregates.js';
 import { startRedis } from '../src/service/private-redis.js';
 import type { ServiceTuning } from '../src/service/start.js';
 import { BenchJaeger } from './sim-jaeger.js';
-import { median } from './timing.js';
+import { median } from '../src/detectors/median.js';
 
 export interface ServiceBenchOptions {
   runs?: number;
@@ -152,6 +153,8 @@ async function oneRun(
     await new WebhookStore(admin, { allowPrivate: true }).create({
       url: receiver.url,
       events: ['anomaly.detected'],
+      // Every anomaly singly: the bench times each trace's own webhook.
+      anomalies: { mode: 'each', maxPerMinute: 1000 },
     });
     await sim.start();
 

@@ -11,20 +11,22 @@
  * `npm run demo:offline` runs the same story on files, without Redis.
  */
 import { createServer } from 'node:http';
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { generate, startSimServer } from '../src/sim/index.js';
 import { normalizeTrace } from '../src/trace/normalize.js';
-import { endpointOf } from '../src/trace/trace.js';
 import { trainModelSet } from '../src/scoring/train.js';
 import { ModelRegistry } from '../src/registry/redis-registry.js';
 import { loadConfig } from '../src/config.js';
 import { startService } from '../src/service/start.js';
+import { DEFAULT_UI_DIR } from '../src/api/routes/ui.js';
 import { startRedis, type PrivateRedis } from '../src/service/private-redis.js';
 import type { Anomaly } from '../src/store/anomaly-record.js';
 import type { Incident } from '../src/incidents/incident.js';
+import { byRank, surpriseOf } from '../src/scoring/rank.js';
+import { endpointKeyOf } from '../src/trace/endpoint-key.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -60,9 +62,7 @@ const normalTraces = normal.traces.map((s) => normalizeTrace(s[0].traceId, s));
 const model = await trainModelSet(normalTraces, { seed: 1 });
 const redis = new Redis(url);
 const registry = new ModelRegistry(redis);
-for (const endpoint of new Set(
-  normalTraces.map((t) => `${endpointOf(t).service}:${endpointOf(t).operation}`),
-))
+for (const endpoint of new Set(normalTraces.map((t) => endpointKeyOf(t))))
   await registry.activate(endpoint, await registry.publish(endpoint, model, 'demo bootstrap'));
 model.dispose();
 
@@ -86,6 +86,18 @@ const sim = await startSimServer({ scenario: 'demo', port: 0, seed, backfillS: 3
 say(
   `simulated shop serving the Jaeger API at ${sim.url} (faults on a 10-minute cycle: latency, errors, CPU, code defect, spike, network)`,
 );
+// The web UI is built by `npm run build`; the demo builds it itself when it is missing or older than its
+// source (a pull that added a screen), so `/` always answers with the UI beside it.
+const uiIndex = join(DEFAULT_UI_DIR, 'index.html');
+const uiSrc = new URL('../ui/', import.meta.url).pathname;
+const newestSource = Math.max(
+  ...readdirSync(uiSrc, { recursive: true, encoding: 'utf8' }).map((f) => statSync(join(uiSrc, f)).mtimeMs),
+);
+if (!existsSync(uiIndex) || statSync(uiIndex).mtimeMs < newestSource) {
+  say('building the web UI ...');
+  const { build } = await import('vite');
+  await build({ configFile: new URL('../ui/vite.config.ts', import.meta.url).pathname, logLevel: 'warn' });
+}
 const service = await startService(
   loadConfig({
     ...process.env,
@@ -101,12 +113,16 @@ const service = await startService(
     TRACEHOUND_INCIDENT_DELAY: '20',
     TRACEHOUND_WEBHOOK_ALLOW_PRIVATE: 'true',
     TRACEHOUND_API_KEYS: '',
+    // The demo narrates what happens; the API's request log stays for whoever asks for it.
+    TRACEHOUND_LOG_LEVEL: process.env.TRACEHOUND_LOG_LEVEL ?? 'warn',
   }),
   new Set(['api', 'worker', 'scheduler'] as const),
   () => {},
 );
 await service.api!.inject({ method: 'POST', url: '/v1/webhooks', payload: { url: hookUrl, format: 'json' } });
-say(`Tracehound API at ${service.url} (try ${service.url}/v1/anomalies?order=score, ${service.url}/docs)`);
+say(
+  `Tracehound web UI at ${service.url}/ (API: ${service.url}/v1/anomalies?order=score, ${service.url}/docs)`,
+);
 say(`webhook deliveries are logged to ${logFile}\n`);
 
 const started = new Date().toISOString();
@@ -139,10 +155,10 @@ for (let t = 0; t < durationS; t += 10) {
       ),
     );
   }
-  for (const a of fresh.sort((x, y) => y.score - x.score).slice(0, 3)) {
+  for (const a of fresh.sort(byRank).slice(0, 3)) {
     const c = a.rootCauses[0];
     say(
-      `         ${a.score.toFixed(3)} ${a.service}:${a.operation}  ${c ? `${c.kind} ${c.service}: ${c.evidence}` : ''}`.slice(
+      `         ${surpriseOf(a).toFixed(1).padStart(5)} ${a.service}:${a.operation}  ${c ? `${c.kind} ${c.service}: ${c.evidence}` : ''}`.slice(
         0,
         200,
       ),

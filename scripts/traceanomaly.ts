@@ -7,7 +7,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Autoencoder } from '../src/detectors/autoencoder.js';
-import { combineScores, EmpiricalCalibrator, thresholdForFpr } from '../src/detectors/calibration.js';
+import { combineScores, EmpiricalCalibrator } from '../src/detectors/calibration.js';
+import { thresholdForFpr } from '../src/detectors/threshold.js';
 import { IsolationForest } from '../src/detectors/isolation-forest.js';
 import type { Matrix } from '../src/detectors/matrix.js';
 import { prAuc, rocAuc } from '../src/detectors/metrics.js';

@@ -1,10 +1,53 @@
 import { readFileSync } from 'node:fs';
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
+import { parseApiKeys } from './api/auth.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const seconds = (def: number) => z.coerce.number().positive().default(def);
+
+/** A URL with the scheme spelled out: `localhost:16686` parses as a URL of scheme "localhost:". */
+const urlWith = (schemes: string[]) =>
+  z.string().refine((v) => schemes.some((s) => v.toLowerCase().startsWith(`${s}://`)) && URL.canParse(v), {
+    message: `expected a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}`,
+  });
+const httpUrl = urlWith(['http', 'https']);
+
+/** Checked here, at start, with the parser BullMQ's scheduler uses: a bad cron otherwise fails later. */
+const cron = z.string().refine(
+  (v) => {
+    try {
+      CronExpressionParser.parse(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a cron expression of 5 or 6 fields, e.g. "0 3 * * *"' },
+);
+
+const headerList = z.string().refine(
+  (v) => {
+    try {
+      parseHeaders(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected "Name: value; Name2: value2"' },
+);
+
+/** `key:read,key:admin`: checked at start, so a key without its role stops the service instead of being guessed. */
+const apiKeys = z.string().superRefine((v, ctx) => {
+  try {
+    parseApiKeys(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^TRACEHOUND_API_KEYS /, '') });
+  }
+});
 
 /**
  * The service's configuration, from the environment (and an optional JSON file named by TRACEHOUND_CONFIG
@@ -12,7 +55,7 @@ const seconds = (def: number) => z.coerce.number().positive().default(def);
  * stops the service with a message naming the variable.
  */
 export const ConfigSchema = z.object({
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_URL: urlWith(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
   /** Seed nodes of a Redis Cluster (`host:port,...`); REDIS_URL then only gives credentials and TLS. */
   REDIS_CLUSTER_NODES: z
     .string()
@@ -23,13 +66,13 @@ export const ConfigSchema = z.object({
     .optional(),
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  TRACEHOUND_JAEGER_URL: z.string().url().optional(),
+  TRACEHOUND_JAEGER_URL: httpUrl.optional(),
   TRACEHOUND_JAEGER_API: z.enum(['v1', 'v3']).default('v1'),
-  TRACEHOUND_JAEGER_UI_URL: z.string().url().optional(),
-  TRACEHOUND_JAEGER_HEADERS: z.string().optional(),
-  TRACEHOUND_ZIPKIN_URL: z.string().url().optional(),
-  TRACEHOUND_ZIPKIN_UI_URL: z.string().url().optional(),
-  TRACEHOUND_ZIPKIN_HEADERS: z.string().optional(),
+  TRACEHOUND_JAEGER_UI_URL: httpUrl.optional(),
+  TRACEHOUND_JAEGER_HEADERS: headerList.optional(),
+  TRACEHOUND_ZIPKIN_URL: httpUrl.optional(),
+  TRACEHOUND_ZIPKIN_UI_URL: httpUrl.optional(),
+  TRACEHOUND_ZIPKIN_HEADERS: headerList.optional(),
   TRACEHOUND_TLS_CA_FILE: z.string().optional(),
   TRACEHOUND_TLS_INSECURE: bool.default(false),
   TRACEHOUND_POLL_INTERVAL: seconds(30),
@@ -38,9 +81,9 @@ export const ConfigSchema = z.object({
   TRACEHOUND_POLL_LIMIT: z.coerce.number().int().positive().default(500),
   TRACEHOUND_INITIAL_LOOKBACK: seconds(3600),
   TRACEHOUND_MIN_TRAINING_TRACES: z.coerce.number().int().positive().default(500),
-  TRACEHOUND_RETRAIN_CRON: z.string().default('0 3 * * *'),
+  TRACEHOUND_RETRAIN_CRON: cron.default('0 3 * * *'),
   TRACEHOUND_TARGET_FPR: z.coerce.number().gt(0).lt(1).default(0.01),
-  TRACEHOUND_API_KEYS: z.string().optional(),
+  TRACEHOUND_API_KEYS: apiKeys.optional(),
   TRACEHOUND_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   /** How often the incident job runs, and how long after its end a minute is judged. */
   TRACEHOUND_INCIDENT_INTERVAL: seconds(60),
@@ -49,6 +92,15 @@ export const ConfigSchema = z.object({
   TRACEHOUND_RETENTION_MAX: z.coerce.number().int().positive().default(100_000),
   /** Per-minute aggregates (topology, quality, aggregate signals): hours kept. */
   TRACEHOUND_AGGREGATE_RETENTION_HOURS: z.coerce.number().positive().default(48),
+  /** Sampling advice: traces per second each service may keep (its operations together). */
+  TRACEHOUND_SAMPLING_BUDGET: z.coerce.number().positive().default(10),
+  /** Pushed traces waiting to settle, at most; beyond it pushes get 503 with Retry-After. */
+  TRACEHOUND_PUSH_MAX_PENDING: z.coerce.number().int().positive().default(200_000),
+  /** OTLP/gRPC listener (TraceService/Export) and a second OTLP/HTTP listener on the conventional ports; 0 = off. */
+  TRACEHOUND_OTLP_GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(4317),
+  TRACEHOUND_OTLP_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(4318),
+  /** How long a starting process waits for Redis before it exits non-zero, s. */
+  TRACEHOUND_REDIS_WAIT: seconds(30),
   TRACEHOUND_MODELS_DIR: z.string().optional(),
   TRACEHOUND_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
@@ -72,10 +124,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (env[key] !== undefined && env[key] !== '') merged[key] = env[key];
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(merged[String(i.path[0])])})`,
-    );
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+    // One line, however many settings are bad: it is what a container log shows first. Keys are not echoed.
+    const each = parsed.error.issues.map((i) => {
+      const name = String(i.path[0]);
+      const got = name.endsWith('_KEYS') ? '' : ` (got ${JSON.stringify(merged[name])})`;
+      return `${name}: ${i.message}${got}`;
+    });
+    throw new ConfigError(`invalid configuration: ${each.join('; ')}`);
   }
   return parsed.data;
 }

@@ -6,7 +6,7 @@ import type { Access } from './zod-bridge.js';
 export type Role = 'read' | 'admin';
 
 /**
- * Parses `TRACEHOUND_API_KEYS=key:role,key2:role2` (role read or admin; a bare key is read). Throws naming the
+ * Parses `TRACEHOUND_API_KEYS=key:role,key2:role2` (role read or admin, required). Throws naming the
  * entry that is wrong, so a typo stops the service rather than locking everybody out.
  */
 export function parseApiKeys(spec: string | undefined): Map<string, Role> {
@@ -16,8 +16,10 @@ export function parseApiKeys(spec: string | undefined): Map<string, Role> {
     const entry = raw.trim();
     if (entry === '') return;
     const colon = entry.lastIndexOf(':');
-    const key = colon < 0 ? entry : entry.slice(0, colon);
-    const role = colon < 0 ? 'read' : entry.slice(colon + 1);
+    if (colon < 0)
+      throw new Error(`TRACEHOUND_API_KEYS entry ${i + 1}: expected KEY:read or KEY:admin (no role given)`);
+    const key = entry.slice(0, colon);
+    const role = entry.slice(colon + 1);
     if (role !== 'read' && role !== 'admin')
       throw new Error(`TRACEHOUND_API_KEYS entry ${i + 1}: role "${role}" is not read or admin`);
     if (key.length < 8)
@@ -50,8 +52,16 @@ declare module 'fastify' {
   }
 }
 
-function required(req: FastifyRequest): Access {
-  const access = req.routeOptions.config?.doc?.access;
+/** The key of an `Authorization: Bearer <key>` header, if the request has one. */
+export function bearerKey(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  const m = typeof h === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
+  return m?.[1];
+}
+
+/** The role a route needs: its doc's, else its config's, else read for GET and admin for the rest. */
+export function routeAccess(req: FastifyRequest): Access {
+  const access = req.routeOptions.config?.doc?.access ?? req.routeOptions.config?.access;
   if (access) return access;
   return req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'admin';
 }
@@ -66,12 +76,11 @@ export function installAuth(app: FastifyInstance, keys: ReadonlyMap<string, Role
   }
   const match = keyMatcher(keys);
   app.addHook('onRequest', async (req) => {
-    const need = required(req);
+    const need = routeAccess(req);
     if (need === 'open') return;
-    const h = req.headers.authorization;
-    const m = typeof h === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
-    if (!m) throw new ApiError(401, 'unauthorized', 'missing Authorization: Bearer <api key>');
-    const role = match(m[1]);
+    const key = bearerKey(req);
+    if (!key) throw new ApiError(401, 'unauthorized', 'missing Authorization: Bearer <api key>');
+    const role = match(key);
     if (!role) throw new ApiError(401, 'unauthorized', 'unknown API key');
     if (need === 'admin' && role !== 'admin')
       throw new ApiError(
@@ -79,6 +88,6 @@ export function installAuth(app: FastifyInstance, keys: ReadonlyMap<string, Role
         'forbidden',
         `this key has role ${role}; ${req.method} ${req.url.split('?')[0]} needs admin`,
       );
-    req.principal = 'key:' + digest(m[1]).toString('hex').slice(0, 12);
+    req.principal = 'key:' + digest(key).toString('hex').slice(0, 12);
   });
 }

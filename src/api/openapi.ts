@@ -62,10 +62,8 @@ export function buildOpenApi(routes: readonly RouteDoc[], info: { title: string;
               { description, content: { 'application/json': { schema: jsonSchema(res, 'output') } } },
             ];
           if (res.contentType === 'none') return [status, { description: res.description }];
-          return [
-            status,
-            { description: res.description, content: { [res.contentType]: { schema: { type: 'string' } } } },
-          ];
+          const schema = res.schema ? jsonSchema(res.schema, 'output') : { type: 'string' };
+          return [status, { description: res.description, content: { [res.contentType]: { schema } } }];
         }),
       ),
     };
@@ -98,28 +96,4 @@ export function buildOpenApi(routes: readonly RouteDoc[], info: { title: string;
     security: [{ apiKey: [] }],
     paths,
   };
-}
-
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** A self-contained page listing the routes (the service may run with no internet, so no CDN viewer). */
-export function docsHtml(routes: readonly RouteDoc[], title: string): string {
-  const rows = [...routes]
-    .sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method))
-    .map(
-      (r) =>
-        `<tr><td class="m">${r.method}</td><td><code>${esc(r.url)}</code></td><td>${esc(r.summary)}</td><td>${r.access}</td></tr>`,
-    )
-    .join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)} API</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;width:100%}
-td,th{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top}.m{font-weight:bold}</style></head>
-<body><h1>${esc(title)} API</h1>
-<p>The full schemas: <a href="/docs/openapi.json">/docs/openapi.json</a> (OpenAPI 3.1).
-Send <code>Authorization: Bearer &lt;key&gt;</code>; the last column is the role a route needs.</p>
-<table><thead><tr><th>Method</th><th>Path</th><th>What</th><th>Access</th></tr></thead><tbody>
-${rows}
-</tbody></table></body></html>
-`;
 }

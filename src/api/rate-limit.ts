@@ -1,66 +1,51 @@
 import type { FastifyInstance } from 'fastify';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { RedisClient } from '../store/redis-client.js';
+import { routeAccess } from './auth.js';
 import { ApiError } from './errors.js';
 
 export interface RateLimitOptions {
-  /** Sustained requests per second per caller (default 20). */
-  ratePerS?: number;
-  /** Bucket size: how many requests may arrive at once (default 100). */
-  burst?: number;
-  /** Callers tracked at most; idle ones are dropped first (default 10000). */
-  maxCallers?: number;
-  now?: () => number;
+  /** Requests per caller per window (default 100). */
+  max?: number;
+  /** Window length in seconds (default 5). */
+  windowS?: number;
 }
 
-/** A token bucket per caller, in memory: per process, which is what one API replica can enforce alone. */
-export class TokenBuckets {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  private readonly rate: number;
-  private readonly burst: number;
-  private readonly max: number;
-  private readonly now: () => number;
+/**
+ * 100 requests per 5 s window: the sustained 20 requests a second and the burst of 100 the token buckets this
+ * replaced allowed (a fixed window may let through up to twice that across a window boundary).
+ */
+export const RATE_LIMIT_DEFAULTS = { max: 100, windowS: 5 } as const;
 
-  constructor(opts: RateLimitOptions = {}) {
-    this.rate = opts.ratePerS ?? 20;
-    this.burst = opts.burst ?? 100;
-    this.max = opts.maxCallers ?? 10_000;
-    this.now = opts.now ?? Date.now;
-  }
+/** Redis keys of the counters: one per caller and window, expiring with it. */
+export const RATE_LIMIT_PREFIX = 'th:rl:';
 
-  /** Takes a token; returns 0 when allowed, else the seconds until one is available. */
-  take(caller: string): number {
-    const now = this.now();
-    let b = this.buckets.get(caller);
-    if (!b) {
-      // Least recently used first (Map order): those callers are the likeliest to have refilled anyway.
-      for (const k of this.buckets.keys()) {
-        if (this.buckets.size < this.max) break;
-        this.buckets.delete(k);
-      }
-      b = { tokens: this.burst, at: now };
-    } else {
-      b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.rate);
-      b.at = now;
-    }
-    // Re-inserted so Map order stays least-recently-used first.
-    this.buckets.delete(caller);
-    this.buckets.set(caller, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil((1 - b.tokens) / this.rate);
-  }
-}
-
-/** Limits every route that is not open, per API key when there is one, else per client IP. */
-export function installRateLimit(app: FastifyInstance, opts: RateLimitOptions = {}): void {
-  const buckets = new TokenBuckets(opts);
-  app.addHook('onRequest', async (req, reply) => {
-    if (req.routeOptions.config?.doc?.access === 'open') return;
-    const wait = buckets.take(req.principal ?? `ip:${req.ip}`);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      throw new ApiError(429, 'rate_limited', `too many requests; retry after ${wait} s`);
-    }
+/**
+ * Limits every route that is not open, per API key when one was presented (auth ran before: its digest prefix,
+ * never the key itself, ends up in Redis), else per client IP. With Redis the counters live there, so the
+ * limit holds across API replicas; without (tests, a CLI-embedded API) they are per process.
+ */
+export async function installRateLimit(
+  app: FastifyInstance,
+  opts: RateLimitOptions = {},
+  redis?: RedisClient,
+): Promise<void> {
+  const max = opts.max ?? RATE_LIMIT_DEFAULTS.max;
+  await app.register(fastifyRateLimit, {
+    max,
+    timeWindow: (opts.windowS ?? RATE_LIMIT_DEFAULTS.windowS) * 1000,
+    ...(redis && { redis, nameSpace: RATE_LIMIT_PREFIX }),
+    // Redis down must not turn every request into a 500 (readiness already reports it): let them through.
+    skipOnError: true,
+    keyGenerator: (req) => req.principal ?? `ip:${req.ip}`,
+    // Open routes (health, metrics, docs, sampling for tracers) are never limited, as before.
+    allowList: (req) => routeAccess(req) === 'open',
+    // Thrown into our error handler, so the body is the usual { error: { code, message } }.
+    errorResponseBuilder: (_req, ctx) =>
+      new ApiError(
+        429,
+        'rate_limited',
+        `too many requests (${ctx.max} per window); retry after ${Math.ceil(ctx.ttl / 1000)} s`,
+      ),
   });
 }

@@ -7,28 +7,46 @@ import { installRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { aggregateRoutes, type AggregatesApi } from './routes/aggregates.js';
 import { anomalyRoutes, type AnomaliesApi } from './routes/anomalies.js';
 import { catalogRoutes, type CatalogOptions } from './routes/catalog.js';
+import { compareRoutes, type NormalTraffic } from './routes/compare.js';
 import { docsRoutes } from './routes/docs.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes, type HealthStatus } from './routes/health.js';
 import { incidentRoutes, type IncidentsApi } from './routes/incidents.js';
+import type { IncidentActionsApi } from '../incidents/incident.js';
 import { modelRoutes, type ModelsApi } from './routes/models.js';
 import { scoreRoutes, type ScoreFn } from './routes/score.js';
 import { ingestRoutes, type IngestOptions } from './routes/ingest.js';
+import { samplingRoutes, type SamplingApi } from './routes/sampling.js';
+import { silenceRoutes, type SilencesApi } from './routes/silences.js';
 import { webhookRoutes, type WebhooksApi } from './routes/webhooks.js';
+import { DEFAULT_UI_DIR, uiRoutes } from './routes/ui.js';
+import { whoamiRoutes } from './routes/whoami.js';
 import { installZodValidation, type RouteDoc } from './zod-bridge.js';
 
 export interface ApiDeps {
-  /** Kept for plugins that need Redis directly; health is what the API itself asks of it. */
+  /** The rate limit's counters (shared by every API replica); health is what the API itself asks of Redis. */
   redis?: RedisClient;
   anomalies?: AnomaliesApi & CatalogOptions['anomalies'];
+  /** Normal traffic per endpoint (the training reservoirs, the active models): comparing an anomaly with it. */
+  normals?: NormalTraffic;
   incidents?: IncidentsApi;
+  /** Acknowledge and resolve incidents by hand (admin). */
+  incidentActions?: IncidentActionsApi;
   /** Per-minute aggregates: the topology and trace-quality routes. */
   aggregates?: AggregatesApi;
+  /** Scored traffic per endpoint, for the anomaly rates of /v1/endpoints. */
+  traffic?: CatalogOptions['traffic'];
   score?: ScoreFn;
   models?: ModelsApi;
   webhooks?: WebhooksApi;
+  /** Silences (no pages about a service or endpoint for a while). */
+  silences?: SilencesApi;
+  /** Sampling advice for tracers and collectors (open routes). */
+  sampling?: SamplingApi;
   /** Push ingestion (OTLP/HTTP, Zipkin collector): takes traces to buffer until they settle. */
   ingest?: IngestOptions['ingest'];
-  health: () => Promise<{ redis: boolean; models: boolean }>;
+  /** True when the push buffer is over its bound (pushes then get 503 with Retry-After). */
+  pushOverloaded?: IngestOptions['overloaded'];
+  health: () => Promise<HealthStatus>;
   metrics: () => Promise<string>;
   /** Empty: auth is off (a warning says so at start). */
   apiKeys: ReadonlyMap<string, Role>;
@@ -42,13 +60,15 @@ export interface ApiOptions {
   scoreBodyLimit?: number;
   /** /v1/score limit after decompression (128 MiB). */
   scoreDecodedLimit?: number;
-  /** false turns it off. */
+  /** Per-caller limit (100 requests per 5 s); kept in `deps.redis` when given. false turns it off. */
   rateLimit?: RateLimitOptions | false;
   /** Behind a proxy: take the client IP from X-Forwarded-For (for the per-IP rate limit). */
   trustProxy?: boolean;
   /** When given, request counts and durations are recorded in it. */
   registry?: MetricsRegistry;
   version?: string;
+  /** The built web UI served at `/` (default dist/ui of the package); false serves none. */
+  uiDir?: string | false;
 }
 
 function recordRequests(app: FastifyInstance, registry: MetricsRegistry): void {
@@ -83,16 +103,24 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
   installZodValidation(app);
   installErrorHandlers(app);
   installAuth(app, deps.apiKeys);
-  if (opts.rateLimit !== false) installRateLimit(app, opts.rateLimit ?? {});
+  if (opts.rateLimit !== false) await installRateLimit(app, opts.rateLimit ?? {}, deps.redis);
   if (opts.registry) recordRequests(app, opts.registry);
 
   await app.register(healthRoutes, { health: deps.health, metrics: deps.metrics });
   await app.register(docsRoutes, { routes, title: 'Tracehound', version: opts.version ?? '0.1.0' });
+  await app.register(whoamiRoutes, { apiKeys: deps.apiKeys });
+  if (opts.uiDir !== false) await app.register(uiRoutes, { dir: opts.uiDir ?? DEFAULT_UI_DIR });
   if (deps.anomalies) {
     await app.register(anomalyRoutes, { anomalies: deps.anomalies });
-    await app.register(catalogRoutes, { anomalies: deps.anomalies, models: deps.models });
+    if (deps.normals) await app.register(compareRoutes, { anomalies: deps.anomalies, normals: deps.normals });
+    await app.register(catalogRoutes, {
+      anomalies: deps.anomalies,
+      traffic: deps.traffic,
+      models: deps.models,
+    });
   }
-  if (deps.incidents) await app.register(incidentRoutes, { incidents: deps.incidents });
+  if (deps.incidents)
+    await app.register(incidentRoutes, { incidents: deps.incidents, actions: deps.incidentActions });
   if (deps.aggregates) await app.register(aggregateRoutes, { aggregates: deps.aggregates });
   if (deps.score)
     await app.register(scoreRoutes, {
@@ -100,14 +128,24 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
       bodyLimit: opts.scoreBodyLimit,
       maxDecodedBytes: opts.scoreDecodedLimit,
     });
-  if (deps.ingest)
+  if (deps.ingest) {
+    const rejected = opts.registry?.counter(
+      'tracehound_ingest_rejected_spans_total',
+      'Pushed spans dropped, by route and reason (malformed, time_unreadable, time_out_of_window, duration_too_long)',
+      ['route', 'reason'],
+    );
     await app.register(ingestRoutes, {
       ingest: deps.ingest,
+      overloaded: deps.pushOverloaded,
+      onRejected: (route, reason, n) => rejected?.inc({ route, reason }, n),
       bodyLimit: opts.scoreBodyLimit,
       maxDecodedBytes: opts.scoreDecodedLimit,
     });
+  }
   if (deps.models) await app.register(modelRoutes, { models: deps.models });
   if (deps.webhooks) await app.register(webhookRoutes, { webhooks: deps.webhooks });
+  if (deps.silences) await app.register(silenceRoutes, { silences: deps.silences });
+  if (deps.sampling) await app.register(samplingRoutes, { sampling: deps.sampling });
   await app.ready();
   return app;
 }

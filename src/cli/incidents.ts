@@ -1,11 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadModelSet } from '../registry/model-dir.js';
-import { IncidentRun } from '../incidents/incident-run.js';
-import { detectSignals } from '../incidents/signals.js';
+import { OfflineIncidents } from '../incidents/offline-incidents.js';
 import type { Incident } from '../incidents/incident.js';
+import type { Trace } from '../trace/trace.js';
 import { withInputOptions, type InputFlags } from './input-options.js';
-import { scoreFiles } from './score.js';
+import { readWithProgress } from './load.js';
+
+/** Traces scored at once: memory stays bounded by the batch however large the input. */
+const BATCH = 1000;
 
 /** The offline contract of `--output`: one object per incident, root causes most likely first. */
 export function incidentOutput(i: Incident) {
@@ -44,16 +47,24 @@ export function registerIncidentsCommand(program: Command): void {
       .option('--output <file>', 'write the incidents as a JSON array here'),
   ).action(async (files: string[], flags: InputFlags & { model: string; output?: string }) => {
     const model = await loadModelSet(flags.model);
-    const run = new IncidentRun(model.baseline);
-    const r = await scoreFiles(files, flags, model, (s, trace) => run.add(trace, s));
+    const run = new OfflineIncidents(model);
+    let batch: Trace[] = [];
+    await readWithProgress(files, flags, (t) => {
+      batch.push(t);
+      if (batch.length >= BATCH) {
+        run.addBatch(batch);
+        batch = [];
+      }
+    });
+    run.addBatch(batch);
     model.dispose();
-    const incidents = run.incidents((buckets) => detectSignals(buckets));
+    const incidents = await run.incidents();
     if (flags.output)
       writeFileSync(flags.output, JSON.stringify(incidents.map(incidentOutput), null, 2) + '\n');
     process.stdout.write(summary(incidents));
     if (!flags.quiet)
       process.stderr.write(
-        `${r.traces} traces, ${r.anomalous} anomalous, ${incidents.length} incident(s)${flags.output ? `, written to ${flags.output}` : ''}\n`,
+        `${run.traces} traces, ${run.anomalous} anomalous, ${incidents.length} incident(s)${flags.output ? `, written to ${flags.output}` : ''}\n`,
       );
   });
 }

@@ -1,14 +1,26 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { Trace } from '../trace/trace.js';
-import type { ModelSet } from '../scoring/model-set.js';
+import { explainOptions, type ModelSet, type ScoreOptions } from '../scoring/model-set.js';
 import type { ScoredTrace } from '../scoring/scored-trace.js';
 import { loadModelSet } from '../registry/model-dir.js';
 import { withInputOptions, type InputFlags } from './input-options.js';
 import { readWithProgress } from './load.js';
 
 const BATCH = 1000;
+
+export type ExplainFlag = NonNullable<ScoreOptions['causes']>;
+
+/** `--explain top|all`, for the commands that print root causes. */
+export function explainOption(): Option {
+  return new Option(
+    '--explain <which>',
+    'root causes: top (the leading ones, for anomalies) or all (every candidate, with its share, for every trace)',
+  )
+    .choices(['top', 'all'])
+    .default('top');
+}
 
 /**
  * Scores traces as they are read, in batches, so memory stays bounded by the batch (and by the reader's
@@ -19,11 +31,12 @@ export async function scoreFiles(
   flags: InputFlags,
   model: ModelSet,
   onScored: (s: ScoredTrace, trace: Trace) => void,
+  opts: ScoreOptions = {},
 ): Promise<{ traces: number; spans: number; anomalous: number }> {
   let batch: Trace[] = [];
   let anomalous = 0;
   const flush = () => {
-    const scored = model.score(batch);
+    const scored = model.score(batch, opts);
     scored.forEach((s, i) => {
       if (s.anomalous) anomalous++;
       onScored(s, batch[i]);
@@ -51,20 +64,29 @@ export function registerScoreCommand(program: Command): void {
       .description('score traces with a trained model set: one NDJSON line per trace')
       .argument('<file...>', 'trace files')
       .requiredOption('--model <dir>', 'model set written by tracehound train')
-      .option('--output <file>', 'write NDJSON here instead of stdout'),
-  ).action(async (files: string[], flags: InputFlags & { model: string; output?: string }) => {
-    const model = await loadModelSet(flags.model);
-    const w = lineWriter(flags.output);
-    const t0 = performance.now();
-    const r = await scoreFiles(files, flags, model, (s) => {
-      w.out.write(JSON.stringify(s) + '\n');
-    });
-    await w.close();
-    const secs = (performance.now() - t0) / 1000;
-    if (!flags.quiet)
-      process.stderr.write(
-        `scored ${r.traces} traces (${r.spans} spans) in ${secs.toFixed(1)} s, ${Math.round(r.spans / secs)} spans/s; ${r.anomalous} anomalous\n`,
+      .option('--output <file>', 'write NDJSON here instead of stdout')
+      .addOption(explainOption()),
+  ).action(
+    async (files: string[], flags: InputFlags & { model: string; output?: string; explain: ExplainFlag }) => {
+      const model = await loadModelSet(flags.model);
+      const w = lineWriter(flags.output);
+      const t0 = performance.now();
+      const r = await scoreFiles(
+        files,
+        flags,
+        model,
+        (s) => {
+          w.out.write(JSON.stringify(s) + '\n');
+        },
+        explainOptions(flags.explain),
       );
-    model.dispose();
-  });
+      await w.close();
+      const secs = (performance.now() - t0) / 1000;
+      if (!flags.quiet)
+        process.stderr.write(
+          `scored ${r.traces} traces (${r.spans} spans) in ${secs.toFixed(1)} s, ${Math.round(r.spans / secs)} spans/s; ${r.anomalous} anomalous\n`,
+        );
+      model.dispose();
+    },
+  );
 }

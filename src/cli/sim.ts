@@ -3,6 +3,7 @@
  * or serve them live behind the Jaeger and Zipkin query APIs (`sim serve`).
  */
 import { writeFile } from 'node:fs/promises';
+import { UsageError } from './user-error.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   formatFromPath,
@@ -58,15 +59,21 @@ interface SimFlags {
 }
 
 async function runFile(flags: SimFlags): Promise<void> {
-  if (!flags.scenario) throw new Error('sim: give --scenario NAME (see `tracehound sim --list`) or --list');
-  if (!flags.out && !flags.push) throw new Error('sim: give --out FILE (and/or --push URL)');
+  if (!flags.scenario)
+    throw new UsageError('sim: give --scenario NAME (see `tracehound sim --list`) or --list');
+  if (!flags.out && !flags.push) throw new UsageError('sim: give --out FILE (and/or --push URL)');
+  if (!listScenarios().some((s) => s.name === flags.scenario))
+    throw new UsageError(`sim: unknown scenario "${flags.scenario}" (see \`tracehound sim --list\`)`);
   const scenario = getScenario(flags.scenario);
   const format = flags.format ?? (flags.out ? formatFromPath(flags.out) : undefined) ?? 'jaeger-v1';
   const run = generateStream(scenario, {
     seed: flags.seed,
     durationS: flags.duration,
     traces: flags.traces,
-    startUs: flags.start,
+    // A push is judged against the receiver's clock (spans a week old are refused): it ends now by default.
+    startUs:
+      flags.start ??
+      (flags.push ? (Date.now() - (flags.duration ?? scenario.durationS) * 1000) * 1000 : undefined),
   });
   const writer = flags.out ? await TraceFileWriter.open(flags.out, format) : undefined;
   const pusher = flags.push ? new OtlpPusher(flags.push, { maxQueued: 4 }) : undefined;

@@ -71,7 +71,7 @@ export class EmpiricalCalibrator {
     }
     // A degenerate tail (all top scores equal) still needs a positive scale for the curve to rank
     // values beyond it; make it tiny relative to the scores so it reads as "far beyond normal".
-    const floor = Math.max(Math.abs(sorted[n - 1]), Math.abs(sorted[0]), 1) * 1e-9;
+    const floor = degenerateScale(sorted[0], sorted[n - 1]);
     return new EmpiricalCalibrator(n, values, probs, Math.max(upper / k, floor), Math.max(lower / k, floor));
   }
 
@@ -109,6 +109,27 @@ export class EmpiricalCalibrator {
     const x0 = values[first - 1];
     const x1 = values[first];
     return probs[first - 1] + ((raw - x0) / (x1 - x0)) * (probs[first] - probs[first - 1]);
+  }
+
+  /**
+   * ln(1 - calibrate(raw)): the log of the share of normal traffic at or above `raw`, computed without going
+   * through p, so that it keeps falling where p has rounded to 1 (beyond about 37 tail scales): the ranking
+   * quantity (see combineLogTails) needs that, the 0..1 score cannot carry it.
+   *
+   * A degenerate tail (every top normal score equal, as when normal traffic scores 0) has no measured slope;
+   * its tiny stand-in scale says only "beyond normal" and would make ln q absurd (-1e10 for a raw score of 10).
+   * There the tail falls by one nat per `unit` of raw score: the caller's unit when the raw score has one
+   * (the baseline's is itself a sum of surprises in nats), else the spread of the fit sample.
+   */
+  logTail(raw: number, unit?: number): number {
+    if (Number.isNaN(raw)) return NaN;
+    const m = this.values.length;
+    const lo = this.values[0];
+    const hi = this.values[m - 1];
+    if (raw <= hi) return Math.log1p(-this.calibrate(raw));
+    let scale = this.upperScale;
+    if (scale <= degenerateScale(lo, hi)) scale = unit ?? (hi > lo ? hi - lo : 1);
+    return Math.log1p(-this.probs[m - 1]) - (raw - hi) / scale;
   }
 
   calibrateMany(raw: ArrayLike<number>): Float64Array {
@@ -171,11 +192,35 @@ export class EmpiricalCalibrator {
   }
 }
 
+/** The stand-in tail scale of a degenerate tail (see fit): tiny relative to the scores. */
+function degenerateScale(lo: number, hi: number): number {
+  return Math.max(Math.abs(hi), Math.abs(lo), 1) * 1e-9;
+}
+
 export const COMBINE_METHODS = ['fisher', 'max', 'bonferroni'] as const;
 export type CombineMethod = (typeof COMBINE_METHODS)[number];
 
 /** Keeps -ln(1-p) finite for p that rounded to 1. */
 const P_CAP = 1 - 1e-15;
+
+/** The sum of `weights` (1 each when absent) for `k` inputs; throws, naming `fn`, on a bad weight. */
+export function weightSum(
+  k: number,
+  weights: ArrayLike<number> | undefined,
+  fn: string,
+  inputs: string,
+): number {
+  if (weights !== undefined && weights.length !== k)
+    throw new Error(`${fn}: ${k} ${inputs} but ${weights.length} weights`);
+  let wsum = 0;
+  for (let i = 0; i < k; i++) {
+    const w = weights === undefined ? 1 : weights[i];
+    if (!(w >= 0) || !Number.isFinite(w)) throw new Error(`${fn}: weight ${i} must be a finite number >= 0`);
+    wsum += w;
+  }
+  if (!(wsum > 0)) throw new Error(`${fn}: weights sum to 0`);
+  return wsum;
+}
 
 /**
  * One 0..1 score from several calibrated detector scores.
@@ -201,17 +246,7 @@ export function combineScores(
 ): number {
   const k = ps.length;
   if (k === 0) throw new Error('combineScores: no scores to combine');
-  if (weights !== undefined && weights.length !== k) {
-    throw new Error(`combineScores: ${k} scores but ${weights.length} weights`);
-  }
-  let wsum = 0;
-  for (let i = 0; i < k; i++) {
-    const w = weights === undefined ? 1 : weights[i];
-    if (!(w >= 0) || !Number.isFinite(w))
-      throw new Error(`combineScores: weight ${i} must be a finite number >= 0`);
-    wsum += w;
-  }
-  if (!(wsum > 0)) throw new Error('combineScores: weights sum to 0');
+  const wsum = weightSum(k, weights, 'combineScores', 'scores');
   if (method === 'bonferroni') {
     let qMin = 1;
     for (let i = 0; i < k; i++) qMin = Math.min(qMin, 1 - clampP(ps[i], i));
@@ -249,19 +284,4 @@ function chiSquareSurvivalEvenDof(x: number, k: number): number {
     sum += term;
   }
   return Math.min(1, Math.exp(-h) * sum);
-}
-
-/**
- * Threshold on held-out NORMAL combined scores such that at most `fpr` of them lie strictly above
- * it: flag a trace when its score > threshold.
- */
-export function thresholdForFpr(normalScores: ArrayLike<number>, fpr = 0.01): number {
-  if (!(fpr >= 0 && fpr < 1)) throw new Error(`thresholdForFpr: fpr must be in [0, 1), got ${fpr}`);
-  const finite: number[] = [];
-  for (let i = 0; i < normalScores.length; i++)
-    if (Number.isFinite(normalScores[i])) finite.push(normalScores[i]);
-  if (finite.length === 0) throw new Error('thresholdForFpr: no finite scores');
-  const sorted = Float64Array.from(finite).sort();
-  const allowed = Math.floor(fpr * sorted.length);
-  return sorted[sorted.length - 1 - allowed];
 }

@@ -21,16 +21,6 @@ export function isMatrix(x: unknown): x is Matrix {
   );
 }
 
-/** Wraps a flat array as a matrix, checking that its length is a multiple of `cols`. */
-export function matrixFromFlat(data: Float64Array, cols: number): Matrix {
-  if (!Number.isInteger(cols) || cols <= 0)
-    throw new Error(`matrix: column count must be a positive integer, got ${cols}`);
-  if (data.length % cols !== 0) {
-    throw new Error(`matrix: flat data length ${data.length} is not a multiple of the column count ${cols}`);
-  }
-  return { data, rows: data.length / cols, cols };
-}
-
 /** Copies rows into one flat matrix; every row must have the same length as the first. */
 export function matrixFromRows(rows: ArrayLike<number>[], cols?: number): Matrix {
   const width = cols ?? (rows.length > 0 ? rows[0].length : 0);
@@ -65,8 +55,4 @@ export function assertFinite(m: Matrix, what: string): void {
       );
     }
   }
-}
-
-export function rowOf(m: Matrix, r: number): Float64Array {
-  return m.data.subarray(r * m.cols, (r + 1) * m.cols);
 }

@@ -7,13 +7,17 @@ import type { NezhaResult } from './suites/nezha.js';
 import type { ShapleyIqResult } from './suites/shapleyiq.js';
 import type { SimResult } from './suites/sim.js';
 import type { TraceAnomalyResult } from './suites/traceanomaly.js';
+import type { SamplingResult } from './suites/sampling.js';
+import { samplingHeadline, samplingMarkdown } from './sampling-markdown.js';
 import type { KindTally } from './detection.js';
+import type { EndToEndSummary } from './end-to-end.js';
 
 const pct = (v: number | undefined) =>
   v === undefined || Number.isNaN(v) ? '—' : `${(100 * v).toFixed(2)}%`;
 const num = (v: number | undefined, d = 3) => (v === undefined || Number.isNaN(v) ? '—' : v.toFixed(d));
 
-function table(head: string[], rows: (string | number)[][]): string {
+/** A markdown table: the first column left-aligned, the rest right-aligned. */
+export function table(head: string[], rows: (string | number)[][]): string {
   return [
     `| ${head.join(' | ')} |`,
     `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
@@ -109,9 +113,25 @@ function nezha(r: NezhaResult): string {
     pct(s.top[5]),
     s.cases,
   ];
+  const e = r.endToEnd.summary;
+  const e2eRow = (name: string, s: EndToEndSummary) => [
+    name,
+    `${s.own}/${s.faults}`,
+    `${s.ownFirst}/${s.faults}`,
+    pct(s.asK[1]),
+    pct(s.asK[3]),
+    pct(s.asK[5]),
+  ];
   return [
     `## Nezha ${r.system} — incident-level root cause (service, AS@k)`,
     `Seed ${r.seed}${r.sample ? `, sample ${r.sample}` : ''}. ${r.counts.faults} faults (${r.counts.faultsWithoutTraces} with no trace in their window), ${r.counts.traces} traces; trained on ${r.counts.trainTraces} fault-free traces, ${r.counts.heldOutNormal} held out.`,
+    `### End to end: what \`tracehound incidents\` reports`,
+    `Every trace of both days replayed in time order through the command's incident path; nothing is handed to the ranker. A fault counts at AS@k when an incident overlapping it names its service in the first k causes; a missed fault misses at every k. ${e.incidents} incidents, ${e.falseIncidents} of them away from every fault window (±1 min); median time to open ${e.medianOpenS === null ? '—' : `${e.medianOpenS.toFixed(0)} s`}.`,
+    table(
+      ['fault type', 'own incident', 'own, cause first', 'AS@1', 'AS@3', 'AS@5'],
+      [e2eRow('all', e), ...Object.entries(r.endToEnd.byType).map(([t, s]) => e2eRow(t, s))],
+    ),
+    `### Window given: each fault's window ranked (no user has this window; for comparison with the paper)`,
     table(
       ['method', 'AS@1', 'AS@3', 'AS@5', 'faults'],
       [
@@ -120,17 +140,14 @@ function nezha(r: NezhaResult): string {
         ...r.published.map((p) => [p.method, pct(p.as1), pct(p.as3), pct(p.as5), '—']),
       ],
     ),
-    `### By fault type`,
+    `### Window given, by fault type`,
     table(
       ['fault type', 'AS@1', 'AS@3', 'AS@5', 'faults'],
       Object.entries(r.byType).map(([t, s]) => row(t, s)),
     ),
-    `### Incidents`,
-    r.incidents
-      ? `Replaying the scored traffic minute by minute through the incident tracker (fault windows at full rate, fault-free traffic thinned to the held-out share): ${r.incidents.incidents} incidents; ${r.incidents.faultsFound} of ${r.incidents.faults} fault windows overlapped by an incident, ${r.incidents.rootCauseFirst} of them with the faulty service as the first root cause; ${r.incidents.falseIncidents} incidents away from every fault window.`
-      : 'Not measured in this run.',
+    `### False incidents`,
     r.quiet
-      ? `False incidents in the fault-free hours after the last fault: a model trained on fault-free traffic before a split point, then ${r.quiet.traces} unseen traces (${r.quiet.hours.toFixed(1)} h at full rate) replayed: ${r.quiet.incidents} incidents (${r.quiet.perTwoHours.toFixed(2)} per two hours; target at most 1), from ${r.quiet.signals} aggregate signals.`
+      ? `False incidents in the fault-free hours after the last fault: a model trained on fault-free traffic before a split point, then ${r.quiet.traces} unseen traces (${r.quiet.hours.toFixed(1)} h at full rate) replayed: ${r.quiet.incidents} incidents (${r.quiet.perTwoHours.toFixed(2)} per two hours; target at most 1).`
       : 'No fault-free stretch of two hours or more in this data set (or a sampled run): false incidents not measured here.',
     `### Time to detect`,
     `${r.timeToDetect.detected} of ${r.faults.length} windows had a flagged trace; median time from injection to the first flagged trace ${r.timeToDetect.medianS === null ? '—' : `${r.timeToDetect.medianS.toFixed(1)} s`}.`,
@@ -233,6 +250,8 @@ export function markdownFor(r: SuiteResult): string {
       return shapleyiq(r as ShapleyIqResult);
     case 'traceanomaly':
       return traceanomaly(r as TraceAnomalyResult);
+    case 'sampling':
+      return samplingMarkdown(r as SamplingResult);
   }
   if (r.suite.startsWith('nezha-')) return nezha(r as NezhaResult);
   return sim(r as SimResult);
@@ -240,6 +259,7 @@ export function markdownFor(r: SuiteResult): string {
 
 /** One line for the notebooks README. */
 export function headline(r: SuiteResult): string {
+  if (r.suite === 'sampling') return samplingHeadline(r as SamplingResult);
   if (r.suite === 'shapleyiq-trainticket') {
     const s = r as ShapleyIqResult;
     return `top-1 ${pct(s.rca.all.top[1])}, top-3 ${pct(s.rca.all.top[3])} (paper 97.3% top-1); ROC-AUC ${num(s.detection?.rocAuc)}`;
@@ -247,8 +267,9 @@ export function headline(r: SuiteResult): string {
   if (r.suite.startsWith('nezha-')) {
     const n = r as NezhaResult;
     const p = n.published[0];
+    const e = n.endToEnd.summary;
     const a = n.rankingAllFaults.top;
-    return `AS@1/3/5 ${pct(a[1])} / ${pct(a[3])} / ${pct(a[5])} (Nezha ${pct(p.as1)} / ${pct(p.as3)} / ${pct(p.as5)})`;
+    return `end to end AS@1 ${pct(e.asK[1])}, own incident ${e.own}/${e.faults}, ${e.falseIncidents} false; window given AS@1/3/5 ${pct(a[1])} / ${pct(a[3])} / ${pct(a[5])} (Nezha ${pct(p.as1)} / ${pct(p.as3)} / ${pct(p.as5)})`;
   }
   if (r.suite === 'traceanomaly')
     return (r as TraceAnomalyResult).detectors

@@ -156,7 +156,7 @@ export function writeReadme(dir: string): void {
     '',
     '| suite | notebook | headline | seed | sample |',
     '| --- | --- | --- | ---: | ---: |',
-    ...real.map(
+    ...[...real, ...results.filter((r) => r.suite === 'sampling')].map(
       (r) =>
         `| ${r.suite} | [${r.suite}.ipynb](${r.suite}.ipynb) | ${headline(r)} | ${r.seed} | ${r.sample ?? 'full'} |`,
     ),

@@ -1,5 +1,6 @@
 /** What the spans of one call say about it: on the critical path, answered, unanswered, given up on. */
 import type { TraceProfile } from '../features/profile.js';
+import { peerServiceOf } from '../trace/semconv.js';
 import type { Trace } from '../trace/trace.js';
 
 /** Spans on the root's critical path and every span above one of them (a span holding the path). */
@@ -14,8 +15,8 @@ export function unansweredPeer(trace: Trace, span: number): string | undefined {
   const s = trace.spans[span];
   if (s.kind !== 'client') return undefined;
   for (const c of trace.children[span]) if (trace.spans[c].kind === 'server') return undefined;
-  const peer = s.attributes['peer.service'];
-  return typeof peer === 'string' && peer !== '' && peer !== s.service ? peer : undefined;
+  const peer = peerServiceOf(s.attributes);
+  return peer !== undefined && peer !== s.service ? peer : undefined;
 }
 
 /** The server span (of another service) that answered failed client span `span` without failing, or -1. */

@@ -2,7 +2,7 @@ import type { BaselineModel } from '../detectors/baseline/model.js';
 import type { BaselineScore, Evidence } from '../detectors/baseline/score.js';
 import { extractProfile, type TraceProfile } from '../features/profile.js';
 import type { Trace } from '../trace/trace.js';
-import { formatCount, formatMs, formatPercent, opName } from './format.js';
+import { formatCount, formatMs, formatShareOf, opName } from './format.js';
 import { criticalPathAndAncestors, healthyCallee, unansweredPeer } from './calls.js';
 import { blameLatency } from './latency.js';
 import { diffuseSlowdown } from './load.js';
@@ -25,10 +25,30 @@ export interface RootCause {
 export interface ExplainOptions {
   /** A score already computed for this trace by the same model (saves scoring twice). */
   score?: BaselineScore;
-  /** Causes with a smaller share are left out. */
+  /** Every candidate cause, however small its share (the options below are then ignored). */
+  all?: boolean;
+  /** Causes with a smaller share are left out (default 0.02). */
   minContribution?: number;
-  /** At most this many causes. */
+  /** At most this many causes (default 10). */
   maxCauses?: number;
+}
+
+/**
+ * The causes shown by default: the leading ones, each with a share of at least `minContribution`, at most
+ * `maxCauses` of them. `all` is ranked, so they are a prefix of it.
+ */
+export function topCauses(
+  all: readonly RootCause[],
+  opts: Pick<ExplainOptions, 'minContribution' | 'maxCauses'> = {},
+): RootCause[] {
+  const min = opts.minContribution ?? 0.02;
+  const max = opts.maxCauses ?? 10;
+  const out: RootCause[] = [];
+  for (const c of all) {
+    if (out.length >= max || c.contribution < min) break;
+    out.push(c);
+  }
+  return out;
 }
 
 interface Candidate {
@@ -38,6 +58,11 @@ interface Candidate {
   span: number;
   weight: number;
   evidence: string;
+  /**
+   * Structure findings a failure below can cause: a usual call missing, fewer calls than usual, or a call
+   * never seen (an error path); with the span of the caller that made (or skipped) them.
+   */
+  afterError?: { caller: number };
 }
 
 /**
@@ -138,13 +163,14 @@ export function explainTrace(
     evidence: score.evidence,
     callerOf,
     absorbedMissing,
-    gaps: new GapAttribution(profile, score.evidence),
+    gaps: new GapAttribution(trace, profile, score.evidence),
     orphans: new Set(trace.orphans),
   };
   for (const e of score.evidence) {
     const c = evidenceCause(e, ctx);
     if (c !== undefined) cands.push(c);
   }
+  foldConsequencesOfErrors(trace, cands);
 
   // One suggestion per kind and service:operation; its weight is the sum, its sentence the strongest.
   const merged = new Map<string, Candidate>();
@@ -166,21 +192,17 @@ export function explainTrace(
   );
   let total = 0;
   for (const c of list) total += c.weight;
-  const minShare = opts.minContribution ?? 0.02;
-  const out: RootCause[] = [];
-  for (const c of list) {
-    const share = c.weight / total;
-    if (share < minShare || out.length >= (opts.maxCauses ?? 10)) continue;
+  const out: RootCause[] = list.map((c) => {
     const instance = c.span >= 0 ? spans[c.span].instance : undefined;
-    out.push({
+    return {
       service: c.service,
       operation: c.operation,
       ...(instance !== undefined ? { instance } : {}),
       kind: c.kind,
-      contribution: Math.round(share * 1000) / 1000,
+      contribution: Math.round((c.weight / total) * 1000) / 1000,
       evidence: c.evidence,
-    });
-  }
+    };
+  });
   // Rounding must not push the sum above 1.
   let sum = out.reduce((s, c) => s + c.contribution, 0);
   for (let k = out.length - 1; k >= 0 && sum > 1; k--) {
@@ -188,7 +210,28 @@ export function explainTrace(
     out[k].contribution = Math.round((out[k].contribution - cut) * 1000) / 1000;
     sum -= cut;
   }
-  return out;
+  // Cut after the rounding: the default list is then exactly the head of the full one.
+  return opts.all ? out : topCauses(out, opts);
+}
+
+/**
+ * Calls a caller skipped, cut short or made differently because a call below it failed are consequences of
+ * that failure, not causes: a request that errors at cart skips the checkout it would have made next, and
+ * the trace shows both. Structure findings whose caller lies on the way from an error's origin up to the
+ * root hand their weight to the error, so the service where the error started carries the blame and the
+ * skipped calls still count toward how surprising the trace is.
+ */
+function foldConsequencesOfErrors(trace: Trace, cands: Candidate[]): void {
+  const errors = cands.filter((c) => c.kind === 'error' && c.span >= 0);
+  if (errors.length === 0) return;
+  const chain = new Set<number>();
+  for (const e of errors) for (let i = e.span; i >= 0; i = trace.parent[i]) chain.add(i);
+  const strongest = errors.reduce((a, b) => (b.weight > a.weight ? b : a));
+  for (const c of cands) {
+    if (c.afterError === undefined || !chain.has(c.afterError.caller)) continue;
+    strongest.weight += c.weight;
+    c.weight = 0;
+  }
 }
 
 /**
@@ -264,12 +307,12 @@ function evidenceCause(e: Evidence, ctx: EvidenceContext): Candidate | undefined
           ...base,
           service: peer,
           kind: 'error',
-          evidence: `${name}, a call to ${peer}, failed${times}${msg ? ` ("${msg.slice(0, 120)}")` : ''} with no server span answering it, so the error starts at ${peer}; normally ${formatPercent(e.frequency ?? 0)} of these calls fail.`,
+          evidence: `${name}, a call to ${peer}, failed${times}${msg ? ` ("${msg.slice(0, 120)}")` : ''} with no server span answering it, so the error starts at ${peer}; in normal traffic ${formatShareOf(e.frequency ?? 0, e.sample, 'such calls')} failed.`,
         };
       return {
         ...base,
         kind: 'error',
-        evidence: `${name} failed${times}${msg ? ` ("${msg.slice(0, 120)}")` : ''} with no failing call below it, so the error starts here; normally ${formatPercent(e.frequency ?? 0)} of its calls fail.`,
+        evidence: `${name} failed${times}${msg ? ` ("${msg.slice(0, 120)}")` : ''} with no failing call below it, so the error starts here; in normal traffic ${formatShareOf(e.frequency ?? 0, e.sample, 'calls')} failed.`,
       };
     }
     case 'unseen-path': {
@@ -289,10 +332,11 @@ function evidenceCause(e: Evidence, ctx: EvidenceContext): Candidate | undefined
       return {
         ...base,
         kind: 'structure',
+        afterError: e.span >= 0 ? { caller: trace.parent[e.span] } : undefined,
         evidence:
           e.source === 'endpoint'
-            ? `${named(callerOf(e.path))} called ${name}${callee} (${formatCount(e.observed)}x), a call normal traffic of this endpoint never makes.`
-            : `${named(callerOf(e.path))} called ${name}${callee}, which it does in ${formatPercent(e.frequency ?? 0)} of normal traces.`,
+            ? `${named(callerOf(e.path))} called ${name}${callee} (${formatCount(e.observed)}x), a call ${formatShareOf(0, e.sample, 'normal traces of this endpoint')} made.`
+            : `${named(callerOf(e.path))} called ${name}${callee}, which it does in ${formatShareOf(e.frequency ?? 0, e.sample, 'normal traces')}.`,
       };
     }
     case 'missing-path': {
@@ -302,7 +346,8 @@ function evidenceCause(e: Evidence, ctx: EvidenceContext): Candidate | undefined
       return {
         ...base,
         kind: 'structure',
-        evidence: `${caller} did not call ${name}, which ${formatPercent(e.frequency ?? 0)} of normal traces of this endpoint do.`,
+        afterError: { caller: e.span },
+        evidence: `${caller} did not call ${name}, which ${formatShareOf(e.frequency ?? 0, e.sample, 'normal traces of this endpoint')} did.`,
       };
     }
     case 'call-count': {
@@ -329,12 +374,14 @@ function evidenceCause(e: Evidence, ctx: EvidenceContext): Candidate | undefined
           kind: 'instrumentation',
           evidence: `${counts}, yet ${named(caller)} made its usual calls: ${formatCount(unansweredCalls(trace, profile, e.path >= 0 ? profile.callPaths[e.path].parent : -1))} of them have no server span, so ${e.service} lost its spans.`,
         };
-      // N+1 queries are the caller's doing: blame the caller, name the callee.
+      // N+1 queries are the caller's doing: blame the caller, name the callee. Fewer calls than usual may
+      // be a failure's doing (the caller gave up after it).
       return {
         ...base,
         service: caller?.service ?? e.service,
         operation: caller?.operation ?? e.operation,
         kind: 'structure',
+        afterError: extra < 0 && e.span >= 0 ? { caller: trace.parent[e.span] } : undefined,
         evidence: `${counts}.`,
       };
     }
@@ -366,14 +413,14 @@ function evidenceCause(e: Evidence, ctx: EvidenceContext): Candidate | undefined
         ...base,
         ...(lostIn !== undefined ? { service: lostIn.service, operation: lostIn.operation } : {}),
         kind: 'instrumentation',
-        evidence: `${formatCount(e.observed)} span(s) name a parent that is not in the trace (${formatPercent(e.frequency ?? 0)} of normal traces have orphans): spans were dropped or not propagated${lostIn !== undefined ? `, likely in ${lostIn.service}, whose usual ${opName(lostIn.service, lostIn.operation)} span is missing` : ''}.`,
+        evidence: `${formatCount(e.observed)} span(s) name a parent that is not in the trace (${formatShareOf(e.frequency ?? 0, e.sample, 'normal traces')} had orphans): spans were dropped or not propagated${lostIn !== undefined ? `, likely in ${lostIn.service}, whose usual ${opName(lostIn.service, lostIn.operation)} span is missing` : ''}.`,
       };
     }
     case 'root-missing':
       return {
         ...base,
         kind: 'instrumentation',
-        evidence: `The trace has no root span (${formatPercent(e.frequency ?? 0)} of normal traces lack one): the entry service did not report its span.`,
+        evidence: `The trace has no root span (${formatShareOf(e.frequency ?? 0, e.sample, 'normal traces')} lacked one): the entry service did not report its span.`,
       };
     default:
       return undefined; // self-time and duration are handled by blameLatency

@@ -20,6 +20,25 @@ export function formatPercent(share: number): string {
   return p < 10 ? `${p.toFixed(1)}%` : `${Math.round(p)}%`;
 }
 
+/** Largest sample still told as a count ("36 of the 37"); beyond it a share reads more easily. */
+const COUNT_UP_TO = 1000;
+
+/**
+ * How many of a normal sample, as a noun phrase: "all 37 normal traces", "36 of the 37 normal traces", "none
+ * of the 37 normal traces", "97% of the 2400 normal traces". A share measured on a few traces must not read as
+ * a law: 100% of 12 traces is 12 traces. Without a sample size (older models), the share alone.
+ */
+export function formatShareOf(share: number, sample: number | undefined, noun: string): string {
+  if (sample === undefined || !(sample > 0)) return `${formatPercent(share)} of ${noun}`;
+  const n = Math.round(sample);
+  const count = Math.min(n, Math.max(0, Math.round(share * n)));
+  if (count === n && n > 1) return `all ${n} ${noun}`;
+  if (count === 0) return `none of the ${n} ${noun}`;
+  if (n <= COUNT_UP_TO) return `${count} of the ${n} ${noun}`;
+  const pct = share >= 0.995 ? 'over 99%' : formatPercent(share);
+  return `${pct} of the ${n} ${noun}`;
+}
+
 /** A call count, with a decimal only when it is not whole (a median of counts can be). */
 export function formatCount(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(1);

@@ -1,6 +1,3 @@
-export { explainTrace, type RootCause, type RootCauseKind, type ExplainOptions } from './explain.js';
-export { blameLatency, type LatencyBlame } from './latency.js';
-export { formatMs, formatPercent, formatCount, opName } from './format.js';
-export { GapAttribution, type GapSide } from './network.js';
-export { repeatedCalls, unansweredCalls, type RepeatedCalls } from './repeats.js';
-export { diffuseSlowdown, type DiffuseSlowdown } from './load.js';
+export { explainTrace, topCauses, type RootCause } from './explain.js';
+export { formatMs, formatPercent } from './format.js';
+export { nearestDeviations } from './nearest-deviation.js';

@@ -1,5 +1,7 @@
 import type { Evidence } from '../detectors/baseline/score.js';
 import type { TraceProfile } from '../features/profile.js';
+import type { SpanKind } from '../trace/span.js';
+import type { Trace } from '../trace/trace.js';
 
 /** Which end of a slow hop the delay is blamed on, and the sentence that says why. */
 export interface GapSide {
@@ -17,9 +19,13 @@ export interface GapSide {
  * - a callee with abnormal gaps from several distinct callers is the common factor, so it is blamed;
  * - with one abnormal hop, an end whose other hops in the trace are normal is exonerated: a caller that
  *   reaches other services at normal speed is not slow at sending, so the callee (or that one edge) is;
- * - failing all of that, the caller. Delay is usually injected or suffered on a process's outgoing
- *   traffic (tc netem and ChaosBlade act on egress; client-side pools, sidecars and DNS sit in the
- *   caller), and the caller's span is where the waiting was measured.
+ * - with nothing to compare, the end whose own spans are also slow in this trace (the callee's other
+ *   spans slower means its process is struggling; the caller's, that it is);
+ * - failing all of that, the callee. A call that waited before its server span started was most often
+ *   queued at the server: a blocked event loop, a full thread pool, a delay on its network interface.
+ *   A caller-side hold-up (its CPU, its connection pool) delays its other calls too, which the first rule
+ *   sees. Measured on the Nezha TrainTicket faults (network delays and CPU contention, 21 of them), the
+ *   waiting sat on calls into the faulty service in every case.
  */
 export class GapAttribution {
   /** Distinct servers each client has abnormal gaps to, and distinct clients each server has them from. */
@@ -29,8 +35,16 @@ export class GapAttribution {
   private readonly allServers = new Map<string, Set<string>>();
   private readonly allClients = new Map<string, Set<string>>();
 
-  constructor(profile: TraceProfile, evidence: readonly Evidence[]) {
+  /**
+   * Services with spans slow in their own code in the trace (self time; a client span's own time is its
+   * wire, and a duration includes the waiting, so neither says the process itself struggled).
+   */
+  private readonly slowServices = new Set<string>();
+
+  constructor(trace: Trace, profile: TraceProfile, evidence: readonly Evidence[]) {
     for (const e of evidence) {
+      if (e.kind === 'self-time' && e.span >= 0 && !isCall(trace.spans[e.span].kind))
+        this.slowServices.add(e.service);
       if (e.kind !== 'network-gap' || e.clientService === undefined || e.serverService === undefined)
         continue;
       add(this.badServers, e.clientService, e.serverService);
@@ -55,9 +69,16 @@ export class GapAttribution {
       return { side: 'server', reason: `${client}'s calls to other services are at normal speed` };
     if (sFine > 0 && cFine === 0)
       return { side: 'client', reason: `other callers reach ${server} at normal speed` };
-    return { side: 'client', reason: 'one slow hop: the wait was measured on the caller' };
+    const sSlow = this.slowServices.has(server);
+    if (this.slowServices.has(client) && !sSlow)
+      return { side: 'client', reason: `${client}'s own spans are slow in this trace too` };
+    return sSlow
+      ? { side: 'server', reason: `${server}'s own spans are slow in this trace too` }
+      : { side: 'server', reason: 'the server span started late: the call was queued at the server' };
   }
 }
+
+const isCall = (kind: SpanKind) => kind === 'client' || kind === 'producer';
 
 function add(m: Map<string, Set<string>>, k: string, v: string): void {
   let s = m.get(k);

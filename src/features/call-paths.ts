@@ -1,6 +1,7 @@
 import type { Trace } from '../trace/trace.js';
 import { Fnv64 } from './fnv.js';
 import type { Interned } from './intern.js';
+import { endpointKey } from '../trace/endpoint-key.js';
 
 /**
  * Paths deeper than this many hops get an abbreviated key: a readable key is O(depth) characters, and a
@@ -55,7 +56,8 @@ export function buildCallPaths(trace: Trace, ids: Interned): CallPathTable {
   // get small-integer keys, the fastest Map case, and no Map is allocated per parent.
   const index = new Map<number, number>();
   const nOps = ids.opName.length;
-  const hopLabel: string[] = []; // `svc:op` per operation id, built on first use
+  // The endpoint key of each operation id, built on first use; a root path's key is thus its endpoint's key.
+  const hopLabel: string[] = [];
   const orphanState = new Fnv64().string(ORPHAN_PREFIX + '>');
   const rootState = new Fnv64();
 
@@ -73,7 +75,8 @@ export function buildCallPaths(trace: Trace, ids: Interned): CallPathTable {
       id = parent.length;
       index.set(packed, id);
       let label = hopLabel[o];
-      if (label === undefined) hopLabel[o] = label = ids.services[ids.opService[o]] + ':' + ids.opName[o];
+      if (label === undefined)
+        hopLabel[o] = label = endpointKey(ids.services[ids.opService[o]], ids.opName[o]);
       let d: number;
       let name: string;
       if (parentPath >= 0) {

@@ -1,11 +1,5 @@
 import type { TraceProfile } from './profile.js';
 
-/**
- * Version of the profile and of the scalar vector. Bump it whenever a feature is added, removed,
- * reordered or changes meaning: models trained on vectors of another version must not score these.
- */
-export const FEATURE_SCHEMA_VERSION = 2;
-
 export interface ScalarFeature {
   /** snake_case, unique, stable within a schema version. */
   name: string;

@@ -1,6 +1,7 @@
+import { endpointKey, type EndpointKey } from '../trace/endpoint-key.js';
 import { endpointOf, type Trace } from '../trace/trace.js';
 import { buildCallPaths } from './call-paths.js';
-import { FEATURE_SCHEMA_VERSION } from './catalogue.js';
+import { FEATURE_SCHEMA_VERSION } from './schema-version.js';
 import { criticalPath } from './critical-path.js';
 import { fanOut, type ServiceEdge } from './fan-out.js';
 import { internOperations } from './intern.js';
@@ -14,8 +15,8 @@ import { structureSignature } from './signature.js';
 export interface Endpoint {
   service: string;
   operation: string;
-  /** `service:operation`: the key models are trained and scored per. */
-  key: string;
+  /** The key models are trained and scored per. */
+  key: EndpointKey;
 }
 
 /** Everything the spans of one call path did in one trace. Times in µs. */
@@ -206,7 +207,7 @@ export function extractProfile(trace: Trace): TraceProfile {
     schemaVersion: FEATURE_SCHEMA_VERSION,
     traceId: trace.traceId,
     rootSpan: root,
-    endpoint: { service: ep.service, operation: ep.operation, key: ep.service + ':' + ep.operation },
+    endpoint: { service: ep.service, operation: ep.operation, key: endpointKey(ep.service, ep.operation) },
     startUs: trace.start,
     durationUs,
     rootDurationUs: rootDuration,

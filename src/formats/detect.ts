@@ -20,29 +20,24 @@ export type Container = 'json' | 'ndjson' | 'csv' | 'protobuf' | 'empty';
 export function detectContainer(head: Buffer): Container {
   let i = 0;
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3; // UTF-8 BOM
-  while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09))
-    i++;
+  while (i < head.length && isSpace(head[i])) i++;
   if (i >= head.length) return 'empty';
   const c = head[i];
   if (c === 0x7b || c === 0x5b) {
-    // One JSON value per line? The first line must parse alone and be followed by another value.
-    const text = head.toString('utf8', i);
-    const nl = text.indexOf('\n');
-    if (
-      nl > 0 &&
-      text
-        .slice(nl + 1)
-        .trimStart()
-        .startsWith('{')
-    ) {
-      try {
-        JSON.parse(text.slice(0, nl));
-        return 'ndjson';
-      } catch {
-        return 'json';
-      }
+    // One JSON value per line? The first line must parse alone and be followed by another value. Only that
+    // line is decoded, so a caller may pass a whole body; a head that ends inside the first line says 'json'
+    // and the file reader finds any values after the first document itself (see afterRecordArray).
+    const nl = head.indexOf(0x0a, i);
+    if (nl < 0) return 'json';
+    let next = nl + 1;
+    while (next < head.length && isSpace(head[next])) next++;
+    if (head[next] !== 0x7b && head[next] !== 0x5b) return 'json';
+    try {
+      JSON.parse(head.toString('utf8', i, nl));
+      return 'ndjson';
+    } catch {
+      return 'json';
     }
-    return 'json';
   }
   // Text with a comma-separated first line is a span table; anything else is binary.
   const sample = head.subarray(i, Math.min(head.length, i + 4096));
@@ -53,4 +48,8 @@ export function detectContainer(head: Buffer): Container {
   const firstLine = text.split(/\r?\n/, 1)[0];
   if (printable / sample.length > 0.95 && firstLine.includes(',')) return 'csv';
   return 'protobuf';
+}
+
+function isSpace(b: number | undefined): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }

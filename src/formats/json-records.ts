@@ -51,11 +51,13 @@ export type RecordText = { index: number; text: string } | { index: number; erro
 
 /**
  * Splits the bytes after `offset` into element texts. An element that cannot be delimited (the document
- * ends inside it) is reported as an error; scanning stops at the array's closing bracket.
+ * ends inside it) is reported as an error; scanning stops at the array's closing bracket, and `onClose`
+ * gets the rest of that chunk (the caller may read on from there).
  */
 export async function* splitRecords(
   chunks: AsyncIterable<Buffer>,
   offset: number,
+  onClose?: (rest: Buffer) => void,
 ): AsyncGenerator<RecordText> {
   let skip = offset;
   let depth = 0;
@@ -110,6 +112,7 @@ export async function* splitRecords(
       } else if (c === 0x7d || c === 0x5d) {
         if (depth === 0) {
           // The record array closes.
+          onClose?.(chunk.subarray(i + 1));
           if (inElement) yield { index: index++, text: textOf(pending, chunk, start, i) };
           return;
         }
@@ -149,4 +152,44 @@ function trailingBackslashes(parts: Buffer[]): number {
     }
   }
   return count;
+}
+
+/** How many brackets of the document are still open when its record array closes. */
+const OPEN_AFTER: Record<RecordArray['path'], number> = {
+  $: 0,
+  '$.data': 1,
+  '$.resourceSpans': 1,
+  '$.result.resourceSpans': 2,
+};
+
+/**
+ * What follows the document once its record array has closed: skips the document's remaining members
+ * (Jaeger's `total`, `errors`, ...) and yields the bytes after its last bracket, starting with `rest`, then
+ * the remaining chunks. Those are empty for a lone document; in an NDJSON file whose first line was too
+ * long to be seen whole when the file was opened, they are the lines after the first.
+ */
+export async function* afterRecordArray(
+  rest: Buffer,
+  more: AsyncIterator<Buffer>,
+  path: RecordArray['path'],
+): AsyncGenerator<Buffer> {
+  let open = OPEN_AFTER[path];
+  let inString = false;
+  let escaped = false;
+  for (let chunk: Buffer | undefined = rest; chunk !== undefined;) {
+    let i = 0;
+    while (open > 0 && i < chunk.length) {
+      const c = chunk[i++];
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === 0x5c) escaped = true;
+        else if (c === 0x22) inString = false;
+      } else if (c === 0x22) inString = true;
+      else if (c === 0x7b || c === 0x5b) open++;
+      else if (c === 0x7d || c === 0x5d) open--;
+    }
+    if (open === 0 && i < chunk.length) yield chunk.subarray(i);
+    const r = await more.next();
+    chunk = r.done ? undefined : r.value;
+  }
 }

@@ -64,6 +64,22 @@ export function nanosToMicros(v: unknown): number | undefined {
   return Number.isSafeInteger(v) ? Math.floor(v / 1000) : Math.round(v / 1000);
 }
 
+/** The message (or type) of a span's first `exception` event; '' for one without either; undefined for none. */
+function exceptionOf(events: unknown): string | undefined {
+  if (!Array.isArray(events)) return undefined;
+  for (const e of events) {
+    if (!isObject(e) || e.name !== 'exception') continue;
+    const a = readKeyValues(e.attributes, {});
+    const m = a['exception.message'] ?? a['exception.type'];
+    return typeof m === 'string' ? m : '';
+  }
+  return undefined;
+}
+
+function isUnset(v: unknown): boolean {
+  return v === undefined || v === null || v === 0 || v === '0' || v === '';
+}
+
 const INSTANCE_KEYS = ['k8s.pod.name', 'host.name', 'service.instance.id'];
 
 interface ResourceInfo {
@@ -118,11 +134,21 @@ function readSpan(s: unknown, res: ResourceInfo, scope: unknown, sink: SpanSink,
   }
   const start = nanosToMicros(s.startTimeUnixNano);
   const end = nanosToMicros(s.endTimeUnixNano);
+  for (const [key, v, us] of [
+    ['startTimeUnixNano', s.startTimeUnixNano, start],
+    ['endTimeUnixNano', s.endTimeUnixNano, end],
+  ] as const) {
+    // Absent or zero is proto3's "not set" (left to infer-timing); anything else must be a number.
+    if (us === undefined && !isUnset(v)) {
+      sink.skip(path, `${key} ${JSON.stringify(v)} is not a number of nanoseconds`, 'time_unreadable');
+      return;
+    }
+  }
   let duration: number | undefined;
   if (start !== undefined && end !== undefined) {
     duration = end - start;
     if (duration < 0) {
-      sink.skip(path, `span ${spanId} ends before it starts (${duration} µs)`);
+      sink.skip(path, `span ${spanId} ends before it starts (${duration} µs)`, 'time_unreadable');
       return;
     }
   }
@@ -134,11 +160,23 @@ function readSpan(s: unknown, res: ResourceInfo, scope: unknown, sink: SpanSink,
       attributes['otel.scope.version'] = scope.version;
   }
   let error = false;
+  let ok = false;
   let statusMessage: string | undefined;
   const status = s.status;
   if (isObject(status)) {
     error = status.code === 2 || status.code === 'STATUS_CODE_ERROR' || status.code === '2';
+    ok = status.code === 1 || status.code === 'STATUS_CODE_OK' || status.code === '1';
     if (typeof status.message === 'string' && status.message !== '') statusMessage = status.message;
+  }
+  // Status ERROR is the rule; instrumentations that leave it unset still say failure with `error.type`
+  // (set only on failure) or an `exception` event. An explicit OK overrides both.
+  if (!error && !ok) {
+    const exception = exceptionOf(s.events);
+    const errorType = attributes['error.type'];
+    if (exception !== undefined || (errorType !== undefined && errorType !== '')) {
+      error = true;
+      statusMessage ??= exception || (typeof errorType === 'string' ? errorType : undefined);
+    }
   }
   let links: string[] | undefined;
   if (Array.isArray(s.links)) {
@@ -213,11 +251,13 @@ export const otlpJson: JsonFormat = {
   matches(doc: unknown): boolean {
     return isObject(doc) && Array.isArray(doc.resourceSpans);
   },
+  // `{}` is an export with nothing in it (proto3 JSON leaves out empty lists and unknown fields).
+  accepts: isObject,
   read(doc: unknown, sink: SpanSink, where: string): void {
     if (!isObject(doc)) {
       sink.skip(where, 'expected an OTLP {"resourceSpans":[...]} object');
       return;
     }
-    readResourceSpans(doc.resourceSpans, sink, `${where}.resourceSpans`);
+    if (doc.resourceSpans !== undefined) readResourceSpans(doc.resourceSpans, sink, `${where}.resourceSpans`);
   },
 };

@@ -1,4 +1,5 @@
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type * as Protobuf from 'protobufjs';
 import { isObject } from './json-util.js';
 import { otlpSpanId, otlpTraceId } from './otlp-json.js';
 
@@ -20,6 +21,12 @@ const SCHEMA = {
     otlp: {
       nested: {
         ExportTraceServiceRequest: { fields: { resourceSpans: repeated('ResourceSpans', 1) } },
+        ExportTraceServiceResponse: { fields: { partialSuccess: field('ExportTracePartialSuccess', 1) } },
+        ExportTracePartialSuccess: {
+          fields: { rejectedSpans: field('int64', 1), errorMessage: field('string', 2) },
+        },
+        // google.rpc.Status: what an OTLP/HTTP server answers a protobuf request with on an error.
+        RpcStatus: { fields: { code: field('int32', 1), message: field('string', 2) } },
         ResourceSpans: {
           fields: {
             resource: field('Resource', 1),
@@ -117,10 +124,47 @@ const SCHEMA = {
   },
 };
 
-const root = protobuf.Root.fromJSON(SCHEMA);
-const Request = root.lookupType('otlp.ExportTraceServiceRequest');
+let root: Protobuf.Root | undefined;
 
-const TO_OBJECT: protobuf.IConversionOptions = {
+/**
+ * protobufjs (over a hundred modules) is loaded on the first protobuf payload, not with every reader: a
+ * command reading JSON files would otherwise pay for it at start-up.
+ */
+function type(name: string): Protobuf.Type {
+  if (!root) {
+    const protobuf = createRequire(import.meta.url)('protobufjs') as typeof Protobuf;
+    root = protobuf.Root.fromJSON(SCHEMA);
+  }
+  return root.lookupType(name);
+}
+const Request = () => type('otlp.ExportTraceServiceRequest');
+const Response = () => type('otlp.ExportTraceServiceResponse');
+const RpcStatus = () => type('otlp.RpcStatus');
+
+export interface PartialSuccess {
+  rejectedSpans: number;
+  errorMessage: string;
+}
+
+/** An ExportTraceServiceResponse; full success is the empty message (zero bytes). */
+export function encodeOtlpResponse(partial?: PartialSuccess): Uint8Array {
+  return Response()
+    .encode(Response().fromObject(partial ? { partialSuccess: partial } : {}))
+    .finish();
+}
+
+export function decodeOtlpResponse(buf: Uint8Array): { partialSuccess?: PartialSuccess } {
+  return Response().toObject(Response().decode(buf), { longs: Number, defaults: false }) as {
+    partialSuccess?: PartialSuccess;
+  };
+}
+
+/** A google.rpc.Status (gRPC code and message) for an error reply to a protobuf request. */
+export function encodeRpcStatus(code: number, message: string): Uint8Array {
+  return RpcStatus().encode(RpcStatus().fromObject({ code, message })).finish();
+}
+
+const TO_OBJECT: Protobuf.IConversionOptions = {
   longs: String,
   enums: Number,
   bytes: String,
@@ -142,12 +186,14 @@ function b64ToHex(v: unknown): string {
 /**
  * Decodes an ExportTraceServiceRequest. Throws an Error saying why on anything else: protobuf has no magic
  * number, so random bytes can decode "successfully" into unknown fields; requiring resource spans and at
- * least one span with well-sized ids tells a trace export from noise.
+ * least one span with well-sized ids tells a trace export from noise. When the sender said the body is
+ * OTLP protobuf (`declared`), resource spans without spans are valid and ids are left to the per-span
+ * checks; the empty export (zero bytes) is the caller's to accept.
  */
-export function decodeOtlpProto(buf: Uint8Array): unknown {
+export function decodeOtlpProto(buf: Uint8Array, opts: { declared?: boolean } = {}): unknown {
   let doc: Obj;
   try {
-    doc = Request.toObject(Request.decode(buf), TO_OBJECT);
+    doc = Request().toObject(Request().decode(buf), TO_OBJECT);
   } catch (err) {
     throw new Error(`${NOT_OTLP}: ${(err as Error).message}`);
   }
@@ -174,6 +220,7 @@ export function decodeOtlpProto(buf: Uint8Array): unknown {
       }),
     );
   });
+  if (opts.declared) return doc;
   if (spans === 0) throw new Error(`${NOT_OTLP}: it holds no spans`);
   if (wellFormed === 0) throw new Error(`${NOT_OTLP}: no span has a 16-byte trace id and an 8-byte span id`);
   return doc;
@@ -269,5 +316,5 @@ export function encodeOtlpProto(doc: unknown): Uint8Array {
         : scopes,
     };
   });
-  return Request.encode(Request.fromObject({ resourceSpans })).finish();
+  return Request().encode(Request().fromObject({ resourceSpans })).finish();
 }

@@ -12,7 +12,14 @@ import { InputError, type FormatName, type SpanSink } from './types.js';
 import { readCsvStream } from './csv.js';
 import { decodeOtlpProto } from './otlp-proto.js';
 import { salvageJson } from './json-salvage.js';
-import { findRecordArray, splitRecords, wrapRecord, type RecordArray } from './json-records.js';
+import {
+  afterRecordArray,
+  findRecordArray,
+  splitRecords,
+  wrapRecord,
+  type RecordArray,
+} from './json-records.js';
+import { ANY_TIME, timeProblem, type TimeWindow } from '../trace/time-window.js';
 
 export interface ReadOptions {
   /** Skip detection. */
@@ -31,14 +38,25 @@ export interface ReadOptions {
 
 const HEAD_BYTES = 64 * 1024;
 
-function sinkFor(file: string, report: ReadReport, assembler: TraceAssembler): SpanSink & { count: number } {
+/** A span whose start or duration is outside the window is skipped and counted by reason, here for all formats. */
+function sinkFor(
+  file: string,
+  report: ReadReport,
+  assembler: TraceAssembler,
+  window: TimeWindow = ANY_TIME,
+): SpanSink & { count: number } {
   return {
     count: 0,
     span(s: RawSpan) {
+      const problem = timeProblem(s.start, s.duration, window);
+      if (problem) {
+        report.skip(file, `span ${s.spanId} of trace ${s.traceId}`, problem.message, problem.reason);
+        return;
+      }
       this.count++;
       assembler.add(s);
     },
-    skip: (where, message) => report.skip(file, where, message),
+    skip: (where, message, reason) => report.skip(file, where, message, reason),
     warn: (message) => report.note(message),
   };
 }
@@ -75,6 +93,7 @@ function readJsonText(
   opts: ReadOptions,
   report: ReadReport,
   sink: SpanSink,
+  strict = false,
 ): void {
   let doc: unknown;
   try {
@@ -98,6 +117,10 @@ function readJsonText(
         : 'not a trace format we know (expected Jaeger {"data":[...]}, a Jaeger trace, api_v3 {"result":...}, OTLP {"resourceSpans":...} or a Zipkin span list)',
     );
   }
+  // A body sent to a format's own endpoint must be that format: anything else is a bad request, not a
+  // request whose every record is skipped.
+  if (strict && opts.format && !(format.accepts ?? format.matches)(doc))
+    throw new InputError(file, 'top level', `not ${opts.format}: ${JSON.stringify(doc)?.slice(0, 60)}`);
   report.formats.set(file, format.name);
   format.read(doc, sink, '$');
 }
@@ -109,15 +132,16 @@ function readJsonText(
  */
 async function readJsonRecords(
   file: string,
-  body: Readable,
+  body: AsyncIterable<Buffer>,
   records: RecordArray,
   opts: ReadOptions,
   report: ReadReport,
   sink: SpanSink,
   complete: () => void,
+  onClose: (rest: Buffer) => void,
 ): Promise<void> {
   let format = opts.format ? jsonFormatFor(undefined, opts.format) : undefined;
-  for await (const r of splitRecords(body, records.offset)) {
+  for await (const r of splitRecords(body, records.offset, onClose)) {
     const where = `${records.path}[${r.index}]`;
     if ('error' in r) {
       report.skip(file, where, r.error);
@@ -162,14 +186,56 @@ function readNdjsonLine(
   format.read(doc, sink, `line ${n}`);
 }
 
-async function* lines(stream: Readable): AsyncGenerator<string> {
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
-  for await (const line of rl) yield line;
+/** NDJSON from a stream (which may start inside a file's first line: it is still line 1). */
+async function readNdjsonStream(
+  file: string,
+  stream: Readable,
+  opts: Pick<ReadOptions, 'format'>,
+  report: ReadReport,
+  sink: SpanSink,
+): Promise<void> {
+  let n = 1;
+  for await (const line of createInterface({ input: stream, crlfDelay: Infinity }))
+    readNdjsonLine(file, line, n++, opts, report, sink);
+}
+
+/**
+ * Streams a JSON document's record array, then whatever follows the document: nothing in a lone document,
+ * further lines when the file is NDJSON whose first line was longer than the head detection saw.
+ */
+async function readJsonRecordsThenLines(
+  file: string,
+  body: Readable,
+  records: RecordArray,
+  opts: ReadOptions,
+  report: ReadReport,
+  sink: SpanSink,
+  complete: () => void,
+): Promise<void> {
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  // Without `return`, the record splitter leaves the stream open when it stops at the array's end.
+  const keepOpen = { [Symbol.asyncIterator]: () => ({ next: () => chunks.next() }) };
+  let rest: Buffer | undefined;
+  try {
+    await readJsonRecords(file, keepOpen, records, opts, report, sink, complete, (r) => (rest = r));
+    if (rest)
+      await readNdjsonStream(
+        file,
+        Readable.from(afterRecordArray(rest, chunks, records.path)),
+        opts,
+        report,
+        sink,
+      );
+  } finally {
+    await chunks.return?.();
+  }
 }
 
 /** Opens a file as a (gunzipped) byte stream and peeks at its head. */
 async function open(file: string, onProgress?: ReadOptions['onProgress']) {
-  const total = (await stat(file)).size;
+  const info = await stat(file);
+  if (info.isDirectory()) throw new InputError(file, '', 'is a directory; give trace files');
+  const total = info.size;
   // Large chunks: fewer records straddle two of them, and fewer async hops per megabyte.
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   let read = 0;
@@ -256,12 +322,18 @@ export async function readTraceFiles(
       report.formats.set(file, 'otlp-proto');
       jsonFormatFor(doc, 'otlp-json')!.read(doc, sink, '$');
     } else if (container === 'ndjson') {
-      let n = 0;
-      for await (const line of lines(body)) readNdjsonLine(file, line, ++n, opts, report, sink);
+      await readNdjsonStream(file, body, opts, report, sink);
     } else {
       const records = findRecordArray(head);
-      if (records) await readJsonRecords(file, body, records, opts, report, sink, () => assembler.flush());
-      else readJsonText(file, (await readAll(body)).toString('utf8'), opts, report, sink);
+      if (records)
+        await readJsonRecordsThenLines(file, body, records, opts, report, sink, () => assembler.flush());
+      else {
+        // Whole in memory now: detection sees all of the first line, however long.
+        const all = await readAll(body);
+        if (detectContainer(all) === 'ndjson')
+          await readNdjsonStream(file, Readable.from([all]), opts, report, sink);
+        else readJsonText(file, all.toString('utf8'), opts, report, sink);
+      }
     }
     assembler.flush();
     if (sink.count === 0 && report.skipped > skippedBefore) {
@@ -299,18 +371,38 @@ export function readTraceDocument(
 /** Reads one in-memory payload (an HTTP body): JSON, NDJSON, protobuf, optionally gzipped. */
 export function readTracePayload(
   payload: Buffer,
-  opts: Pick<ReadOptions, 'format' | 'clockSkew'> = {},
+  opts: Pick<ReadOptions, 'format' | 'clockSkew'> & {
+    /** Spans (and traces, once their missing times are inferred) outside it are skipped and counted. */
+    window?: TimeWindow;
+  } = {},
 ): { traces: Trace[]; report: ReadReport } {
   const report = new ReadReport();
   const traces: Trace[] = [];
+  const window = opts.window ?? ANY_TIME;
   const assembler = assemblerFor(report, opts, (t) => traces.push(t));
   const where = 'request body';
-  const sink = sinkFor(where, report, assembler);
-  const buf = payload[0] === 0x1f && payload[1] === 0x8b ? gunzipSync(payload) : payload;
-  const container = opts.format === 'otlp-proto' ? 'protobuf' : detectContainer(buf.subarray(0, HEAD_BYTES));
+  const sink = sinkFor(where, report, assembler, window);
+  let buf = payload;
+  if (payload[0] === 0x1f && payload[1] === 0x8b) {
+    try {
+      buf = gunzipSync(payload);
+    } catch (err) {
+      throw new InputError(where, '', `looks gzipped but cannot be decompressed (${(err as Error).message})`);
+    }
+  }
+  const proto = opts.format === 'otlp-proto';
+  // An empty ExportTraceServiceRequest encodes as zero bytes: valid when the sender said it is protobuf.
+  if (proto && buf.length === 0) return { traces, report };
+  // The whole body: detection decodes only its first line, which may be longer than a file's head.
+  const container = proto ? 'protobuf' : detectContainer(buf);
   if (container === 'empty') throw new InputError(where, '', 'the body is empty');
   if (container === 'protobuf') {
-    const doc = decodeOtlpProto(buf);
+    let doc: unknown;
+    try {
+      doc = decodeOtlpProto(buf, { declared: proto });
+    } catch (err) {
+      throw new InputError(where, '', (err as Error).message);
+    }
     report.formats.set(where, 'otlp-proto');
     jsonFormatFor(doc, 'otlp-json')!.read(doc, sink, '$');
   } else if (container === 'csv') {
@@ -319,8 +411,19 @@ export function readTracePayload(
     const text = buf.toString('utf8');
     if (container === 'ndjson') {
       text.split('\n').forEach((line, i) => readNdjsonLine(where, line, i + 1, opts, report, sink));
-    } else readJsonText(where, text, opts, report, sink);
+    } else readJsonText(where, text, opts, report, sink, true);
   }
   assembler.flush();
-  return { traces, report };
+  if (window === ANY_TIME) return { traces, report };
+  // Times the adjusters inferred (a trace without any start becomes epoch 0) get the same check.
+  const kept = traces.filter((t) => {
+    const problem = timeProblem(t.start, t.end - t.start, window);
+    if (!problem) return true;
+    for (const s of t.spans)
+      report.skip(where, `span ${s.spanId} of trace ${t.traceId}`, problem.message, problem.reason);
+    report.traces--;
+    report.spans -= t.spans.length;
+    return false;
+  });
+  return { traces: kept, report };
 }

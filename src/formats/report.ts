@@ -12,11 +12,14 @@ export class ReadReport {
   spans = 0;
   skipped = 0;
   skipSamples: string[] = [];
+  /** Skipped records by reason code (`malformed`, `time_unreadable`, `time_out_of_window`, ...). */
+  skippedBy = new Map<string, number>();
   private folded = new Map<string, { total: number; traces: number }>();
   private notes = new Set<string>();
 
-  skip(file: string, where: string, message: string): void {
+  skip(file: string, where: string, message: string, reason = 'malformed'): void {
     this.skipped++;
+    this.skippedBy.set(reason, (this.skippedBy.get(reason) ?? 0) + 1);
     if (this.skipSamples.length < MAX_SKIP_SAMPLES)
       this.skipSamples.push(`${file}${where ? ` ${where}` : ''}: ${message}`);
   }

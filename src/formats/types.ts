@@ -18,8 +18,11 @@ export type FormatName = (typeof FORMAT_NAMES)[number];
  */
 export interface SpanSink {
   span(span: RawSpan): void;
-  /** A record (span, trace, line, row) could not be read; `where` locates it (file:line, JSON path...). */
-  skip(where: string, message: string): void;
+  /**
+   * A record (span, trace, line, row) could not be read; `where` locates it (file:line, JSON path...).
+   * `reason` is a short code for counting (default `malformed`).
+   */
+  skip(where: string, message: string, reason?: string): void;
   /** Something was read but is worth saying (Jaeger's trace warnings, a field that was ignored). */
   warn(message: string): void;
 }
@@ -30,6 +33,8 @@ export interface JsonFormat {
   /** True when the parsed value looks like this format. Cheap: looks at the top-level shape only. */
   matches(doc: unknown): boolean;
   read(doc: unknown, sink: SpanSink, where: string): void;
+  /** What a body posted to this format's own endpoint may be (default: what `matches`); the rest is a 400. */
+  accepts?(doc: unknown): boolean;
   /**
    * Each element of the document's record array holds whole traces (a Jaeger trace list): once an element
    * is read its traces are complete and can go on at once instead of waiting for the end of the file.

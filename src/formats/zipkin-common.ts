@@ -1,6 +1,7 @@
 import type { Attributes } from '../trace/span.js';
 import { isZeroId, normalizeSpanId } from '../trace/ids.js';
 import { isObject, toInt } from './json-util.js';
+import { httpStatusOf } from '../trace/semconv.js';
 
 /**
  * What Zipkin v1 and v2 share: endpoints, the error rule, optional microsecond fields, and how the
@@ -51,7 +52,7 @@ export function errorOf(attributes: Attributes): { error: boolean; statusMessage
     const msg = typeof tag === 'string' && tag !== '' && tag !== 'true' ? tag : undefined;
     return { error: true, statusMessage: msg };
   }
-  const status = Number(attributes['http.status_code']);
+  const status = httpStatusOf(attributes);
   if (Number.isFinite(status) && status >= 500) return { error: true, statusMessage: `HTTP ${status}` };
   return { error: false };
 }

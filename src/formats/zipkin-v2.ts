@@ -1,7 +1,7 @@
 import type { Attributes, RawSpan, SpanKind } from '../trace/span.js';
 import { normalizeSpanId, normalizeTraceId } from '../trace/ids.js';
 import type { JsonFormat, SpanSink } from './types.js';
-import { isObject } from './json-util.js';
+import { isObject, toInt } from './json-util.js';
 import {
   errorOf,
   firstRecord,
@@ -45,12 +45,24 @@ function readTags(v: unknown, into: Attributes): void {
   }
 }
 
-/** Converts one v2 record; returns a reason instead when the record cannot be a span. */
-export function zipkinV2Span(r: Record<string, unknown>, sink: SpanSink): RawSpan | string {
+type Rejected = { message: string; reason?: string };
+
+/** Converts one v2 record; returns why instead when the record cannot be a span. */
+function zipkinV2Span(r: Record<string, unknown>, sink: SpanSink): RawSpan | Rejected {
   const traceId = normalizeTraceId(r.traceId);
-  if (traceId === undefined) return `traceId ${JSON.stringify(r.traceId)} is not 16 or 32 hex characters`;
+  if (traceId === undefined)
+    return { message: `traceId ${JSON.stringify(r.traceId)} is not 16 or 32 hex characters` };
   const spanId = normalizeSpanId(r.id);
-  if (spanId === undefined) return `id ${JSON.stringify(r.id)} is not 16 hex characters`;
+  if (spanId === undefined) return { message: `id ${JSON.stringify(r.id)} is not 16 hex characters` };
+  for (const key of ['timestamp', 'duration'] as const) {
+    const v = r[key];
+    // Absent is allowed (infer-timing fills it); present, it must be a number of µs.
+    if (v !== undefined && v !== null && toInt(v) === undefined)
+      return {
+        message: `${key} ${JSON.stringify(v)} is not a number of microseconds`,
+        reason: 'time_unreadable',
+      };
+  }
   const parent = parentIdOf(r.parentId);
   if (parent.bad) sink.warn(`zipkin-v2: unreadable parentId values ignored (the spans were kept as roots)`);
 
@@ -102,6 +114,8 @@ export const zipkinV2: JsonFormat = {
   matches(doc: unknown): boolean {
     return firstRecord(doc) !== undefined;
   },
+  // A POST of `[]` is an empty (valid) batch; a list with bad records has them skipped one by one.
+  accepts: (doc) => Array.isArray(doc) || firstRecord(doc) !== undefined,
   read(doc: unknown, sink: SpanSink, where: string): void {
     forEachRecord(
       doc,
@@ -109,7 +123,7 @@ export const zipkinV2: JsonFormat = {
       (at, msg) => sink.skip(at, msg),
       (record, at) => {
         const span = zipkinV2Span(record, sink);
-        if (typeof span === 'string') sink.skip(at, span);
+        if ('message' in span) sink.skip(at, span.message, span.reason);
         else sink.span(span);
       },
     );

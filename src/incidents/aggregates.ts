@@ -1,8 +1,10 @@
+import { peerServiceOf } from '../trace/semconv.js';
 import type { ScoredTrace } from '../scoring/scored-trace.js';
 import type { Trace } from '../trace/trace.js';
 import { QualityStat, addTraceQuality } from './quality.js';
 import { edgeKey, minuteOf, MINUTE_US } from './signal.js';
 import { TargetStat } from './target-stat.js';
+import { endpointKey } from '../trace/endpoint-key.js';
 
 /** What the aggregates need of a scored trace; absent for traces nobody scored (counted as normal). */
 export type Verdict = Pick<ScoredTrace, 'anomalous' | 'rootCauses'>;
@@ -11,9 +13,6 @@ export type TargetType = 'endpoint' | 'edge' | 'service';
 
 /** Field name prefixes of a minute's encoding (the Redis hash fields; see src/store/aggregates.ts). */
 export const FIELD_PREFIX = { endpoint: 'ep:', edge: 'ed:', service: 'sv:', quality: 'q:' } as const;
-
-/** OpenTelemetry's attribute for the service a client calls (Jaeger and Zipkin instrumentations set it too). */
-const PEER_SERVICE = 'peer.service';
 
 /** Whether client span `i` has a child in another service (the server side that answered it). */
 function answered(trace: Trace, i: number): boolean {
@@ -158,7 +157,7 @@ export class Aggregates {
     const anomalous = verdict?.anomalous === true;
 
     const r = spans[trace.root];
-    const ep = statAt(b.endpoints, r.service + ':' + r.operation);
+    const ep = statAt(b.endpoints, endpointKey(r.service, r.operation));
     ep.calls++;
     ep.traces++;
     if (r.error) ep.errors++;
@@ -190,7 +189,7 @@ export class Aggregates {
         const viaClient = ps.kind === 'client';
         this.call(
           b,
-          edgeKey(caller.service + ':' + caller.operation, s.service + ':' + s.operation),
+          edgeKey(endpointKey(caller.service, caller.operation), endpointKey(s.service, s.operation)),
           s.error || (viaClient && ps.error),
           viaClient ? ps.duration : s.duration,
           mark,
@@ -201,11 +200,14 @@ export class Aggregates {
       // A call nobody answered in the trace (the callee down, or not instrumented) is still a call on the
       // edge to the service the client names; its errors are often the only trace of the outage.
       if ((s.kind === 'client' || s.kind === 'producer') && !answered(trace, i)) {
-        const peer = s.attributes[PEER_SERVICE];
-        if (typeof peer === 'string' && peer !== '' && peer !== s.service)
+        const peer = peerServiceOf(s.attributes);
+        if (peer !== undefined && peer !== s.service)
           this.call(
             b,
-            edgeKey(spans[entry[i]].service + ':' + spans[entry[i]].operation, peer + ':' + s.operation),
+            edgeKey(
+              endpointKey(spans[entry[i]].service, spans[entry[i]].operation),
+              endpointKey(peer, s.operation),
+            ),
             s.error,
             s.duration,
             mark,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { coveredByChildren } from '../features/self-time.js';
 import type { Trace } from '../trace/trace.js';
+import { isoFromMicros } from '../trace/iso-time.js';
 
 /**
  * Trace quality per service: how much of what a service reports can be trusted. Broken instrumentation
@@ -190,8 +191,5 @@ export function qualityReport(
       problems(b) / Math.max(1, b.spans) - problems(a) / Math.max(1, a.spans) ||
       (a.service < b.service ? -1 : a.service > b.service ? 1 : 0),
   );
-  return { from: isoOfUs(from), to: isoOfUs(to), services };
+  return { from: isoFromMicros(from), to: isoFromMicros(to), services };
 }
-
-/** Not scoring's isoFromMicros: importing the model set would pull TensorFlow into the aggregate layer. */
-export const isoOfUs = (us: number): string => new Date(Math.floor(us / 1000)).toISOString();

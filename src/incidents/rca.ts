@@ -1,6 +1,8 @@
 import type { IncidentRootCause } from './incident.js';
 import type { ServiceShift, ShiftEvidence } from './shift-evidence.js';
 import type { Signal } from './signal.js';
+import { endpointKey, parseEndpointKey } from '../trace/endpoint-key.js';
+import { median } from '../detectors/median.js';
 
 /**
  * Incident-level root-cause ranking over one window's ShiftEvidence. Each service gets several pieces of
@@ -70,12 +72,6 @@ interface OpPick {
   /** Mean z in the window and in the reference. */
   mean: number;
   usual: number;
-}
-
-function median(xs: number[]): number {
-  xs.sort((a, b) => a - b);
-  const m = xs.length >> 1;
-  return xs.length % 2 ? xs[m] : (xs[m - 1] + xs[m]) / 2;
 }
 
 /**
@@ -310,7 +306,7 @@ function leading(
 
 /** An instance whose spans of the operation are much slower than the operation's other instances. */
 function slowInstance(ev: ShiftEvidence, service: string, operation: string): string | undefined {
-  const o = ev.operations.get(service + ':' + operation);
+  const o = ev.operations.get(endpointKey(service, operation));
   if (o === undefined) return undefined;
   const all = Object.entries(o.instances);
   if (all.length < 2) return undefined;
@@ -413,10 +409,9 @@ export function entryLoadFirst(
     )
       load = s;
   if (load === undefined) return [...causes];
-  const key = load.target.key;
-  const cut = key.indexOf(':');
-  const service = cut < 0 ? key : key.slice(0, cut);
-  const operation = cut < 0 ? undefined : key.slice(cut + 1);
+  const ep = parseEndpointKey(load.target.key);
+  const service = ep?.service ?? load.target.key;
+  const operation = ep?.operation;
   const top = causes[0]?.score ?? 1;
   const rest = causes.filter((c) => c.service !== service);
   const all = [{ service, operation, score: top, evidence: `traffic jumped: ${load.evidence}` }, ...rest];
@@ -434,4 +429,32 @@ export function toRootCauses(ranked: readonly RankedService[], max = 5): Inciden
     score: total > 0 ? r.score / total : 0,
     evidence: r.evidence,
   }));
+}
+
+/**
+ * The incident's suspect first when signals of its own point at it (its spans slower in their own code,
+ * errors starting there, calls into it waiting): those signals are why the incident exists, and a ranking
+ * that put another service first would page about one fault and name another. A traffic surge at an entry
+ * point, when entryLoadFirst named it, stays first: the load explains the suspect too.
+ */
+export function suspectFirst(
+  suspect: string,
+  causes: readonly IncidentRootCause[],
+  signals: readonly Signal[],
+): IncidentRootCause[] {
+  const own = signals
+    .filter((s) => s.suspect === suspect && s.kind !== 'traffic-jump')
+    .sort((a, b) => b.strength - a.strength);
+  if (own.length === 0 || causes[0]?.service === suspect || causes[0]?.evidence.startsWith('traffic jumped'))
+    return [...causes];
+  const had = causes.find((c) => c.service === suspect);
+  const top = causes[0]?.score ?? 1;
+  const first: IncidentRootCause = {
+    ...(had ?? { service: suspect }),
+    score: top,
+    evidence: own[0].evidence,
+  };
+  const all = [first, ...causes.filter((c) => c.service !== suspect)];
+  const total = all.reduce((a, c) => a + c.score, 0);
+  return all.map((c) => ({ ...c, score: total > 0 ? c.score / total : 0 }));
 }

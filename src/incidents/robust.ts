@@ -1,16 +1,7 @@
 import { BUCKET_WIDTH, type LogSketch } from '../detectors/baseline/log-sketch.js';
+import { MAD_SCALE, median } from '../detectors/median.js';
 
 /** Small robust statistics for the aggregate signals: nothing here lets one bad minute move a baseline. */
-
-/** Scale of the median absolute deviation to a normal's standard deviation. */
-export const MAD_SCALE = 1.4826;
-
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Median and MAD-based standard deviation. */
 export function robustSpread(xs: readonly number[]): { median: number; sigma: number } {

@@ -4,6 +4,9 @@ import { toT } from '../detectors/baseline/log-sketch.js';
 import type { TraceProfile } from '../features/profile.js';
 import type { ScoredTrace } from '../scoring/scored-trace.js';
 import type { Trace } from '../trace/trace.js';
+import { unansweredPeer } from '../explain/calls.js';
+import { errorOrigins } from '../trace/error-origins.js';
+import { endpointKey } from '../trace/endpoint-key.js';
 
 /**
  * What a window of traffic did to each service and operation, against the trained baseline: the evidence an
@@ -24,6 +27,10 @@ const Z_CLIP = 6;
 const MAX_ATTRIBUTE_LENGTH = 80;
 /** Distinct service|attribute=value pairs kept per evidence: a bound on memory, whatever the data. */
 const MAX_ATTRIBUTES = 5000;
+/** Paths whose model holds fewer spans do not judge tail exceedance (their 5th and 95th percentiles are noise). */
+const MIN_TAIL_SAMPLES = 20;
+/** Example traces kept per service: the ones whose spans there deviated most (an incident's members). */
+const MAX_EXAMPLES = 10;
 /** A call count seen in fewer than this share of normal traces is a structure change. */
 const RARE_COUNT = 0.01;
 const MIN_COUNT_HISTORY = 100;
@@ -38,8 +45,38 @@ export interface OperationShift {
   durZ: number;
   /** Spans with a baseline (the z sums are over these). */
   judged: number;
-  /** Instances (pods, hosts) seen, with their span counts and self-z sums: the fault may sit in one. */
-  instances: Record<string, { spans: number; selfZ: number }>;
+  /**
+   * Tail exceedances against the model: of `tailJudged` spans, `slow` had self time above their path's
+   * normal 95th percentile and `early` a duration below its 5th (calls that returned or threw early). In
+   * normal traffic each is about 5% of the spans judged, whatever the path: the per-minute test reads them.
+   */
+  tailJudged: number;
+  slow: number;
+  /** Of `entryJudged` entry spans (the service answering a call, or the root), those that ended early. */
+  entryJudged: number;
+  early: number;
+  /**
+   * Of `errorJudged` calls (spans with a model; calls no server answered count at the service called),
+   * those that failed with no failing call below them, and how many the model expects among them.
+   */
+  errorJudged: number;
+  errorOrigins: number;
+  /**
+   * Calls the operation answered (its entry spans with a model) and calls made to it that no server answered:
+   * what an error rate is a share of. Spans are not: a service answering with five spans per call would
+   * water a 30% failure rate down to 6%.
+   */
+  errorCalls: number;
+  errorExpected: number;
+  /** Instances (pods, hosts) seen, with their span counts, self-z sums and slow spans: the fault may sit in one. */
+  instances: Record<string, InstanceShift>;
+}
+
+export interface InstanceShift {
+  spans: number;
+  selfZ: number;
+  tailJudged?: number;
+  slow?: number;
 }
 
 /** Client-to-server gap of one service pair (the wire, queues and proxies between them). */
@@ -49,6 +86,9 @@ export interface HopShift {
   /** Hops with a baseline, and the sum of their clipped gap z. */
   judged: number;
   gapZ: number;
+  /** Hops judged against a gap model with enough samples, and those above its normal 95th percentile. */
+  tailJudged?: number;
+  slow?: number;
 }
 
 /** Traces carrying one attribute value (on a span of `service`), flagged or not: BubbleUp's comparison. */
@@ -75,6 +115,12 @@ export interface ServiceShift {
   spans: number;
 }
 
+/**
+ * A trace whose spans in a service deviated, by how much (slow spans, early ends, slow hops, errors), and
+ * the endpoint it served.
+ */
+export type Example = [traceId: string, weight: number, endpoint: string];
+
 export interface ShiftEvidenceJson {
   traces: number;
   anomalous: number;
@@ -85,6 +131,8 @@ export interface ShiftEvidenceJson {
   attributes?: Record<string, AttributeShift>;
   /** Caller service -> callee services seen (the topology of the window). */
   calls: Record<string, string[]>;
+  /** Per service, the traces that deviated most there. */
+  examples?: Record<string, Example[]>;
 }
 
 const newService = (): ServiceShift => ({
@@ -98,11 +146,23 @@ const newService = (): ServiceShift => ({
   spans: 0,
 });
 
+/**
+ * A span that stands for a call into another service: a client or producer span with a child in another
+ * service, or, in traces without span kinds, any span with such a child. Its own time is the wire to its
+ * server, which the hop's gap judges.
+ */
 function isHopClient(trace: Trace, i: number): boolean {
   const sp = trace.spans[i];
-  if (sp.kind !== 'client' && sp.kind !== 'producer') return false;
+  if (sp.kind !== 'client' && sp.kind !== 'producer' && sp.kind !== 'internal') return false;
   for (const c of trace.children[i]) if (trace.spans[c].service !== sp.service) return true;
   return false;
+}
+
+/** Keeps the `max` heaviest examples, heaviest first. */
+function keepTop(list: Example[], max = MAX_EXAMPLES): Example[] {
+  list.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  if (list.length > max) list.length = max;
+  return list;
 }
 
 function clipZ(t: number, med: number, scale: number): number {
@@ -119,6 +179,7 @@ export class ShiftEvidence {
   readonly calls = new Map<string, Set<string>>();
   readonly hops = new Map<string, HopShift>();
   readonly attributes = new Map<string, AttributeShift>();
+  readonly examples = new Map<string, Example[]>();
 
   private hop(client: string, server: string): HopShift {
     const key = client + '>' + server;
@@ -134,12 +195,28 @@ export class ShiftEvidence {
   }
 
   private operation(service: string, operation: string): OperationShift {
-    const key = service + ':' + operation;
+    const key = endpointKey(service, operation);
     let o = this.operations.get(key);
     if (o === undefined)
       this.operations.set(
         key,
-        (o = { service, operation, spans: 0, selfZ: 0, durZ: 0, judged: 0, instances: {} }),
+        (o = {
+          service,
+          operation,
+          spans: 0,
+          selfZ: 0,
+          durZ: 0,
+          judged: 0,
+          tailJudged: 0,
+          slow: 0,
+          entryJudged: 0,
+          early: 0,
+          errorJudged: 0,
+          errorOrigins: 0,
+          errorCalls: 0,
+          errorExpected: 0,
+          instances: {},
+        }),
       );
     return o;
   }
@@ -156,6 +233,9 @@ export class ShiftEvidence {
     const pathStats: (PathStats | undefined)[] = cps.map((cp) =>
       model.pathStats(endpointKey, cp.key, cp.service, cp.operation),
     );
+    const origin = errorOrigins(trace);
+    const deviation = new Map<string, number>();
+    const deviate = (service: string, w: number) => deviation.set(service, (deviation.get(service) ?? 0) + w);
     for (let i = 0; i < spans.length; i++) {
       const sp = spans[i];
       touched.add(sp.service);
@@ -164,19 +244,46 @@ export class ShiftEvidence {
       const op = this.operation(sp.service, sp.operation);
       op.spans++;
       const st = pathStats[profile.spanCallPath[i]];
+      const hopClient = isHopClient(trace, i);
       let zSelf = 0;
+      let slow = false;
+      let judgedTail = false;
       if (st?.selfSummary !== undefined && st.durSummary !== undefined) {
+        const selfT = toT(profile.selfTimeUs[i]);
+        const durT = toT(sp.duration);
         // A client span's own time is the wire to its server: the hop's gap below judges it, once.
-        if (!isHopClient(trace, i))
-          zSelf = clipZ(toT(profile.selfTimeUs[i]), st.selfSummary.med, st.selfSummary.scale);
+        if (!hopClient) zSelf = clipZ(selfT, st.selfSummary.med, st.selfSummary.scale);
         op.selfZ += zSelf;
-        op.durZ += clipZ(toT(sp.duration), st.durSummary.med, st.durSummary.scale);
+        op.durZ += clipZ(durT, st.durSummary.med, st.durSummary.scale);
         op.judged++;
+        if (st.spans >= MIN_TAIL_SAMPLES) {
+          judgedTail = !hopClient;
+          if (judgedTail) {
+            op.tailJudged++;
+            slow = selfT > st.selfSummary.p95T;
+            if (slow) op.slow++;
+          }
+          // Early ends are judged where the service answers a call: a caller's span ends early too when its
+          // callee did, and that is the callee's doing.
+          const parent = trace.parent[i];
+          if (parent < 0 || spans[parent].service !== sp.service) {
+            op.entryJudged++;
+            if (durT < st.durSummary.p05T) {
+              op.early++;
+              deviate(sp.service, 0.5);
+            }
+          }
+        }
       }
+      if (slow) deviate(sp.service, 1);
       if (sp.instance !== undefined) {
         const inst = (op.instances[sp.instance] ??= { spans: 0, selfZ: 0 });
         inst.spans++;
         inst.selfZ += zSelf;
+        if (judgedTail) {
+          inst.tailJudged = (inst.tailJudged ?? 0) + 1;
+          if (slow) inst.slow = (inst.slow ?? 0) + 1;
+        }
       }
       const p = trace.parent[i];
       if (p >= 0 && spans[p].service !== sp.service) {
@@ -184,10 +291,25 @@ export class ShiftEvidence {
         if (callees === undefined) this.calls.set(spans[p].service, (callees = new Set()));
         callees.add(sp.service);
       }
-      if (sp.error) {
-        let childErr = false;
-        for (const c of trace.children[i]) childErr ||= spans[c].error;
-        if (!childErr) svc.errorOrigins++;
+      // A call no server answered (a cache or database without spans of its own; a service refusing
+      // connections or timing out) is judged as the service it was calling: its errors start there.
+      const peer = unansweredPeer(trace, i);
+      if (peer !== undefined && peer !== sp.service) {
+        let callees = this.calls.get(sp.service);
+        if (callees === undefined) this.calls.set(sp.service, (callees = new Set()));
+        callees.add(peer);
+      }
+      const errorsAt = peer === undefined ? op : this.operation(peer, sp.operation);
+      if (st !== undefined) {
+        const p = trace.parent[i];
+        if (peer !== undefined || p < 0 || spans[p].service !== sp.service) errorsAt.errorCalls++;
+        errorsAt.errorJudged++;
+        errorsAt.errorExpected += st.errorOrigins / Math.max(1, st.spans);
+      }
+      if (origin[i]) {
+        this.service(peer ?? sp.service).errorOrigins++;
+        errorsAt.errorOrigins++;
+        deviate(peer ?? sp.service, 2);
       }
     }
     this.addAttributes(trace, scored.anomalous);
@@ -205,8 +327,23 @@ export class ShiftEvidence {
       if (g?.summary === undefined) continue;
       const hop = this.hop(h.clientService, h.serverService);
       hop.judged++;
-      hop.gapZ += clipZ(toT(h.maxGapUs), g.summary.med, g.summary.scale);
+      const gapT = toT(h.maxGapUs);
+      hop.gapZ += clipZ(gapT, g.summary.med, g.summary.scale);
+      if (g.traces >= MIN_TAIL_SAMPLES) {
+        hop.tailJudged = (hop.tailJudged ?? 0) + 1;
+        if (gapT > g.summary.p95T) {
+          hop.slow = (hop.slow ?? 0) + 1;
+          deviate(h.serverService, 1);
+        }
+      }
     }
+    for (const [service, w] of deviation) this.addExamples(service, [[scored.traceId, w, endpointKey]]);
+  }
+
+  private addExamples(service: string, list: readonly Example[]): void {
+    const mine = this.examples.get(service) ?? [];
+    for (const e of list) if (!mine.some((m) => m[0] === e[0])) mine.push([e[0], e[1], e[2]]);
+    this.examples.set(service, keepTop(mine));
   }
 
   /**
@@ -307,10 +444,20 @@ export class ShiftEvidence {
       t.selfZ += o.selfZ;
       t.durZ += o.durZ;
       t.judged += o.judged;
+      t.tailJudged += o.tailJudged;
+      t.slow += o.slow;
+      t.entryJudged += o.entryJudged;
+      t.early += o.early;
+      t.errorJudged += o.errorJudged;
+      t.errorOrigins += o.errorOrigins;
+      t.errorCalls += o.errorCalls;
+      t.errorExpected += o.errorExpected;
       for (const [name, i] of Object.entries(o.instances)) {
         const ti = (t.instances[name] ??= { spans: 0, selfZ: 0 });
         ti.spans += i.spans;
         ti.selfZ += i.selfZ;
+        if (i.tailJudged) ti.tailJudged = (ti.tailJudged ?? 0) + i.tailJudged;
+        if (i.slow) ti.slow = (ti.slow ?? 0) + i.slow;
       }
     }
     for (const [k, a] of other.attributes) {
@@ -324,7 +471,10 @@ export class ShiftEvidence {
       const t = this.hop(h.client, h.server);
       t.judged += h.judged;
       t.gapZ += h.gapZ;
+      if (h.tailJudged) t.tailJudged = (t.tailJudged ?? 0) + h.tailJudged;
+      if (h.slow) t.slow = (t.slow ?? 0) + h.slow;
     }
+    for (const [service, list] of other.examples) this.addExamples(service, list);
     for (const [caller, callees] of other.calls) {
       let c = this.calls.get(caller);
       if (c === undefined) this.calls.set(caller, (c = new Set()));
@@ -343,6 +493,7 @@ export class ShiftEvidence {
       hops: Object.fromEntries(this.hops),
       attributes: Object.fromEntries(this.attributes),
       calls: Object.fromEntries([...this.calls].map(([k, v]) => [k, [...v].sort()])),
+      examples: Object.fromEntries(this.examples),
     };
   }
 
@@ -352,11 +503,28 @@ export class ShiftEvidence {
     e.anomalous = j.anomalous;
     e.scoreSum = j.scoreSum;
     for (const [k, v] of Object.entries(j.services)) e.services.set(k, { ...v });
+    // Fields added later default to 0, so evidence stored by an older version still reads.
     for (const [k, v] of Object.entries(j.operations))
-      e.operations.set(k, { ...v, instances: structuredClone(v.instances) });
+      e.operations.set(k, {
+        ...v,
+        tailJudged: v.tailJudged ?? 0,
+        slow: v.slow ?? 0,
+        entryJudged: v.entryJudged ?? 0,
+        early: v.early ?? 0,
+        errorJudged: v.errorJudged ?? 0,
+        errorOrigins: v.errorOrigins ?? 0,
+        errorCalls: v.errorCalls ?? 0,
+        errorExpected: v.errorExpected ?? 0,
+        instances: structuredClone(v.instances),
+      });
     for (const [k, v] of Object.entries(j.hops ?? {})) e.hops.set(k, { ...v });
     for (const [k, v] of Object.entries(j.attributes ?? {})) e.attributes.set(k, { ...v });
     for (const [k, v] of Object.entries(j.calls)) e.calls.set(k, new Set(v));
+    for (const [k, v] of Object.entries(j.examples ?? {}))
+      e.examples.set(
+        k,
+        v.map(([id, w, endpoint]) => [id, w, endpoint]),
+      );
     return e;
   }
 }

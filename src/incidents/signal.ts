@@ -16,13 +16,23 @@ export const SIGNAL_KINDS = [
   'latency-shift',
   /** Call volume of an edge that stands out, or jumps against its own history (high-traffic area). */
   'traffic-jump',
+  /** A service's answers ending earlier than normal: calls that return or throw before doing their work. */
+  'early-return',
+  /** A service skipping calls it usually makes, or making calls it never made before. */
+  'structure-change',
+  /** Time between client and server spans of a service pair (queues, the wire, a blocked server) grown. */
+  'gap-shift',
 ] as const;
 export type SignalKind = (typeof SIGNAL_KINDS)[number];
 
 export const SignalSchema = z.object({
   kind: z.enum(SIGNAL_KINDS),
-  /** 'endpoint' targets are `service:operation`; 'edge' targets are `callerService:callerOp->calleeService:calleeOp`. */
-  target: z.object({ type: z.enum(['endpoint', 'edge']), key: z.string() }),
+  /**
+   * 'endpoint' targets are `service:operation`; 'edge' targets are `callerService:callerOp->calleeService:calleeOp`;
+   * 'service' targets a service by name (its spans judged against the trained model); 'hop' targets the calls
+   * of one service pair, `clientService->serverService`.
+   */
+  target: z.object({ type: z.enum(['endpoint', 'edge', 'service', 'hop']), key: z.string() }),
   /** Start of the minute the signal fired in, µs since the epoch. */
   minute: z.number().int(),
   /**
@@ -37,6 +47,10 @@ export const SignalSchema = z.object({
   baseline: z.number(),
   /** One sentence a person can check. */
   evidence: z.string(),
+  /** The service the detector holds responsible, when it can tell (service and hop signals). */
+  suspect: z.string().optional(),
+  /** What the minute was judged against: the target's recent history, or the trained model's normal. */
+  reference: z.enum(['history', 'model']).optional(),
 });
 export type Signal = z.infer<typeof SignalSchema>;
 

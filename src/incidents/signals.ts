@@ -8,9 +8,9 @@ import {
   rSquared,
   shareAboveT,
   trend,
-  median,
   type Counts,
 } from './robust.js';
+import { median } from '../detectors/median.js';
 import { rateTest, type RateTestOptions } from './rate-test.js';
 import { MINUTE_US, type Signal, type SignalKind } from './signal.js';
 import { TargetStat } from './target-stat.js';

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { sumTargets, type MinuteBucket } from './aggregates.js';
-import { isoOfUs } from './quality.js';
 import { MINUTE_US } from './signal.js';
 import { TargetStat } from './target-stat.js';
+import { parseEndpointKey, type EndpointParts } from '../trace/endpoint-key.js';
+import { isoFromMicros } from '../trace/iso-time.js';
 
 /**
  * The service topology of a window, built from the traces themselves (no dependency-linker batch job):
@@ -64,13 +65,15 @@ export type Topology = z.infer<typeof TopologySchema>;
 export type TopologyNode = z.infer<typeof TopologyNodeSchema>;
 export type TopologyEdge = z.infer<typeof TopologyEdgeSchema>;
 
-/** `svc:op` -> service and operation; a service name never holds a ':' (operation names may). */
-export function splitEndpoint(key: string): { service: string; operation: string } {
-  const i = key.indexOf(':');
-  return i < 0 ? { service: key, operation: '' } : { service: key.slice(0, i), operation: key.slice(i + 1) };
+/** An endpoint key's service and operation; a string that is no key is a service without an operation. */
+export function splitEndpoint(key: string): EndpointParts {
+  return parseEndpointKey(key) ?? { service: key, operation: '' };
 }
 
-/** `callerSvc:callerOp->calleeSvc:calleeOp`, split at the first '->' after the caller's service. */
+/**
+ * `callerKey->calleeKey` (two endpoint keys), split at the first '->' after the caller's service: the first
+ * ':' ends it, as a key's service never holds one (endpoint-key.ts).
+ */
 export function splitEdge(key: string): { caller: string; callee: string } {
   const c = key.indexOf(':');
   const a = key.indexOf('->', c < 0 ? 0 : c + 1);
@@ -168,7 +171,7 @@ export function buildTopology(
       ? { service, ...red(s), anomalous: s.anomalous, heat: s.heat }
       : { service, calls: 0, errors: 0, errorRate: 0, p50Ms: 0, p95Ms: 0, anomalous: 0, heat: 0 };
   });
-  return { from: isoOfUs(from), to: isoOfUs(to), minutes, nodes, edges };
+  return { from: isoFromMicros(from), to: isoFromMicros(to), minutes, nodes, edges };
 }
 
 function mergedOf(stats: TargetStat[]): TargetStat {

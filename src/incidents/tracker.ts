@@ -1,5 +1,9 @@
-import type { Incident, IncidentEvent, IncidentRootCause } from './incident.js';
+import type { Incident, IncidentAction, IncidentEvent, IncidentRootCause } from './incident.js';
 import { MINUTE_US, type Signal } from './signal.js';
+import { downstream, groupBySuspect, isOwnEvidence, strength, type MinuteAnomaly } from './suspects.js';
+import { isoFromMicros } from '../trace/iso-time.js';
+
+export { suspectOf, type MinuteAnomaly } from './suspects.js';
 
 /**
  * Turns a stream of per-minute signals into incidents: opened when a suspect keeps firing, updated while it
@@ -7,11 +11,16 @@ import { MINUTE_US, type Signal } from './signal.js';
  * page). Pure and serialisable: the service keeps its state in Redis between minutes, the CLI runs it over
  * the minutes of a file.
  *
- * Grouping is by suspect: the service a signal most likely comes from. One fault seen from many endpoints
- * has one suspect, so it is one incident; concurrent faults in different places have different suspects,
- * so they are different incidents. An endpoint signal's suspect is the service its flagged traces blame
- * most in that minute (their first root causes), else the endpoint's own service; an edge signal's suspect
- * is the callee, where the edge's errors and latency are felt first.
+ * One fault, one incident. Signals are grouped by suspect, the service each most likely comes from: service
+ * and hop signals name it themselves (their spans were judged there); an edge's errors and latency are the
+ * callee's; an endpoint's signals go to the service its flagged traces blame most. Two suspects are two
+ * incidents, also when they overlap in time or follow each other within minutes, unless one explains the
+ * other. The rule for that (see `explains`): a suspect whose signals are all consequences (an endpoint
+ * slower or failing more, calls skipped or ended early, flagged traces) is explained by a suspect it calls,
+ * directly or through others, that fires with signals of its own (spans slower in its own code, errors
+ * starting there, calls into it waiting longer) in the same minutes. A suspect with evidence of its own is
+ * never folded, whoever it calls: being upstream is not being explained. And when an incident's suspect
+ * has gone quiet, a new suspect upstream of it is a new fault, not an echo.
  */
 
 export interface TrackerOptions {
@@ -34,14 +43,8 @@ export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
   maxTraceIds: 200,
 });
 
-/** A flagged trace of the minute, with what it blames first. */
-export interface MinuteAnomaly {
-  traceId: string;
-  score: number;
-  endpoint: string;
-  /** First root cause's service, when the trace has one. */
-  suspect?: string;
-}
+/** Traces whose spans deviated at a service in the minute, with the endpoint each served (see ShiftEvidence). */
+export type MinuteExamples = ReadonlyMap<string, readonly (readonly [string, number, string?])[]>;
 
 /** Ranks an incident's root causes over its window; the tracker calls it whenever the incident changes. */
 export type RootCauseRanker = (
@@ -52,28 +55,12 @@ export type RootCauseRanker = (
   signals: readonly Signal[],
 ) => IncidentRootCause[];
 
-/** A suspect among an open incident's first root causes joins that incident. */
-const ALIAS_DEPTH = 3;
-
-function downstream(from: string, calls: ReadonlyMap<string, ReadonlySet<string>>): Set<string> {
-  const seen = new Set<string>();
-  const todo = [from];
-  while (todo.length > 0)
-    for (const c of calls.get(todo.pop()!) ?? [])
-      if (!seen.has(c)) {
-        seen.add(c);
-        todo.push(c);
-      }
-  return seen;
-}
-
-const strength = (signals: readonly Signal[]) => signals.reduce((a, s) => a + s.strength, 0);
-
 interface Tracked {
   incident: Incident;
   suspect: string;
-  /** Suspects folded into this incident (its own first). */
+  /** Suspects whose signals were folded into this incident as consequences of it (its own first). */
   aliases: Set<string>;
+  /** The last minute the suspect itself fired. */
   lastSignal: number;
   /** Strongest signal per kind and target. */
   signals: Map<string, Signal>;
@@ -92,41 +79,20 @@ export interface TrackerState {
   }[];
   /** Minutes each candidate suspect fired in recently. */
   pending: [string, number[]][];
+  /** Suspects of manually resolved incidents -> µs: minutes that start before it open nothing for them. */
+  muted?: [string, number][];
   recent?: [number, MinuteAnomaly[]][];
   lastMinute: number | null;
   seq: number;
 }
 
-const iso = (us: number) => new Date(Math.floor(us / 1000)).toISOString();
+const usOf = (isoTime: string) => Date.parse(isoTime) * 1000;
 const signalKey = (s: Signal) => `${s.kind}|${s.target.type}|${s.target.key}`;
-const serviceOfEndpoint = (key: string) => key.slice(0, key.indexOf(':') < 0 ? key.length : key.indexOf(':'));
-
-/**
- * The service a signal most likely comes from. An edge's errors and latency are the callee's; an endpoint's
- * anomalies are whatever its flagged traces blame. An edge's anomaly rate says only that flagged traces pass
- * through it, so it is blamed like the minute's flagged traces as a whole.
- */
-export function suspectOf(signal: Signal, anomalies: readonly MinuteAnomaly[]): string {
-  const { type, key } = signal.target;
-  if (type === 'edge' && signal.kind !== 'anomaly-rate')
-    return serviceOfEndpoint(key.slice(key.indexOf('->') + 2));
-  const votes = new Map<string, number>();
-  for (const a of anomalies)
-    if ((type === 'edge' || a.endpoint === key) && a.suspect !== undefined)
-      votes.set(a.suspect, (votes.get(a.suspect) ?? 0) + a.score);
-  let best: string | undefined;
-  let bestVotes = 0;
-  for (const [s, v] of votes)
-    if (v > bestVotes || (v === bestVotes && best !== undefined && s < best)) {
-      best = s;
-      bestVotes = v;
-    }
-  return best ?? serviceOfEndpoint(type === 'edge' ? key.slice(key.indexOf('->') + 2) : key);
-}
 
 export class IncidentTracker {
   private readonly open = new Map<string, Tracked>();
   private readonly pending = new Map<string, number[]>();
+  private readonly muted = new Map<string, number>();
   /** Flagged traces of the last `openWindow` minutes, oldest first. */
   private recent: [number, MinuteAnomaly[]][] = [];
   private lastMinute: number | null = null;
@@ -142,58 +108,77 @@ export class IncidentTracker {
     return [...this.open.values()].map((t) => t.incident);
   }
 
+  /** The suspect an open incident groups by. */
+  suspectOf(incidentId: string): string | undefined {
+    for (const t of this.open.values()) if (t.incident.id === incidentId) return t.suspect;
+    return undefined;
+  }
+
+  /** Minutes suspects not yet opened fired in (their first minutes become an incident's start). */
+  pendingMinutes(): number[] {
+    return [...this.pending.values()].flat();
+  }
+
   /**
    * Feeds one closed minute (µs, minute-aligned, increasing). Returns the events it caused, in order.
-   * `rank` is asked for root causes of every incident opened or changed.
+   * `rank` is asked for root causes of every incident opened or changed. `examples` are traces whose spans
+   * deviated at a service this minute (the evidence of service signals), for incidents no flagged trace
+   * blames.
    */
   observe(
     minute: number,
     signals: readonly Signal[],
     anomalies: readonly MinuteAnomaly[],
     rank: RootCauseRanker,
-    /** Caller service -> callee services seen lately: a suspect upstream of an incident's suspect joins it. */
+    /** Caller service -> callee services seen lately: who can explain whose consequences. */
     calls: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+    examples: MinuteExamples = new Map(),
   ): IncidentEvent[] {
     if (this.lastMinute !== null && minute <= this.lastMinute)
-      throw new Error(`minute ${iso(minute)} is not after the last one observed (${iso(this.lastMinute)})`);
+      throw new Error(
+        `minute ${isoFromMicros(minute)} is not after the last one observed (${isoFromMicros(this.lastMinute)})`,
+      );
     this.lastMinute = minute;
+    for (const [suspect, until] of this.muted) if (minute >= until) this.muted.delete(suspect);
     const events: IncidentEvent[] = [];
-    const bySuspect = new Map<string, Signal[]>();
-    for (const s of signals) {
-      const who = suspectOf(s, anomalies);
-      let g = bySuspect.get(who);
-      if (g === undefined) bySuspect.set(who, (g = []));
-      g.push(s);
-    }
     const changed = new Set<Tracked>();
-    // Strongest suspects first, so weaker echoes of one fault join the incident the strongest opened.
-    const groups = [...bySuspect].sort((a, b) => strength(b[1]) - strength(a[1]) || (a[0] < b[0] ? -1 : 1));
+    const groups = [
+      ...this.locate(groupBySuspect(signals, anomalies, calls, new Set(this.open.keys())), minute, rank),
+    ]
+      // A person resolved this suspect's incident: the minutes they had seen (judged later, behind the
+      // clock) are what they resolved, and must not open it again.
+      .filter(([suspect]) => !this.muted.has(suspect))
+      .sort((a, b) => strength(b[1]) - strength(a[1]) || (a[0] < b[0] ? -1 : 1));
+    // Incidents whose own suspect fires this minute: only these can explain consequences upstream of them.
+    const firing = new Set(groups.map(([s]) => s));
     for (const [suspect, group] of groups) {
-      let t = this.find(suspect, calls);
+      let t = this.find(suspect, group, firing, calls);
       if (t === undefined) {
-        const fired = (this.pending.get(suspect) ?? []).filter(
-          (m) => m > minute - this.options.openWindow * MINUTE_US,
-        );
-        fired.push(minute);
+        // A quiet target judged on its last few minutes together fired in each of them, when the evidence is
+        // its own; consequences (a quiet endpoint slower, calls ended early) must fire minute after minute.
+        const span = Math.max(1, ...group.filter(isOwnEvidence).map((s) => s.windowMinutes ?? 1));
+        const fired = [
+          ...new Set([
+            ...(this.pending.get(suspect) ?? []),
+            ...Array.from({ length: span }, (_, i) => minute - i * MINUTE_US),
+          ]),
+        ]
+          .filter((m) => m > minute - this.options.openWindow * MINUTE_US)
+          .sort((a, b) => a - b);
         this.pending.set(suspect, fired);
         const strong = group.some((s) => s.strength >= this.options.strongSignal);
         if (fired.length < this.options.openMinutes && !strong) continue;
+        const candidate = this.start(suspect, Math.min(...fired), minute);
+        this.collect(candidate, group, anomalies, examples, minute);
+        // Nothing to show a person (no endpoint, no trace): not an incident, however loud the signal.
+        if (candidate.endpoints.size === 0 || candidate.traces.size === 0) continue;
         this.pending.delete(suspect);
-        t = this.start(suspect, Math.min(...fired));
+        t = candidate;
+        this.seq++;
+        t.incident = { ...t.incident, id: `${this.idPrefix}${this.seq}` };
         this.open.set(suspect, t);
-        // Ranked at once, so that later suspects of this minute can recognise it as theirs.
-        t.incident = {
-          ...t.incident,
-          rootCauses: rank(suspect, Math.min(...fired), minute + MINUTE_US, group),
-        };
-      }
-      t.lastSignal = minute;
-      for (const s of group) {
-        const k = signalKey(s);
-        const had = t.signals.get(k);
-        if (had === undefined || s.strength > had.strength) t.signals.set(k, s);
-        if (s.target.type === 'endpoint') t.endpoints.add(s.target.key);
-      }
+      } else this.collect(t, group, anomalies, examples, minute);
+      if (t.aliases.has(suspect) && suspect === t.suspect) t.lastSignal = minute;
       changed.add(t);
     }
     // The minutes before an incident opened (it waits for a second one) hold its first flagged traces too.
@@ -202,9 +187,9 @@ export class IncidentTracker {
       this.recent.shift();
     for (const t of this.open.values())
       for (const [m, list] of this.recent) {
-        if (m < Date.parse(t.incident.start) * 1000) continue;
+        if (m < usOf(t.incident.start)) continue;
         for (const a of list)
-          if ((t.aliases.has(a.suspect ?? '') || t.endpoints.has(a.endpoint)) && !t.traces.has(a.traceId)) {
+          if (a.suspect !== undefined && t.aliases.has(a.suspect) && !t.traces.has(a.traceId)) {
             t.traces.set(a.traceId, a.score);
             t.endpoints.add(a.endpoint);
             changed.add(t);
@@ -212,7 +197,7 @@ export class IncidentTracker {
       }
     for (const t of changed) {
       const first = t.incident.revision < 0;
-      this.refresh(t, minute + MINUTE_US, rank);
+      this.refresh(t, rank);
       events.push({ type: first ? 'incident.opened' : 'incident.updated', incident: t.incident });
     }
     for (const [suspect, t] of this.open) {
@@ -221,8 +206,8 @@ export class IncidentTracker {
       t.incident = {
         ...t.incident,
         status: 'resolved',
-        end: iso(t.lastSignal + MINUTE_US),
-        resolvedAt: iso(minute + MINUTE_US),
+        resolvedAt: isoFromMicros(minute + MINUTE_US),
+        resolvedBy: 'auto',
         revision: t.incident.revision + 1,
       };
       events.push({ type: 'incident.resolved', incident: t.incident });
@@ -240,8 +225,8 @@ export class IncidentTracker {
       t.incident = {
         ...t.incident,
         status: 'resolved',
-        end: iso(t.lastSignal + MINUTE_US),
-        resolvedAt: iso(t.lastSignal + MINUTE_US),
+        resolvedAt: t.incident.end,
+        resolvedBy: 'auto',
         revision: t.incident.revision + 1,
       };
       events.push({ type: 'incident.resolved', incident: t.incident });
@@ -253,44 +238,151 @@ export class IncidentTracker {
   }
 
   /**
-   * The open incident a suspect belongs to: its own, or one whose leading root causes name it (a fault seen
-   * through several endpoints can have each endpoint's traces blame a different hop of the same chain).
+   * A person took an open incident on: it goes on as before, and says so. Undefined when the tracker holds
+   * no such open incident or it is acknowledged already (acknowledging twice changes nothing).
    */
-  private find(suspect: string, calls: ReadonlyMap<string, ReadonlySet<string>>): Tracked | undefined {
-    const own = this.open.get(suspect);
-    if (own !== undefined) return own;
-    for (const t of this.open.values()) {
-      if (t.aliases.has(suspect)) return t;
-      if (t.incident.rootCauses.slice(0, ALIAS_DEPTH).some((c) => c.service === suspect)) {
-        t.aliases.add(suspect);
-        return t;
-      }
+  acknowledge(incidentId: string, a: IncidentAction): IncidentEvent | undefined {
+    const t = this.tracked(incidentId);
+    if (t === undefined || t.incident.acknowledgedAt !== undefined) return undefined;
+    t.incident = {
+      ...t.incident,
+      acknowledgedAt: a.at,
+      ...(a.by !== undefined && { acknowledgedBy: a.by }),
+      ...(a.note !== undefined && { acknowledgeNote: a.note }),
+      revision: t.incident.revision + 1,
+    };
+    return { type: 'incident.acknowledged', incident: t.incident };
+  }
+
+  /**
+   * A person resolved an open incident. The minutes up to `a.at` are judged later (the job runs behind the
+   * clock) and still show the fault they resolved, so its suspect and the suspects folded into it open
+   * nothing in them; signals in later minutes open a new incident, with a new id. Undefined when the
+   * tracker holds no such open incident.
+   */
+  resolve(incidentId: string, a: IncidentAction): IncidentEvent | undefined {
+    const t = this.tracked(incidentId);
+    if (t === undefined) return undefined;
+    this.open.delete(t.suspect);
+    const until = Date.parse(a.at) * 1000;
+    for (const s of t.aliases) {
+      this.pending.delete(s);
+      if (this.lastMinute === null || until > this.lastMinute + MINUTE_US) this.muted.set(s, until);
     }
-    // A caller waiting on an incident's service shows the same fault one hop up.
-    const below = downstream(suspect, calls);
-    for (const t of this.open.values())
-      for (const a of t.aliases)
-        if (below.has(a)) {
-          t.aliases.add(suspect);
-          return t;
-        }
+    t.incident = {
+      ...t.incident,
+      status: 'resolved',
+      resolvedAt: a.at,
+      resolvedBy: 'manual',
+      ...(a.by !== undefined && { resolvedByName: a.by }),
+      ...(a.note !== undefined && { resolveNote: a.note }),
+      revision: t.incident.revision + 1,
+    };
+    return { type: 'incident.resolved', incident: t.incident };
+  }
+
+  private tracked(incidentId: string): Tracked | undefined {
+    for (const t of this.open.values()) if (t.incident.id === incidentId) return t;
     return undefined;
   }
 
-  private start(suspect: string, firstMinute: number): Tracked {
-    this.seq++;
+  /**
+   * Consequences with no cause of their own in the minute (no suspect below them fires) are blamed where
+   * the evidence of their window points: the first root cause the ranking finds over the minutes they have
+   * been firing. A slow endpoint's flagged traces may blame whichever hop they saw waiting; the window's
+   * shifts (self time, gaps, errors against the reference hour) say where the time went.
+   */
+  private locate(
+    groups: Map<string, Signal[]>,
+    minute: number,
+    rank: RootCauseRanker,
+  ): Map<string, Signal[]> {
+    const out = new Map<string, Signal[]>();
+    const put = (who: string, g: readonly Signal[]) => {
+      const had = out.get(who);
+      if (had === undefined) out.set(who, [...g]);
+      else had.push(...g);
+    };
+    for (const [who, g] of groups) {
+      if (this.open.has(who) || g.some(isOwnEvidence)) {
+        put(who, g);
+        continue;
+      }
+      const from = Math.min(minute, ...(this.pending.get(who) ?? []));
+      const top = rank(who, from, minute + MINUTE_US, g)[0]?.service;
+      put(top ?? who, g);
+    }
+    return out;
+  }
+
+  /**
+   * The open incident a suspect's signals belong to: its own; or, when they are all consequences, an
+   * incident whose suspect fires this minute below it (it calls that suspect, directly or not).
+   */
+  private find(
+    suspect: string,
+    group: readonly Signal[],
+    firing: ReadonlySet<string>,
+    calls: ReadonlyMap<string, ReadonlySet<string>>,
+  ): Tracked | undefined {
+    const own = this.open.get(suspect);
+    if (own !== undefined) return own;
+    if (group.some(isOwnEvidence)) return undefined;
+    for (const t of this.open.values()) if (t.aliases.has(suspect) && firing.has(t.suspect)) return t;
+    const below = downstream(suspect, calls);
+    for (const t of this.open.values())
+      if (firing.has(t.suspect) && below.has(t.suspect)) {
+        t.aliases.add(suspect);
+        return t;
+      }
+    return undefined;
+  }
+
+  /** Adds the group's signals, the flagged traces blaming the incident and, lacking those, example traces. */
+  private collect(
+    t: Tracked,
+    group: readonly Signal[],
+    anomalies: readonly MinuteAnomaly[],
+    examples: MinuteExamples,
+    minute: number,
+  ): void {
+    for (const s of group) {
+      const k = signalKey(s);
+      const had = t.signals.get(k);
+      if (had === undefined || s.strength > had.strength) t.signals.set(k, s);
+      if (s.target.type === 'endpoint') t.endpoints.add(s.target.key);
+    }
+    let flagged = 0;
+    for (const a of anomalies)
+      if (a.suspect !== undefined && t.aliases.has(a.suspect)) {
+        flagged++;
+        if (!t.traces.has(a.traceId)) t.traces.set(a.traceId, a.score);
+        t.endpoints.add(a.endpoint);
+      }
+    // Service signals stand on many traces that each deviated a little: the most deviant ones show it.
+    if (flagged === 0)
+      for (const [id, w, endpoint] of examples.get(t.suspect) ?? []) {
+        if (!t.traces.has(id)) t.traces.set(id, Math.min(w / 100, 0.5));
+        if (endpoint !== undefined) t.endpoints.add(endpoint);
+      }
+    const end = minute + MINUTE_US;
+    if (usOf(t.incident.end) < end) t.incident = { ...t.incident, end: isoFromMicros(end) };
+  }
+
+  private start(suspect: string, firstMinute: number, openedIn: number): Tracked {
     return {
       suspect,
       aliases: new Set([suspect]),
-      lastSignal: firstMinute,
+      lastSignal: openedIn,
       signals: new Map(),
       traces: new Map(),
       endpoints: new Set(),
       incident: {
-        id: `${this.idPrefix}${this.seq}`,
+        id: '',
         status: 'open',
-        start: iso(firstMinute),
-        end: iso(firstMinute + MINUTE_US),
+        start: isoFromMicros(firstMinute),
+        end: isoFromMicros(firstMinute + MINUTE_US),
+        openedAt: isoFromMicros(openedIn + MINUTE_US),
         endpoints: [],
         signals: [],
         traceIds: [],
@@ -301,17 +393,16 @@ export class IncidentTracker {
     };
   }
 
-  private refresh(t: Tracked, now: number, rank: RootCauseRanker): void {
-    const start = Date.parse(t.incident.start) * 1000;
+  private refresh(t: Tracked, rank: RootCauseRanker): void {
     const ids = [...t.traces].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const signals = [...t.signals.values()].sort((a, b) => b.strength - a.strength);
     t.incident = {
       ...t.incident,
-      end: iso(now),
       endpoints: [...t.endpoints].sort(),
-      signals: [...t.signals.values()].sort((a, b) => b.strength - a.strength),
+      signals,
       traceIds: ids.slice(0, this.options.maxTraceIds).map(([id]) => id),
       traceCount: ids.length,
-      rootCauses: rank(t.suspect, start, now, [...t.signals.values()]),
+      rootCauses: rank(t.suspect, usOf(t.incident.start), usOf(t.incident.end), signals),
       revision: t.incident.revision + 1,
     };
   }
@@ -327,6 +418,7 @@ export class IncidentTracker {
         traces: [...t.traces],
       })),
       pending: [...this.pending],
+      muted: [...this.muted],
       recent: this.recent,
       lastMinute: this.lastMinute,
       seq: this.seq,
@@ -338,6 +430,7 @@ export class IncidentTracker {
     tr.lastMinute = s.lastMinute;
     tr.seq = s.seq;
     for (const [k, v] of s.pending) tr.pending.set(k, [...v]);
+    for (const [k, until] of s.muted ?? []) tr.muted.set(k, until);
     tr.recent = (s.recent ?? []).map(([m, list]) => [m, [...list]]);
     for (const o of s.open)
       tr.open.set(o.suspect, {

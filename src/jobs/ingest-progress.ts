@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { TraceSource } from '../sources/source.js';
 import type { PollerState } from '../sources/state.js';
-import type { IngestProgress } from './incidents-job.js';
+import type { IngestProgress } from './incident-job-state.js';
 
 /**
  * Watermarks further behind than this are left out: a service that vanished from a source keeps its last

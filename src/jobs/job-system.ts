@@ -13,7 +13,8 @@ import type { MetricsRegistry } from '../observability/metrics.js';
 import { scoreBatch, type PipelineDeps } from './pipeline.js';
 import { trainEndpoint } from './trainer.js';
 import { QUEUE_PREFIX, QUEUES } from './redis.js';
-import { runIncidentJob, type IncidentJobDeps } from './incidents-job.js';
+import { runIncidentJob } from './incidents-job.js';
+import type { IncidentJobDeps } from './incident-job-state.js';
 import { ingestProgress } from './ingest-progress.js';
 import type { IncidentStore } from '../store/incidents.js';
 import type { PollerState } from '../sources/state.js';
@@ -57,6 +58,12 @@ export interface JobSystemDeps {
 }
 
 /** Job ids must not contain ':' (BullMQ); a digest keeps them short, stable and legal. */
+/**
+ * Incidents whose windows training leaves out: open ones and those resolved within a day (a nightly
+ * retrain still finds a resolved fault's traces in the reservoir).
+ */
+const INCIDENT_LOOKBACK_MS = 86_400_000;
+
 const idOf = (...parts: string[]) =>
   createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 40);
 
@@ -278,10 +285,14 @@ export class JobSystem {
       registry: this.d.registry,
       minTraces: this.d.settings.minTrainingTraces,
       train: { targetFpr: this.d.settings.targetFpr },
+      abnormal:
+        this.d.incidents && (() => this.d.incidents!.store.windows(Date.now() - INCIDENT_LOOKBACK_MS)),
     });
     this.m.trained.inc({ promoted: String(outcome.promoted) });
+    const d = outcome.dropped;
     this.d.log(
-      `train ${outcome.endpoint}: v${outcome.version ?? '-'} ${outcome.promoted ? 'active' : 'kept inactive'} (${outcome.reason})`,
+      `train ${outcome.endpoint}: v${outcome.version ?? '-'} ${outcome.promoted ? 'active' : 'kept inactive'} (${outcome.reason})` +
+        (d ? `; left out ${d.inIncidents} traces inside incidents, ${d.screened} screened as abnormal` : ''),
     );
     return outcome;
   }
@@ -303,7 +314,8 @@ export class JobSystem {
     if (job.name === 'prune') {
       const retention = { maxAgeS: this.d.settings.retentionS, maxCount: this.d.settings.retentionMax };
       const anomalies = await this.d.anomalies.prune(retention);
-      return { ...anomalies, incidents: await this.d.incidents?.store.prune(retention) };
+      const reindexed = await this.d.anomalies.migrateLegacyIndex();
+      return { ...anomalies, reindexed, incidents: await this.d.incidents?.store.prune(retention) };
     }
     const settled = await this.d.spanBuffer.settled(Date.now(), this.d.settings.pushSettleS * 1000);
     if (settled.length === 0) return { traces: 0 };
@@ -313,6 +325,11 @@ export class JobSystem {
     );
     await this.d.spanBuffer.remove(settled.map((t) => t.traceId));
     return { traces: settled.length };
+  }
+
+  /** Worker role started and none of its workers has stopped (closed, or its run loop gave up). */
+  workersRunning(): boolean {
+    return this.workers.length > 0 && this.workers.every((w) => w.isRunning());
   }
 
   async close(): Promise<void> {

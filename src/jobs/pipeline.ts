@@ -1,17 +1,22 @@
 import type { Trace } from '../trace/trace.js';
 import type { BaselineModel } from '../detectors/baseline/model.js';
 import { endpointOf } from '../trace/trace.js';
+import { endpointKey, endpointKeyOf } from '../trace/endpoint-key.js';
+import { errorOrigins } from '../trace/error-origins.js';
 import type { ScoredTrace } from '../scoring/scored-trace.js';
 import type { ModelCache } from '../registry/redis-registry.js';
 import type { AnomalyStore } from '../store/anomalies.js';
 import type { TraceReservoir } from '../store/reservoir.js';
-import type { Anomaly, CompactSpan } from '../store/anomaly-record.js';
-import { isoFromMicros } from '../scoring/model-set.js';
+import type { Anomaly, StoredAnomaly } from '../store/anomaly-record.js';
+import { topCauses } from '../explain/index.js';
+import { isoFromMicros } from '../trace/iso-time.js';
 import { extractProfile, type TraceProfile } from '../features/profile.js';
 import { ShiftEvidence } from '../incidents/shift-evidence.js';
+import { viewSpans } from '../explain/span-context.js';
 import { minuteOf } from '../incidents/signal.js';
-import type { EvidenceStore, MinuteEvidence } from '../store/incident-evidence.js';
-import { batchId, type AggregateStore } from '../store/aggregates.js';
+import type { MinuteEvidence } from '../incidents/incident-engine.js';
+import type { EvidenceItem, EvidenceStore } from '../store/incident-evidence.js';
+import type { AggregateStore } from '../store/aggregates.js';
 
 export interface PipelineDeps {
   models: ModelCache;
@@ -24,7 +29,7 @@ export interface PipelineDeps {
   coldStart?: (endpoint: string) => Promise<void>;
   /** Per-minute shift evidence for incident root causes (endpoints with a model only). */
   evidence?: Pick<EvidenceStore, 'put'>;
-  /** Per-minute aggregates (topology, quality, aggregate signals) of every scored trace. */
+  /** Per-minute aggregates (topology, quality, aggregate signals, traffic counts) of every scored trace. */
   aggregates?: Pick<AggregateStore, 'record'>;
   now?: () => number;
 }
@@ -37,26 +42,14 @@ export interface BatchResult {
   evidenceSkipped: number;
 }
 
-function compactSpans(t: Trace): CompactSpan[] {
-  return t.spans.map((s) => ({
-    spanId: s.spanId,
-    parentId: s.parentId,
-    service: s.service,
-    operation: s.operation,
-    instance: s.instance,
-    start: s.start,
-    duration: s.duration,
-    error: s.error,
-  }));
-}
-
 /**
  * Before an endpoint has a model only what needs no training is reported: a trace whose spans say they
- * failed. Its root cause is the error span no failing child explains.
+ * failed. Its root cause is the error span with no failing span below it.
  */
 export function errorOnly(t: Trace): ScoredTrace {
   const { service, operation } = endpointOf(t);
-  const origins = t.spans.filter((s, i) => s.error && !t.children[i].some((c) => t.spans[c].error));
+  const origin = errorOrigins(t);
+  const origins = t.spans.filter((_, i) => origin[i]);
   return {
     traceId: t.traceId,
     service,
@@ -65,6 +58,8 @@ export function errorOnly(t: Trace): ScoredTrace {
     durationMs: (t.end - t.start) / 1000,
     spanCount: t.spans.length,
     score: origins.length ? 1 : 0,
+    // No model, so no normal to measure added latency or surprise against: errors are the whole cost.
+    impact: { addedMs: 0, errors: origins.length },
     anomalous: origins.length > 0,
     detectors: { errors: origins.length ? 1 : 0 },
     rootCauses: origins.slice(0, 3).map((s) => ({
@@ -89,50 +84,54 @@ export async function scoreBatch(
 ): Promise<BatchResult> {
   const byEndpoint = new Map<string, Trace[]>();
   for (const t of traces) {
-    const { service, operation } = endpointOf(t);
-    const key = `${service}:${operation}`;
+    const key = endpointKeyOf(t);
     let g = byEndpoint.get(key);
     if (!g) byEndpoint.set(key, (g = []));
     g.push(t);
   }
   const result: BatchResult = { scored: 0, anomalies: 0, withoutModel: 0, evidenceSkipped: 0 };
   const detectedAt = new Date((deps.now ?? Date.now)()).toISOString();
-  const evidence = new Map<number, MinuteEvidence>();
+  const judged: Judged[] = [];
   const recorded = { traces: [] as Trace[], scored: [] as ScoredTrace[] };
   for (const [endpoint, group] of byEndpoint) {
     const model = await deps.models.get(endpoint);
     // Evidence needs the profiles scoring extracts: extracted once for both.
     const profiles = model && deps.evidence ? group.map((t) => extractProfile(t)) : undefined;
-    const scored = model ? model.score(group, { profiles }) : group.map(errorOnly);
+    // Every candidate cause is kept with an anomaly (for explain=all); everything else sees the top ones.
+    const full = model ? model.score(group, { profiles, causes: 'all' }) : group.map(errorOnly);
+    const scored = full.map((s) => ({ ...s, rootCauses: topCauses(s.rootCauses) }));
     if (!model) result.withoutModel += group.length;
     result.scored += group.length;
-    await deps.anomalies.noteScored(
-      scored.map((s) => ({ service: s.service, operation: s.operation, anomalous: s.anomalous })),
-    );
     // Anomalies stay out of the training sample, so retraining does not learn the fault as normal.
     await deps.reservoir.addTraces(group.filter((_, i) => !scored[i].anomalous));
     if (deps.evidence)
-      result.evidenceSkipped += addEvidence(
-        evidence,
-        group,
-        scored,
-        model && profiles && { profiles, model },
+      group.forEach((trace, i) =>
+        judged.push({
+          traceId: trace.traceId,
+          minute: minuteOf(trace.start),
+          trace,
+          scored: scored[i],
+          profile: profiles?.[i],
+          baseline: model?.baseline,
+        }),
       );
     if (deps.aggregates) {
       recorded.traces.push(...group);
       recorded.scored.push(...scored);
     }
-    const found: Anomaly[] = [];
+    const found: StoredAnomaly[] = [];
     for (let i = 0; i < group.length; i++) {
       const s = scored[i];
       if (!s.anomalous) continue;
+      const otherCauses = full[i].rootCauses.slice(s.rootCauses.length);
       found.push({
         ...s,
+        ...(otherCauses.length ? { otherCauses } : {}),
         id: s.traceId,
         detectedAt,
         source: ctx.source,
         link: ctx.link?.(s.traceId),
-        spans: compactSpans(group[i]),
+        spans: viewSpans(group[i], model?.baseline, profiles?.[i]),
       });
     }
     // Distinct ids, so the writes cannot conflict and go out together. Every stored anomaly is notified,
@@ -148,45 +147,46 @@ export async function scoreBatch(
     if (!model && (await deps.reservoir.size(endpoint)) >= deps.minTrainingTraces)
       await deps.coldStart?.(endpoint);
   }
-  // Named by the batch's traces: a batch scored again overwrites its own share instead of adding it twice.
-  if (deps.evidence && evidence.size > 0) await deps.evidence.put(batchId(traces), evidence);
-  // Last, after everything else a retry would redo; the store counts a retried batch once.
+  // Both stores count a trace once, so a retried job, or a trace polled again in another batch, adds nothing.
+  if (deps.evidence) {
+    const skipped = new Set<string>();
+    await deps.evidence.put(judged, (_, items) => minuteEvidence(items, skipped));
+    result.evidenceSkipped = skipped.size;
+  }
   if (deps.aggregates) await deps.aggregates.record(recorded.traces, recorded.scored);
   return result;
 }
 
+/** A scored trace on its way to the incident evidence; with a model, its profile and baseline. */
+interface Judged extends EvidenceItem {
+  trace: Trace;
+  scored: ScoredTrace;
+  profile?: TraceProfile;
+  baseline?: BaselineModel;
+}
+
 /**
- * Adds a group's traces to the incident evidence of their minutes: every flagged trace as the tracker takes
- * it, and, for an endpoint with a model, each trace's shifts against its baseline. Returns the traces the
- * evidence could not read (skipped, the batch goes on).
+ * One minute's incident evidence from its traces: every flagged trace as the tracker takes it, and, for an
+ * endpoint with a model, each trace's shifts against its baseline. Traces the evidence cannot read are
+ * added to `skipped` (left out, the batch goes on).
  */
-function addEvidence(
-  into: Map<number, MinuteEvidence>,
-  traces: readonly Trace[],
-  scored: readonly ScoredTrace[],
-  judged: { profiles: readonly TraceProfile[]; model: { baseline: BaselineModel } } | undefined,
-): number {
-  let skipped = 0;
-  for (let i = 0; i < traces.length; i++) {
-    const t = traces[i];
-    const s = scored[i];
-    const minute = minuteOf(t.start);
-    let m = into.get(minute);
-    if (m === undefined) into.set(minute, (m = { evidence: new ShiftEvidence(), anomalies: [] }));
+function minuteEvidence(items: readonly Judged[], skipped: Set<string>): MinuteEvidence {
+  const m: MinuteEvidence = { evidence: new ShiftEvidence(), anomalies: [] };
+  for (const { trace, scored: s, profile, baseline } of items) {
     if (s.anomalous)
       m.anomalies.push({
         traceId: s.traceId,
         score: s.score,
-        endpoint: `${s.service}:${s.operation}`,
+        endpoint: endpointKey(s.service, s.operation),
         suspect: s.rootCauses[0]?.service,
       });
-    if (!judged) continue;
+    if (!profile || !baseline) continue;
     try {
-      m.evidence.add(t, judged.profiles[i], s, judged.model.baseline);
+      m.evidence.add(trace, profile, s, baseline);
     } catch {
       // One trace the evidence cannot read must not cost the batch its scores.
-      skipped++;
+      skipped.add(trace.traceId);
     }
   }
-  return skipped;
+  return m;
 }

@@ -55,14 +55,28 @@ export function createRedis(
         enableReadyCheck: true,
       })
     : new Redis(t.url, common);
-  const where = t.clusterNodes ? `cluster ${t.clusterNodes}` : t.url.replace(/\/\/[^@]*@/, '//***@');
+  const where = redisWhere(t);
+  // ioredis reports every failed reconnect: one line per new message, and at most one per 30 s while down.
   let last = '';
+  let lastAt = -Infinity;
   r.on('error', (err: Error) => {
-    if (err.message !== last) log(`redis ${where}: ${err.message}`);
+    const at = Date.now();
+    if (err.message !== last && at - lastAt >= 30_000) {
+      log(`Redis at ${where}: ${err.message}`);
+      lastAt = at;
+    }
     last = err.message;
   });
-  r.on('ready', () => (last = ''));
+  r.on('ready', () => {
+    last = '';
+    lastAt = -Infinity;
+  });
   return r;
+}
+
+/** Where a target points, for log lines, without its password. */
+export function redisWhere(t: RedisTarget): string {
+  return t.clusterNodes ? `cluster ${t.clusterNodes}` : t.url.replace(/\/\/[^@]*@/, '//***@');
 }
 
 /** BullMQ queue keys carry a hash tag so that, in a Redis Cluster, each queue lives on one slot. */

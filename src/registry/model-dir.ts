@@ -1,8 +1,9 @@
+import { InputError } from '../formats/types.js';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ModelSet } from '../scoring/model-set.js';
-import { artifactsToFiles, filesToArtifacts } from './model-files.js';
+import type { ModelSet } from '../scoring/model-set.js';
+import { artifactsToFiles, modelSetFromFiles } from './model-files.js';
 
 /**
  * A model set as a directory (see model-files.ts for the layout). Written to a temporary directory and
@@ -24,11 +25,14 @@ export async function saveModelSet(dir: string, set: ModelSet): Promise<void> {
 export async function loadModelSet(dir: string): Promise<ModelSet> {
   const root = resolve(dir);
   if (!existsSync(join(root, 'manifest.json')))
-    throw new Error(`${root}: no manifest.json, not a model directory`);
-  const artifacts = await filesToArtifacts((path) => readFile(join(root, path)).catch(() => undefined), root);
+    throw new InputError(
+      root,
+      '',
+      'not a model directory (no manifest.json; `tracehound train --model DIR` makes one)',
+    );
   try {
-    return await ModelSet.fromArtifacts(artifacts);
+    return await modelSetFromFiles((path) => readFile(join(root, path)).catch(() => undefined), root);
   } catch (err) {
-    throw new Error(`${root}: ${(err as Error).message}`);
+    throw new InputError(root, '', `not a readable model: ${(err as Error).message}`);
   }
 }

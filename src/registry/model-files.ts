@@ -1,5 +1,5 @@
 import type { AutoencoderArtifacts } from '../detectors/autoencoder.js';
-import type { ModelSetArtifacts } from '../scoring/model-set.js';
+import { ModelSet, type ModelSetArtifacts } from '../scoring/model-set.js';
 import { MODEL_FILE, SCALER_FILE, WEIGHTS_FILE } from './tf-files.js';
 
 /**
@@ -77,4 +77,17 @@ export async function filesToArtifacts(
     endpoints,
     autoencoders,
   };
+}
+
+/** A model set from its files (a directory, a Redis hash, a training thread's answer). */
+export async function modelSetFromFiles(
+  read: (path: string) => Promise<Buffer | undefined>,
+  where: string,
+): Promise<ModelSet> {
+  const artifacts = await filesToArtifacts(read, where);
+  try {
+    return await ModelSet.fromArtifacts(artifacts);
+  } catch (err) {
+    throw new Error(`${where}: ${(err as Error).message}`);
+  }
 }

@@ -1,6 +1,7 @@
 import { hashTag, type RedisClient } from '../store/redis-client.js';
-import { ModelSet, type ModelSetManifest } from '../scoring/model-set.js';
-import { artifactsToFiles, filesToArtifacts } from './model-files.js';
+import { BaselineModel } from '../detectors/baseline/model.js';
+import type { ModelSet, ModelSetManifest } from '../scoring/model-set.js';
+import { artifactsToFiles, modelSetFromFiles, type ModelFiles } from './model-files.js';
 
 export interface ModelVersion {
   endpoint: string;
@@ -38,9 +39,18 @@ export class ModelRegistry {
   ) {}
 
   async publish(endpoint: string, set: ModelSet, note?: string): Promise<number> {
-    const files = artifactsToFiles(await set.toArtifacts());
+    return this.publishFiles(endpoint, artifactsToFiles(await set.toArtifacts()), set.manifest, note);
+  }
+
+  /** Publishes a model set already laid out as files (what a training thread hands back). */
+  async publishFiles(
+    endpoint: string,
+    files: ModelFiles,
+    manifest: ModelSetManifest,
+    note?: string,
+  ): Promise<number> {
     const version = await this.redis.incr(k.counter(endpoint));
-    const meta = { endpoint, version, createdAt: new Date().toISOString(), manifest: set.manifest, note };
+    const meta = { endpoint, version, createdAt: new Date().toISOString(), manifest, note };
     const tx = this.redis.multi();
     tx.hset(k.files(endpoint, version), Object.fromEntries(files));
     tx.set(k.meta(endpoint, version), JSON.stringify(meta));
@@ -81,13 +91,22 @@ export class ModelRegistry {
 
   async load(endpoint: string, version: number): Promise<ModelSet> {
     const key = k.files(endpoint, version);
-    const where = `model ${endpoint} v${version}`;
-    const artifacts = await filesToArtifacts(
+    return modelSetFromFiles(
       async (path) => (await this.redis.hgetBuffer(key, path)) ?? undefined,
-      where,
+      `model ${endpoint} v${version}`,
     );
+  }
+
+  /**
+   * A version's robust baseline alone, without building its forests and autoencoders: what readers of its
+   * learned latencies (sampling advice) need.
+   */
+  async baseline(endpoint: string, version: number): Promise<BaselineModel> {
+    const where = `model ${endpoint} v${version}, baseline.json`;
+    const raw = await this.redis.hget(k.files(endpoint, version), 'baseline.json');
+    if (raw === null) throw new Error(`${where}: missing`);
     try {
-      return await ModelSet.fromArtifacts(artifacts);
+      return BaselineModel.fromJSON(JSON.parse(raw));
     } catch (err) {
       throw new Error(`${where}: ${(err as Error).message}`);
     }

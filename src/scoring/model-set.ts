@@ -1,19 +1,21 @@
 import type { Trace } from '../trace/trace.js';
 import { extractProfile, type TraceProfile } from '../features/profile.js';
-import { FEATURE_SCHEMA_VERSION } from '../features/catalogue.js';
+import { FEATURE_SCHEMA_VERSION } from '../features/schema-version.js';
 import { BaselineModel, type BaselineScore } from '../detectors/baseline/index.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Autoencoder, type AutoencoderArtifacts } from '../detectors/autoencoder.js';
 import { COMBINE_METHODS, EmpiricalCalibrator, combineScores } from '../detectors/calibration.js';
+import { combineLogTails } from '../detectors/log-tail.js';
 import { matrixFromRows } from '../detectors/matrix.js';
-import { explainTrace } from '../explain/index.js';
+import { explainTrace, nearestDeviations } from '../explain/index.js';
+import { feltByCaller } from './felt.js';
 import { PathVectorizer } from './vectorizer.js';
+import { traceImpact } from './impact.js';
 import type { ScoredTrace } from './scored-trace.js';
+import { isoFromMicros } from '../trace/iso-time.js';
 
 export const MODEL_SET_FORMAT = 'tracehound-model-set';
 export const MODEL_SET_VERSION = 1;
-
-export type DetectorName = 'baseline' | 'forest' | 'autoencoder';
 
 const MANIFEST_COMBINES = [...COMBINE_METHODS, 'views'] as const;
 export type ManifestCombine = (typeof MANIFEST_COMBINES)[number];
@@ -43,10 +45,20 @@ export interface ModelSetManifest {
 }
 
 export interface ScoreOptions {
-  /** Explain every trace, not only the anomalous ones (evaluation wants causes for all). */
+  /** Explain every trace, not only the anomalous ones; a trace within normal variation gets its nearest deviations. */
   explainAll?: boolean;
+  /** 'all': every candidate cause of a trace, not only the leading ones (explain's topCauses). */
+  causes?: 'top' | 'all';
   /** The traces' profiles, when the caller has them already (one extraction then serves other uses too). */
   profiles?: readonly TraceProfile[];
+}
+
+/**
+ * What `--explain` and `?explain=` ask for: top, the leading causes of anomalous traces; all, every candidate
+ * cause of every trace, flagged or not.
+ */
+export function explainOptions(explain: 'top' | 'all'): ScoreOptions {
+  return explain === 'all' ? { explainAll: true, causes: 'all' } : {};
 }
 
 /** Everything a model set is made of, as plain data: the registry writes and reads this. */
@@ -56,10 +68,6 @@ export interface ModelSetArtifacts {
   calibrator: unknown;
   endpoints: Record<string, { vectorizer: unknown; forest?: unknown; calibrators: Record<string, unknown> }>;
   autoencoders: Record<string, AutoencoderArtifacts>;
-}
-
-export function isoFromMicros(us: number): string {
-  return new Date(Math.floor(us / 1000)).toISOString();
 }
 
 /**
@@ -81,14 +89,21 @@ export class ModelSet {
     return this.manifest.threshold;
   }
 
-  /** Calibrated per-detector scores for a batch of profiles (vectors batched per endpoint for the autoencoder). */
+  /**
+   * Calibrated per-detector scores for a batch of profiles (vectors batched per endpoint for the autoencoder),
+   * and beside each its log tail probability ln(1 - p), which keeps ranking where p has rounded to 1.
+   */
   detectorScores(
     traces: readonly Trace[],
     profiles: readonly TraceProfile[],
-  ): { baseline: BaselineScore[]; calibrated: Record<string, number>[] } {
+  ): { baseline: BaselineScore[]; calibrated: Record<string, number>[]; logTails: Record<string, number>[] } {
     const baseline = traces.map((t, i) => this.baseline.score(t, profiles[i]));
     const calibrated = baseline.map(
       (b) => ({ baseline: this.baselineCalibrator.calibrate(b.score) }) as Record<string, number>,
+    );
+    const logTails = baseline.map(
+      // The baseline's raw score is a sum of surprises in nats: one unit is a factor e in tail probability.
+      (b) => ({ baseline: this.baselineCalibrator.logTail(b.score, 1) }) as Record<string, number>,
     );
     const groups = new Map<string, number[]>();
     profiles.forEach((p, i) => {
@@ -103,16 +118,20 @@ export class ModelSet {
         idx.map((i) => m.vectorizer.vector(profiles[i])),
         m.vectorizer.width,
       );
-      if (m.forest && m.calibrators.forest) {
-        const raw = m.forest.scoreMany(rows);
-        idx.forEach((i, k) => (calibrated[i].forest = m.calibrators.forest!.calibrate(raw[k])));
-      }
-      if (m.autoencoder && m.calibrators.autoencoder) {
-        const raw = m.autoencoder.scoreMany(rows);
-        idx.forEach((i, k) => (calibrated[i].autoencoder = m.calibrators.autoencoder!.calibrate(raw[k])));
+      const views = [
+        ['forest', m.forest, m.calibrators.forest],
+        ['autoencoder', m.autoencoder, m.calibrators.autoencoder],
+      ] as const;
+      for (const [name, detector, calibrator] of views) {
+        if (!detector || !calibrator) continue;
+        const raw = detector.scoreMany(rows);
+        idx.forEach((i, k) => {
+          calibrated[i][name] = calibrator.calibrate(raw[k]);
+          logTails[i][name] = calibrator.logTail(raw[k]);
+        });
       }
     }
-    return { baseline, calibrated };
+    return { baseline, calibrated, logTails };
   }
 
   /**
@@ -131,26 +150,38 @@ export class ModelSet {
    * the more surprised one.
    */
   combine(calibrated: Record<string, number>): number {
+    return this.byView(calibrated, combineScores);
+  }
+
+  /**
+   * -log10 of the combined tail probability: the same combination as `combine`, done on ln(1 - p) end to
+   * end, so it keeps growing after the 0..1 score has saturated at 1 (a surprise of 6 reads "as rare as one
+   * normal trace in a million"). Never negative.
+   */
+  surprise(logTails: Record<string, number>): number {
+    return Math.max(0, -this.byView(logTails, combineLogTails) / Math.LN10);
+  }
+
+  private byView(d: Record<string, number>, f: typeof combineScores): number {
     const method = this.manifest.combine;
-    if (method !== 'views') return combineScores(Object.values(calibrated), undefined, method);
-    const vector = [calibrated.forest, calibrated.autoencoder].filter((p) => p !== undefined);
-    if (vector.length === 0) return calibrated.baseline;
-    return combineScores(
-      [calibrated.baseline, combineScores(vector, undefined, 'bonferroni')],
-      undefined,
-      'fisher',
-    );
+    if (method !== 'views') return f(Object.values(d), undefined, method);
+    const vector = [d.forest, d.autoencoder].filter((p) => p !== undefined);
+    if (vector.length === 0) return d.baseline;
+    return f([d.baseline, f(vector, undefined, 'bonferroni')], undefined, 'fisher');
   }
 
   score(traces: readonly Trace[], opts: ScoreOptions = {}): ScoredTrace[] {
     const profiles = opts.profiles ?? traces.map((t) => extractProfile(t));
-    const { baseline, calibrated } = this.detectorScores(traces, profiles);
+    const { baseline, calibrated, logTails } = this.detectorScores(traces, profiles);
     return traces.map((trace, i) => {
       const p = profiles[i];
       const score = this.combine(calibrated[i]);
-      const anomalous = score > this.threshold;
-      const causes =
-        anomalous || opts.explainAll ? explainTrace(trace, p, this.baseline, { score: baseline[i] }) : [];
+      const anomalous = score > this.threshold && feltByCaller(baseline[i], p, this.baseline);
+      let causes =
+        anomalous || opts.explainAll
+          ? explainTrace(trace, p, this.baseline, { score: baseline[i], all: opts.causes === 'all' })
+          : [];
+      if (opts.explainAll && causes.length === 0) causes = nearestDeviations(trace, p, this.baseline);
       return {
         traceId: trace.traceId,
         service: p.endpoint.service,
@@ -159,6 +190,8 @@ export class ModelSet {
         durationMs: p.durationUs / 1000,
         spanCount: p.spanCount,
         score,
+        surprise: this.surprise(logTails[i]),
+        impact: traceImpact(trace, p, this.baseline),
         anomalous,
         detectors: calibrated[i],
         rootCauses: causes.map((c) => ({ ...c, contribution: Math.min(1, Math.max(0, c.contribution)) })),

@@ -5,7 +5,10 @@ import { buildApi } from '../api/server.js';
 import { parseApiKeys } from '../api/auth.js';
 import { payloadScorer } from '../api/routes/score.js';
 import { MetricsRegistry } from '../observability/metrics.js';
-import { createRedis } from '../jobs/redis.js';
+import { createRedis, redisWhere } from '../jobs/redis.js';
+import { waitForRedis } from './wait-for-redis.js';
+import { otlpListeners } from './otlp-listeners.js';
+import type { PushIntake } from '../api/push-intake.js';
 import { JobSystem } from '../jobs/job-system.js';
 import { errorOnly } from '../jobs/pipeline.js';
 import { ModelCache, ModelRegistry } from '../registry/redis-registry.js';
@@ -17,11 +20,22 @@ import { SpanBuffer } from '../store/span-buffer.js';
 import { createSource, Poller, RedisPollerState, type TraceSource } from '../sources/index.js';
 import type { BreakerOptions } from '../sources/breaker.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../webhooks/dispatcher.js';
+import { SilenceStore } from '../store/silences.js';
 import { WebhookStore } from '../webhooks/store.js';
 import { anomalyEvent } from '../webhooks/events.js';
 import { modelsApi, webhooksApi } from './adapters.js';
+import { SamplingAdvisor } from './sampling.js';
+import { samplingOptions } from '../sampling/options.js';
+import { SamplingStateStore } from '../store/sampling-state.js';
+import { endpointKeyOf } from '../trace/endpoint-key.js';
 
 export type Role = 'api' | 'worker' | 'scheduler';
+
+/**
+ * Normal traces read to pick the one an anomaly is compared with: enough for the median and the commonest
+ * structure, few enough to read and profile within a click (see TraceReservoir.spread).
+ */
+const NORMAL_SAMPLE = 400;
 
 /** Knobs below the configuration, for tests and benchmarks: the defaults suit production. */
 export interface ServiceTuning {
@@ -85,6 +99,13 @@ export async function startService(
   tuning: ServiceTuning = {},
 ): Promise<RunningService> {
   const target = { url: c.REDIS_URL, clusterNodes: c.REDIS_CLUSTER_NODES };
+  // Nothing else starts until Redis answers: BullMQ would otherwise wait silently and the API never listen.
+  const probe = createRedis(target);
+  try {
+    await waitForRedis(probe, redisWhere(target), c.TRACEHOUND_REDIS_WAIT, log);
+  } finally {
+    probe.disconnect();
+  }
   const redis = createRedis(target, log);
   const bull = createRedis(target, log);
   const metrics = new MetricsRegistry();
@@ -97,9 +118,11 @@ export async function startService(
   const models = new ModelCache(registry);
   const spanBuffer = new SpanBuffer(redis);
   const webhookStore = new WebhookStore(redis, { allowPrivate: c.TRACEHOUND_WEBHOOK_ALLOW_PRIVATE });
+  const silences = new SilenceStore(redis);
   const dispatcher = new WebhookDispatcher({
     connection: bull,
     store: webhookStore,
+    silences,
     allowPrivate: c.TRACEHOUND_WEBHOOK_ALLOW_PRIVATE,
     lockDurationMs: tuning.jobLockMs,
     log,
@@ -167,6 +190,13 @@ export async function startService(
 
   let api: FastifyInstance | undefined;
   let url: string | undefined;
+  let extra: Array<{ close(): Promise<void> }> = [];
+  const intake: PushIntake = {
+    ingest: async (traces) => {
+      await spanBuffer.add(traces.flatMap((t) => t.spans));
+    },
+    overloaded: async () => (await spanBuffer.pending()) >= c.TRACEHOUND_PUSH_MAX_PENDING,
+  };
   if (roles.has('api')) {
     const apiKeys = parseApiKeys(c.TRACEHOUND_API_KEYS);
     if (apiKeys.size === 0)
@@ -175,38 +205,58 @@ export async function startService(
       {
         redis,
         anomalies,
+        normals: {
+          traces: (endpoint) => reservoir.spread(endpoint, NORMAL_SAMPLE),
+          baseline: async (endpoint) => (await models.get(endpoint))?.baseline,
+        },
         aggregates,
+        traffic: aggregates,
         incidents: incidents.store,
+        incidentActions: incidents.actions,
         // Synchronous scoring with each endpoint's active model; nothing is stored.
-        score: payloadScorer(async (traces) => {
+        score: payloadScorer(async (traces, opts) => {
           const scored = [];
           for (const t of traces) {
-            const root = t.spans[t.root];
-            const m = root ? await models.get(`${root.service}:${root.operation}`) : undefined;
+            const m = t.spans[t.root] ? await models.get(endpointKeyOf(t)) : undefined;
             // An endpoint without a model yet gets what needs no model: its error spans.
-            scored.push(...(m ? m.score([t], { explainAll: true }) : [errorOnly(t)]));
+            scored.push(...(m ? m.score([t], opts) : [errorOnly(t)]));
           }
           return scored;
         }),
-        ingest: async (traces) => {
-          await spanBuffer.add(traces.flatMap((t) => t.spans));
-        },
+        ingest: intake.ingest,
+        pushOverloaded: intake.overloaded,
         models: modelsApi(registry, jobs),
+        sampling: new SamplingAdvisor({
+          aggregates,
+          incidents: incidents.store,
+          registry,
+          states: new SamplingStateStore(redis),
+          options: samplingOptions({
+            budgetTps: c.TRACEHOUND_SAMPLING_BUDGET,
+            completeAfterMs: c.TRACEHOUND_INCIDENT_DELAY * 1000,
+            targetFpr: c.TRACEHOUND_TARGET_FPR,
+          }),
+          log,
+        }),
         webhooks: webhooksApi(webhookStore, dispatcher),
+        silences,
         health: async () => ({
           redis: await redis.ping().then(
             () => true,
             () => false,
           ),
+          workers: !roles.has('worker') || (jobs.workersRunning() && dispatcher.workerRunning()),
           models: (await registry.endpoints()).length > 0,
         }),
         metrics: () => metrics.render(),
         apiKeys,
       },
-      { registry: metrics },
+      // Fastify's pino logger (JSON lines with request ids on stdout): a 5xx is never silent.
+      { registry: metrics, logger: { level: c.TRACEHOUND_LOG_LEVEL } },
     );
     url = await api.listen({ host: c.HOST, port: c.PORT });
     log(`API listening on ${url} (OpenAPI at ${url}/docs)`);
+    extra = await otlpListeners(c, intake, apiKeys, log);
   }
 
   return {
@@ -214,6 +264,7 @@ export async function startService(
     url,
     jobs,
     async close() {
+      for (const l of extra) await l.close();
       await api?.close();
       await jobs.close();
       await dispatcher.close();

@@ -1,7 +1,7 @@
 /** Small pieces of the trace engine: latency draws, queue waits, fault matching, protocol attributes. */
 import type { Attributes } from '../trace/span.js';
 import type { InstanceRt, LatencyRt, OpRt } from './compile.js';
-import type { FaultRt, Rec } from './engine.js';
+import type { FaultRt, Rec } from './engine-state.js';
 import type { Rng } from './random.js';
 
 const HTTP_METHOD = /^(GET|POST|PUT|DELETE|PATCH) /;

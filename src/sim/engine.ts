@@ -7,71 +7,12 @@
  * come near the stack limit whatever the trace size.
  */
 import type { Attributes, SpanKind } from '../trace/span.js';
-import type {
-  CallRt,
-  CompiledTopology,
-  EndpointRt,
-  InstanceRt,
-  LatencyRt,
-  OpRt,
-  ServiceRt,
-} from './compile.js';
-import type { ActiveFault, FaultSpec, RootCause } from './faults.js';
+import type { CallRt, CompiledTopology, EndpointRt, InstanceRt, LatencyRt, OpRt } from './compile.js';
+import type { RootCause } from './faults.js';
 import { markStatus, matchesNode, protocolAttrs, sampleLatency, waitOf } from './engine-util.js';
 import { NormalRanges } from './normal-range.js';
-import { randomSpanId, type Rng } from './random.js';
-
-export interface FaultRt {
-  spec: FaultSpec;
-  service?: ServiceRt;
-  op?: OpRt;
-  instance?: InstanceRt;
-  from?: ServiceRt;
-  to?: ServiceRt;
-  endpoint?: EndpointRt;
-  call?: OpRt;
-  add?: OpRt;
-}
-
-export interface LiveFault {
-  rt: FaultRt;
-  window: ActiveFault;
-}
-
-export interface Rec {
-  id: string;
-  parent: number;
-  inst: InstanceRt;
-  name: string;
-  kind: SpanKind;
-  rel: number;
-  dur: number;
-  error: boolean;
-  msg?: string;
-  attrs: Attributes;
-  dropped: boolean;
-}
-
-export interface Touch {
-  fault: LiveFault;
-  root: RootCause;
-  weight: number;
-}
-
-export interface TraceCtx {
-  rng: Rng;
-  t0: number;
-  recs: Rec[];
-  flags: Set<string>;
-  live: LiveFault[];
-  /** Utilization of each service now, with and without the faults that add load. */
-  rho: Float64Array;
-  rho0: Float64Array;
-  spike?: LiveFault;
-  touches: Touch[];
-  /** Faults that slowed a span of this trace only within its normal range (see normal-range.ts). */
-  withinNormal: Set<LiveFault>;
-}
+import { randomSpanId } from './random.js';
+import type { LiveFault, Rec, TraceCtx } from './engine-state.js';
 
 export class TraceEngine {
   private readonly normal = new NormalRanges();

@@ -32,21 +32,6 @@ export const FAULT_KIND: Record<FaultType, RootCauseKind> = {
   structure: 'structure',
 };
 
-/** What `intensity` means for each type. */
-export const INTENSITY_UNIT: Record<FaultType, string> = {
-  latency: 'ms added to the self time of each target span',
-  cpu: 'share of the instance CPU taken (0..1): self time x (1 + i), utilization pushed toward 1',
-  errors: 'probability that a target span fails',
-  network: 'ms added in each direction between client and server on the edge',
-  'retry-storm': 'probability that the target fails (callers then retry up to 3 times, without backoff)',
-  'n-plus-one': 'number of times the target call is repeated per request',
-  'cache-failure': 'probability that a read of the cache fails (the caller falls back to the database)',
-  leak: 'self-time multiplier reached at the end of the window (grows exponentially)',
-  spike: 'arrival-rate multiplier',
-  'lost-spans': 'probability that a target span (and the client spans it makes) is not reported',
-  structure: 'share of requests taking the defective code path',
-};
-
 export interface FaultTarget {
   service?: string;
   operation?: string;
@@ -69,6 +54,20 @@ export interface FaultSpec {
   startS: number;
   endS: number;
   target: FaultTarget;
+  /**
+   * How strong the fault is; what the number means depends on the type:
+   * - latency: ms added to the self time of each target span
+   * - cpu: share of the instance CPU taken (0..1): self time x (1 + i), utilization pushed toward 1
+   * - errors: probability that a target span fails
+   * - network: ms added in each direction between client and server on the edge
+   * - retry-storm: probability that the target fails (callers then retry up to 3 times, without backoff)
+   * - n-plus-one: number of times the target call is repeated per request
+   * - cache-failure: probability that a read of the cache fails (the caller falls back to the database)
+   * - leak: self-time multiplier reached at the end of the window (grows exponentially)
+   * - spike: arrival-rate multiplier
+   * - lost-spans: probability that a target span (and the client spans it makes) is not reported
+   * - structure: share of requests taking the defective code path
+   */
   intensity: number;
 }
 

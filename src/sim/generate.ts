@@ -1,7 +1,7 @@
 /** Batch generation: a scenario run for a length of simulated time or a number of traces. */
 import type { Span } from '../trace/span.js';
 import { normalizeTrace } from '../trace/normalize.js';
-import { endpointOf } from '../trace/trace.js';
+import { endpointKeyOf } from '../trace/endpoint-key.js';
 import type { FaultTruth, TraceTruth } from './faults.js';
 import type { Scenario } from './scenario.js';
 import { getScenario } from './scenarios.js';
@@ -76,8 +76,7 @@ export function generate(scenario: Scenario | string, opts: GenerateOptions = {}
 export function scenarioEndpoints(scenario: Scenario | string, opts: GenerateOptions = {}): string[] {
   const out = new Set<string>();
   for (const spans of generate(scenario, opts).traces) {
-    const ep = endpointOf(normalizeTrace(spans[0].traceId, spans));
-    out.add(`${ep.service}:${ep.operation}`);
+    out.add(endpointKeyOf(normalizeTrace(spans[0].traceId, spans)));
   }
   return [...out];
 }

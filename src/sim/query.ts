@@ -1,4 +1,5 @@
 /** Query parameter parsing shared by the Jaeger and Zipkin routes of the live server. */
+import { isoFromMicros } from '../trace/iso-time.js';
 
 const UNIT_US: Record<string, number> = {
   ns: 1e-3,
@@ -37,7 +38,7 @@ export function parseRfc3339Us(text: string): number | undefined {
 
 /** µs to RFC 3339 with microseconds. */
 export function formatRfc3339Us(us: number): string {
-  const iso = new Date(Math.floor(us / 1000)).toISOString();
+  const iso = isoFromMicros(us);
   return `${iso.slice(0, 19)}.${String(Math.floor(us % 1e6)).padStart(6, '0')}Z`;
 }
 

@@ -151,6 +151,39 @@ function targetText(t: FaultTarget): string {
     .join(' ');
 }
 
+/**
+ * Two faults in two services: one overlapping the other, and one following the other within a minute. Each
+ * is a fault of its own, so each must be an incident of its own (issue 13: folding separate faults into one
+ * incident was the most visible failure seen from outside).
+ */
+function twoFaults(sys: SystemDef): Scenario[] {
+  const lat = sys.faults.latency;
+  const err = sys.faults.errors;
+  const fault = (type: 'latency' | 'errors', startS: number, endS: number): FaultSpec => ({
+    id: `${sys.name}-${type}-${startS}`,
+    type,
+    startS,
+    endS,
+    target: sys.faults[type].target,
+    intensity: sys.faults[type].intensity,
+  });
+  const base = { system: sys.name, topology: sys.topology, workload: sys.workload, durationS: DURATION_S };
+  return [
+    {
+      ...base,
+      name: `${sys.name}-overlap`,
+      description: `${sys.name}: ${WHAT.latency} ${targetText(lat.target)} from 180s to 390s, and ${WHAT.errors} ${targetText(err.target)} from 300s to 480s`,
+      faults: [fault('latency', 180, 390), fault('errors', 300, 480)],
+    },
+    {
+      ...base,
+      name: `${sys.name}-sequence`,
+      description: `${sys.name}: ${WHAT.errors} ${targetText(err.target)} from 150s to 300s, then ${WHAT.latency} ${targetText(lat.target)} from 330s to 480s`,
+      faults: [fault('errors', 150, 300), fault('latency', 330, 480)],
+    },
+  ];
+}
+
 function build(): Scenario[] {
   const out: Scenario[] = [];
   for (const sys of SYSTEMS) {
@@ -183,6 +216,7 @@ function build(): Scenario[] {
         durationS: DURATION_S,
       });
     }
+    out.push(...twoFaults(sys));
   }
   const rnd = () => randomTopology({ seed: 7 });
   const rndTopo = rnd();

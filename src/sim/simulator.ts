@@ -4,7 +4,8 @@
  */
 import type { Span } from '../trace/span.js';
 import { compileTopology, type CompiledTopology } from './compile.js';
-import { TraceEngine, type FaultRt, type LiveFault, type TraceCtx } from './engine.js';
+import { TraceEngine } from './engine.js';
+import type { FaultRt, LiveFault, TraceCtx } from './engine-state.js';
 import {
   FAULT_KIND,
   FaultSchedule,

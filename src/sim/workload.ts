@@ -1,6 +1,6 @@
 /** Arrivals: a Poisson process whose rate follows a daily shape and the traffic spikes in force. */
 import type { CompiledTopology, EndpointRt } from './compile.js';
-import type { LiveFault } from './engine.js';
+import type { LiveFault } from './engine-state.js';
 import type { Rng } from './random.js';
 
 export interface WorkloadDef {

@@ -5,7 +5,7 @@ import type { SourceKind, SourceOptions, TraceSource } from './source.js';
 import { ZipkinSource } from './zipkin.js';
 
 export * from './source.js';
-export { SourceError, redactUrl } from './http.js';
+export { SourceError } from './http.js';
 export { JaegerV1Source } from './jaeger-v1.js';
 export { JaegerV3Source, rfc3339Nanos } from './jaeger-v3.js';
 export { ZipkinSource } from './zipkin.js';
@@ -20,8 +20,7 @@ export function createSource(kind: SourceKind, opts: SourceOptions): TraceSource
       return new ZipkinSource(opts);
   }
 }
-export { Poller, type PollerOptions, type PollResult, type PollStats, type PollerMetrics } from './poller.js';
-export { Breaker, type BreakerOptions, type BreakerState } from './breaker.js';
-export { MemoryPollerState, type PollerState } from './state.js';
+export { Poller, type PollerOptions } from './poller.js';
+export { Breaker } from './breaker.js';
+export { MemoryPollerState } from './state.js';
 export { RedisPollerState } from './redis-state.js';
-export { readWindow, type WindowRead, type WindowOptions } from './windows.js';

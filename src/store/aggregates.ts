@@ -1,8 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { Aggregates, MinuteBucket, FIELD_PREFIX, type Verdict } from '../incidents/aggregates.js';
 import { MINUTE_US, minuteOf } from '../incidents/signal.js';
 import { STAT_HEADER } from '../incidents/target-stat.js';
-import type { Trace } from '../trace/trace.js';
+import { endpointOf, type Trace } from '../trace/trace.js';
+import { endpointName, parseEndpointName } from './anomaly-keys.js';
+import { claimLua, writeOnce } from './count-once.js';
 import { LuaScript } from './lua.js';
 import type { RedisClient } from './redis-client.js';
 
@@ -14,30 +15,35 @@ import type { RedisClient } from './redis-client.js';
  */
 export const AGG_PREFIX = 'th:{agg}:min:';
 export const aggregateKey = (minuteUs: number): string => `${AGG_PREFIX}${Math.floor(minuteUs / MINUTE_US)}`;
-const markerKey = (batch: string, minuteUs: number) =>
-  `th:{agg}:batch:${batch}:${Math.floor(minuteUs / MINUTE_US)}`;
-/** How long a batch is remembered: retries come within minutes or hours. */
-const MARKER_TTL_S = 86_400;
+/** The trace ids a minute has counted (see count-once.ts). */
+export const countedKey = (minuteUs: number): string =>
+  `th:{agg}:counted:${Math.floor(minuteUs / MINUTE_US)}`;
+/** Scored and anomalous traces per endpoint since the start, fields `<endpoint name>|scored|anomalous`. */
+export const TRAFFIC_KEY = 'th:{agg}:traffic';
 
-/** A batch's name: the hash of its trace ids, so the same batch scored again gets the same name. */
-export function batchId(traces: readonly Trace[]): string {
-  const h = createHash('sha1');
-  for (const id of traces.map((t) => t.traceId).sort()) h.update(id);
-  return h.digest('hex');
+export interface TrafficCount {
+  service: string;
+  operation: string;
+  scored: number;
+  anomalous: number;
 }
 
 /**
- * Merges fields into one minute's hash in place: counters add, latency sketches add bucket by bucket after
- * aligning their offsets (all sketches share one bucket grid). Quality fields ("q:") are counters only.
- * Atomic per minute, so any number of workers may record the same minute at once. A batch's marker makes
- * a retried batch (a worker that died after writing) count once.
- * KEYS: the minute's hash, the batch's marker for that minute. ARGV: seconds to live, header length, marker
- * seconds to live, then field, JSON pairs. Returns 0 when the batch was already merged.
+ * Merges fields into one minute's hash in place, for traces no earlier write counted: counters add,
+ * latency sketches add bucket by bucket after aligning their offsets (all sketches share one bucket grid).
+ * Quality fields ("q:") are counters only. The endpoints' running traffic totals are added in the same
+ * script, so they count each trace once too. Atomic per minute, so any number of workers may record the
+ * same minute at once.
+ * KEYS: the minute's hash, its counted ids, the traffic totals. ARGV: seconds to live, header length,
+ * seconds the ids are remembered, id count, ids, traffic field count, traffic field / increment pairs,
+ * then field / JSON pairs. Returns the ids counted already (nothing written), else an empty list.
  */
 const MERGE = new LuaScript(`
-if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) == false then return 0 end
+${claimLua(2, 3, 4)}
+local m = tonumber(ARGV[at])
+for i = at + 1, at + 2 * m, 2 do redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
 local H = tonumber(ARGV[2])
-for i = 4, #ARGV, 2 do
+for i = at + 2 * m + 1, #ARGV, 2 do
   local f = ARGV[i]
   local cur = redis.call('HGET', KEYS[1], f)
   local out = ARGV[i + 1]
@@ -73,7 +79,7 @@ for i = 4, #ARGV, 2 do
   redis.call('HSET', KEYS[1], f, out)
 end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
-return 1
+return {}
 `);
 
 export interface AggregateStoreOptions {
@@ -81,12 +87,18 @@ export interface AggregateStoreOptions {
   retentionS: number;
   /** Most minutes one read may span (a week by default). */
   maxMinutes?: number;
+  /**
+   * How long after a minute ends its traces are remembered as counted, seconds (default 7200: more than the
+   * pollers' first look-back of an hour, and the reference hour the incident signals judge).
+   */
+  countedS?: number;
   now?: () => number;
 }
 
 export class AggregateStore {
   private readonly maxMinutes: number;
   private readonly now: () => number;
+  private readonly countedS: number;
 
   constructor(
     private readonly redis: RedisClient,
@@ -96,32 +108,78 @@ export class AggregateStore {
       throw new Error(`aggregate retention must be positive, got ${opts.retentionS}`);
     this.maxMinutes = opts.maxMinutes ?? 7 * 24 * 60;
     this.now = opts.now ?? Date.now;
-  }
-
-  /** Adds a scored batch to the minutes its traces start in; the same batch recorded again counts once. */
-  async record(traces: readonly Trace[], verdicts?: readonly (Verdict | undefined)[]): Promise<void> {
-    if (traces.length === 0) return;
-    const agg = new Aggregates();
-    agg.addBatch(traces, verdicts);
-    await this.merge(agg, batchId(traces));
+    this.countedS = opts.countedS ?? 7200;
   }
 
   /**
-   * Merges aggregates into the stored minutes; minutes already past retention are dropped. `batch` names
-   * the write so a retry is recognised (default: a fresh name, always merged).
+   * Adds scored traces to the minutes they start in. A trace counts once: recorded again, alone or in
+   * another batch, within `countedS` of its minute's end, it is left out. Minutes past retention are dropped.
    */
-  async merge(agg: Aggregates, batch: string = randomUUID()): Promise<void> {
+  async record(traces: readonly Trace[], verdicts?: readonly (Verdict | undefined)[]): Promise<void> {
+    const nowS = Math.floor(this.now() / 1000);
+    const items = traces.map((trace, i) => ({ trace, verdict: verdicts?.[i] }));
+    await writeOnce(
+      items,
+      (it) => it.trace.traceId,
+      (it) => minuteOf(it.trace.start),
+      async (minute, group) => {
+        const ttl = this.ttlOf(minute, nowS);
+        if (ttl <= 0) return [];
+        const agg = new Aggregates();
+        const traffic = new Map<string, number>();
+        const count = (field: string) => traffic.set(field, (traffic.get(field) ?? 0) + 1);
+        for (const { trace, verdict } of group) {
+          agg.add(trace, verdict);
+          const { service, operation } = endpointOf(trace);
+          count(`${endpointName(service, operation)}|scored`);
+          if (verdict?.anomalous) count(`${endpointName(service, operation)}|anomalous`);
+        }
+        const args: (string | number)[] = [ttl, STAT_HEADER, Math.min(ttl, this.countedS), group.length];
+        for (const it of group) args.push(it.trace.traceId);
+        args.push(traffic.size);
+        for (const [field, n] of traffic) args.push(field, n);
+        for (const [field, value] of agg.bucket(minute)?.fields() ?? [])
+          args.push(field, JSON.stringify(value));
+        const keys = [aggregateKey(minute), countedKey(minute), TRAFFIC_KEY];
+        return (await MERGE.run(this.redis, keys, args)) as string[];
+      },
+    );
+  }
+
+  /**
+   * Merges minutes aggregated elsewhere as they are: they carry no trace ids, so nothing is counted once
+   * (imports of pre-aggregated history, and tests). Minutes past retention are dropped.
+   */
+  async merge(agg: Aggregates): Promise<void> {
     const nowS = Math.floor(this.now() / 1000);
     const writes: Promise<unknown>[] = [];
     for (const b of agg.buckets()) {
-      // Relative to our clock, not Redis's: replayed or simulated traffic from the past keeps its retention.
-      const ttl = Math.floor((b.minute + MINUTE_US) / 1e6) + this.opts.retentionS - nowS;
+      const ttl = this.ttlOf(b.minute, nowS);
       if (ttl <= 0) continue;
-      const args: (string | number)[] = [ttl, STAT_HEADER, Math.min(ttl, MARKER_TTL_S)];
+      const args: (string | number)[] = [ttl, STAT_HEADER, 1, 0, 0];
       for (const [field, value] of b.fields()) args.push(field, JSON.stringify(value));
-      writes.push(MERGE.run(this.redis, [aggregateKey(b.minute), markerKey(batch, b.minute)], args));
+      writes.push(MERGE.run(this.redis, [aggregateKey(b.minute), countedKey(b.minute), TRAFFIC_KEY], args));
     }
     await Promise.all(writes);
+  }
+
+  /** Scored and anomalous traces per endpoint, each trace counted once (see record). */
+  async traffic(): Promise<TrafficCount[]> {
+    const out = new Map<string, TrafficCount>();
+    for (const [f, v] of Object.entries(await this.redis.hgetall(TRAFFIC_KEY))) {
+      const bar = f.lastIndexOf('|');
+      const ep = f.slice(0, bar);
+      let t = out.get(ep);
+      if (!t) out.set(ep, (t = { ...parseEndpointName(ep), scored: 0, anomalous: 0 }));
+      if (f.slice(bar + 1) === 'scored') t.scored = Number(v);
+      else t.anomalous = Number(v);
+    }
+    return [...out.values()];
+  }
+
+  /** Seconds a minute has left; relative to our clock, not Redis's, so replayed traffic keeps its retention. */
+  private ttlOf(minute: number, nowS: number): number {
+    return Math.floor((minute + MINUTE_US) / 1e6) + this.opts.retentionS - nowS;
   }
 
   /** The stored minutes starting in [fromUs, toUs], ascending; minutes with nothing stored are left out. */

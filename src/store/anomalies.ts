@@ -1,9 +1,9 @@
 import type { RedisClient } from './redis-client.js';
-import { AnomalySchema, type Anomaly } from './anomaly-record.js';
+import { StoredAnomalySchema, anomalyView, type Anomaly, type StoredAnomaly } from './anomaly-record.js';
 import {
+  FALSE_POSITIVE_KEY,
   NAME_SET,
   REFS_KEY,
-  TRAFFIC_KEY,
   checkId,
   dimIndex,
   endpointName,
@@ -13,39 +13,15 @@ import {
   parseEndpointName,
   parseRefs,
   recordKey,
-  serviceName,
-  timeMs,
+  similarity,
   type Dimension,
 } from './anomaly-keys.js';
-import { FORGET_NAME, PUT, REMOVE } from './anomaly-scripts.js';
-import {
-  QueryError,
-  decodeCursor,
-  encodeCursor,
-  encodeScore,
-  encodeTime,
-  idOfMember,
-  type Order,
-} from './sort-key.js';
+import { FORGET_NAME, PUT, RAISE_MAX, REMOVE } from './anomaly-scripts.js';
+import { planQuery, type AnomalyQuery } from './anomaly-query.js';
+import { encodeCursor, encodeTime, idOfMember } from './sort-key.js';
+import { surpriseOf } from '../scoring/rank.js';
 
-export { CursorError, QueryError } from './sort-key.js';
-export type { Order } from './sort-key.js';
-
-export interface AnomalyQuery {
-  order?: Order;
-  service?: string;
-  operation?: string;
-  /** `service:operation` (split at the first ':'). */
-  endpoint?: string;
-  /** Trace start bounds, epoch ms, inclusive. */
-  from?: number;
-  to?: number;
-  minScore?: number;
-  rootCauseService?: string;
-  /** Default 50, at most 500. */
-  limit?: number;
-  cursor?: string;
-}
+export { CursorError } from './sort-key.js';
 
 export interface AnomalyPage {
   items: Anomaly[];
@@ -70,13 +46,6 @@ export interface AnomalyStats {
   rootCauseServices: { service: string; count: number }[];
 }
 
-export interface TrafficCount {
-  service: string;
-  operation: string;
-  scored: number;
-  anomalous: number;
-}
-
 export interface AnomalyStoreOptions {
   /** Record TTL, a backstop for when prune never runs (default 30 days). */
   maxAgeS?: number;
@@ -86,14 +55,13 @@ export interface AnomalyStoreOptions {
   now?: () => number;
 }
 
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 500;
+export type { AnomalyQuery } from './anomaly-query.js';
 const CAS_RETRIES = 50;
 const BATCH = 500;
 
 /**
- * Anomalies in Redis: one JSON string per record and lexicographic sorted-set indexes by score and by trace
- * start time, globally and per service, endpoint and root-cause service. Writes are compare-and-set Lua
+ * Anomalies in Redis: one JSON string per record and lexicographic sorted-set indexes by rank (rank.ts) and by
+ * trace start time, globally and per service, endpoint and root-cause service. Writes are compare-and-set Lua
  * scripts, so putting a record twice (or re-scoring it) leaves exactly one entry in each index.
  */
 export class AnomalyStore {
@@ -114,35 +82,41 @@ export class AnomalyStore {
    * Stores or updates an anomaly. A re-score keeps the first `detectedAt` and any feedback already given.
    * Returns whether the id was new, and the record as stored.
    */
-  async put(input: Anomaly): Promise<{ created: boolean; record: Anomaly }> {
-    const a = AnomalySchema.parse(input);
+  async put(input: StoredAnomaly): Promise<{ created: boolean; record: Anomaly }> {
+    const a = StoredAnomalySchema.parse(input);
     checkId(a.id);
     for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
-      const { raw, refs } = await this.read(a.id);
-      const old = raw ? (JSON.parse(raw) as Anomaly) : undefined;
-      const next: Anomaly = old
+      const { raw, refs, falseSurprise } = await this.read(a.id, similarity(a));
+      const old = raw ? (JSON.parse(raw) as StoredAnomaly) : undefined;
+      const next: StoredAnomaly = old
         ? { ...a, detectedAt: old.detectedAt, feedback: a.feedback ?? old.feedback }
         : a;
-      const r = await this.write(a.id, raw ?? '', refs, next);
-      if (r !== 0) return { created: r === 1, record: next };
+      const r = await this.write(a.id, raw ?? '', refs, next, falseSurprise);
+      if (r !== 0) return { created: r === 1, record: anomalyView(next) };
       await backoff(attempt);
     }
     throw new Error(`anomaly ${a.id}: too many concurrent writers, gave up after ${CAS_RETRIES} attempts`);
   }
 
-  async get(id: string): Promise<Anomaly | undefined> {
+  /** One anomaly; `causes: 'all'` lists every candidate cause in rootCauses, not only the top ones. */
+  async get(id: string, causes: 'top' | 'all' = 'top'): Promise<Anomaly | undefined> {
     const raw = await this.redis.get(recordKey(id));
-    return raw ? (JSON.parse(raw) as Anomaly) : undefined;
+    return raw ? anomalyView(JSON.parse(raw) as StoredAnomaly, causes) : undefined;
   }
 
-  /** Records an engineer's verdict; undefined when the anomaly is unknown (or already pruned). */
+  /**
+   * Records an engineer's verdict; undefined when the anomaly is unknown (or already pruned). A false positive
+   * sinks below every unmarked anomaly, and teaches the store that its kind (same endpoint, same first cause:
+   * see similarity) reaches its surprise in normal traffic: anomalies of that kind, stored and to come, rank
+   * by the surprise they have beyond it. A true positive keeps its own full rank.
+   */
   async feedback(id: string, fb: Feedback): Promise<Anomaly | undefined> {
     checkId(id);
     for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
       const { raw, refs } = await this.read(id);
       if (!raw) return undefined;
-      const rec = JSON.parse(raw) as Anomaly;
-      const next: Anomaly = {
+      const rec = JSON.parse(raw) as StoredAnomaly;
+      const next: StoredAnomaly = {
         ...rec,
         feedback: {
           verdict: fb.verdict,
@@ -150,62 +124,58 @@ export class AnomalyStore {
           at: new Date(this.now()).toISOString(),
         },
       };
-      if ((await this.write(id, raw, refs, next)) !== 0) return next;
+      if ((await this.write(id, raw, refs, next, 0)) !== 0) {
+        if (fb.verdict === 'false-positive') await this.demoteSimilar(next);
+        return anomalyView(next);
+      }
+      await backoff(attempt);
+    }
+    throw new Error(`anomaly ${id}: too many concurrent writers, gave up after ${CAS_RETRIES} attempts`);
+  }
+
+  /** Raises the kind's false-positive surprise and re-indexes its stored anomalies (up to maxScan of the endpoint). */
+  private async demoteSimilar(marked: Anomaly): Promise<void> {
+    const sig = similarity(marked);
+    await RAISE_MAX.run(this.redis, [FALSE_POSITIVE_KEY], [sig, String(surpriseOf(marked))]);
+    const key = dimIndex('ep', endpointName(marked.service, marked.operation), 'score');
+    // Ascending, and a re-index only lowers a member: what moves stays inside the part already read.
+    for (let start = 0; start < this.maxScan; start += BATCH) {
+      const members = await this.redis.zrange(key, start, start + BATCH - 1);
+      if (members.length === 0) break;
+      const ids = members.map(idOfMember).filter((i) => i !== marked.id);
+      const raws = ids.length ? await this.redis.mget(ids.map(recordKey)) : [];
+      for (let i = 0; i < ids.length; i++) {
+        const raw = raws[i];
+        if (raw && similarity(JSON.parse(raw) as Anomaly) === sig) await this.reindex(ids[i]);
+      }
+      if (members.length < BATCH) break;
+    }
+  }
+
+  /** Rewrites a record's index entries with the current false-positive surprise of its kind; keeps its TTL. */
+  private async reindex(id: string): Promise<boolean> {
+    for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
+      const seen = await this.redis.get(recordKey(id));
+      if (!seen) return false;
+      // The kind comes from the record, so the record is read again with it, in one transaction.
+      const { raw, refs, falseSurprise } = await this.read(id, similarity(JSON.parse(seen) as Anomaly));
+      if (!raw) return false;
+      if (
+        raw === seen &&
+        (await this.write(id, raw, refs, JSON.parse(raw) as StoredAnomaly, falseSurprise, true)) !== 0
+      )
+        return true;
       await backoff(attempt);
     }
     throw new Error(`anomaly ${id}: too many concurrent writers, gave up after ${CAS_RETRIES} attempts`);
   }
 
   async list(q: AnomalyQuery = {}): Promise<AnomalyPage> {
-    const order = q.order ?? 'score';
-    const limit = Math.min(MAX_LIMIT, Math.max(1, Math.floor(q.limit ?? DEFAULT_LIMIT)));
-    let service = q.service;
-    let operation = q.operation;
-    if (q.endpoint !== undefined) {
-      const i = q.endpoint.indexOf(':');
-      if (i < 0) throw new QueryError('endpoint', `endpoint "${q.endpoint}" must be service:operation`);
-      const ep = { service: q.endpoint.slice(0, i), operation: q.endpoint.slice(i + 1) };
-      // An endpoint that contradicts service/operation matches nothing, rather than silently one of them.
-      if (
-        (service !== undefined && service !== ep.service) ||
-        (operation !== undefined && operation !== ep.operation)
-      )
-        return { items: [] };
-      service = ep.service;
-      operation = ep.operation;
-    }
-    const key =
-      service !== undefined && operation !== undefined
-        ? dimIndex('ep', endpointName(service, operation), order)
-        : service !== undefined
-          ? dimIndex('svc', serviceName(service), order)
-          : q.rootCauseService !== undefined
-            ? dimIndex('rc', serviceName(q.rootCauseService), order)
-            : globalIndex(order);
-
-    // Lex bounds, highest first. Range filters on the order's own dimension narrow the scan itself.
-    let max = '+';
-    let min = '-';
-    if (order === 'score' && q.minScore !== undefined) min = '[' + encodeScore(q.minScore);
-    if (order === 'time' && q.from !== undefined) min = '[' + encodeTime(q.from);
-    if (order === 'time' && q.to !== undefined) max = '(' + encodeTime(q.to + 1);
-    if (q.cursor !== undefined) {
-      const last = decodeCursor(q.cursor, order);
-      if (max === '+' || last < max.slice(1)) max = '(' + last;
-    }
-
-    const keep = (a: Anomaly): boolean => {
-      if (service !== undefined && a.service !== service) return false;
-      if (operation !== undefined && a.operation !== operation) return false;
-      if (q.minScore !== undefined && a.score < q.minScore) return false;
-      const t = timeMs(a);
-      if (q.from !== undefined && t < q.from) return false;
-      if (q.to !== undefined && t > q.to) return false;
-      if (q.rootCauseService !== undefined && !a.rootCauses.some((c) => c.service === q.rootCauseService))
-        return false;
-      return true;
-    };
-
+    const plan = planQuery(q);
+    if (plan === undefined) return { items: [] };
+    const { order, limit, key, keep } = plan;
+    let { max } = plan;
+    const { min } = plan;
     const items: Anomaly[] = [];
     let scanned = 0;
     while (true) {
@@ -218,7 +188,7 @@ export class AnomalyStore {
         const raw = raws[i];
         // A record past its TTL whose entries prune has not reached yet: skipped.
         if (raw) {
-          const a = JSON.parse(raw) as Anomaly;
+          const a = anomalyView(JSON.parse(raw) as StoredAnomaly);
           if (keep(a)) items.push(a);
         }
         if (items.length === limit || scanned >= this.maxScan) {
@@ -252,6 +222,22 @@ export class AnomalyStore {
     return { byAge, byCount };
   }
 
+  /**
+   * Moves records indexed before ranking (their refs name a `by-score` index, which held the bare score) into
+   * the by-rank indexes; the old indexes empty as their members go. Run with prune: once done, it only scans.
+   */
+  async migrateLegacyIndex(): Promise<number> {
+    let cursor = '0';
+    let moved = 0;
+    do {
+      const [next, flat] = await this.redis.hscan(REFS_KEY, cursor, 'COUNT', BATCH);
+      cursor = next;
+      for (let i = 0; i < flat.length; i += 2)
+        if (flat[i + 1].includes(':by-score\t') && (await this.reindex(flat[i]))) moved++;
+    } while (cursor !== '0');
+    return moved;
+  }
+
   /** Removes one anomaly and its index entries; false when it was not there. */
   async remove(id: string): Promise<boolean> {
     checkId(id);
@@ -276,47 +262,33 @@ export class AnomalyStore {
     };
   }
 
-  /** Counts scored traffic per endpoint (scored and anomalous), so the API can report anomaly rates. */
-  async noteScored(
-    items: readonly { service: string; operation: string; anomalous: boolean }[],
-  ): Promise<void> {
-    if (items.length === 0) return;
-    const inc = new Map<string, number>();
-    const add = (f: string) => inc.set(f, (inc.get(f) ?? 0) + 1);
-    for (const it of items) {
-      const ep = endpointName(it.service, it.operation);
-      add(`${ep}|scored`);
-      if (it.anomalous) add(`${ep}|anomalous`);
-    }
-    const m = this.redis.multi();
-    for (const [f, n] of inc) m.hincrby(TRAFFIC_KEY, f, n);
-    await m.exec();
-  }
-
-  async traffic(): Promise<TrafficCount[]> {
-    const h = await this.redis.hgetall(TRAFFIC_KEY);
-    const out = new Map<string, TrafficCount>();
-    for (const [f, v] of Object.entries(h)) {
-      const bar = f.lastIndexOf('|');
-      const ep = f.slice(0, bar);
-      let t = out.get(ep);
-      if (!t) out.set(ep, (t = { ...parseEndpointName(ep), scored: 0, anomalous: 0 }));
-      if (f.slice(bar + 1) === 'scored') t.scored = Number(v);
-      else t.anomalous = Number(v);
-    }
-    return [...out.values()];
-  }
-
-  private async read(id: string): Promise<{ raw: string | null; refs: string | null }> {
-    const res = await this.redis.multi().get(recordKey(id)).hget(REFS_KEY, id).exec();
+  private async read(
+    id: string,
+    kind?: string,
+  ): Promise<{ raw: string | null; refs: string | null; falseSurprise: number }> {
+    const tx = this.redis.multi().get(recordKey(id)).hget(REFS_KEY, id);
+    if (kind !== undefined) tx.hget(FALSE_POSITIVE_KEY, kind);
+    const res = await tx.exec();
     if (!res) throw new Error('redis transaction aborted');
     for (const [err] of res) if (err) throw err;
-    return { raw: res[0][1] as string | null, refs: res[1][1] as string | null };
+    const fp = kind === undefined ? null : (res[2][1] as string | null);
+    return {
+      raw: res[0][1] as string | null,
+      refs: res[1][1] as string | null,
+      falseSurprise: fp === null ? 0 : Number(fp),
+    };
   }
 
-  private async write(id: string, expected: string, refs: string | null, next: Anomaly): Promise<number> {
+  private async write(
+    id: string,
+    expected: string,
+    refs: string | null,
+    next: StoredAnomaly,
+    falseSurprise: number,
+    keepTtl = false,
+  ): Promise<number> {
     const old = parseRefs(refs);
-    const { entries, names } = indexEntries(next);
+    const { entries, names } = indexEntries(next, falseSurprise);
     const keys = [
       recordKey(id),
       REFS_KEY,
@@ -327,7 +299,7 @@ export class AnomalyStore {
     const args = [
       expected,
       JSON.stringify(next),
-      Math.max(1, Math.ceil(this.maxAgeS)),
+      keepTtl ? 0 : Math.max(1, Math.ceil(this.maxAgeS)),
       id,
       formatRefs(entries),
       old.length,

@@ -1,5 +1,6 @@
 import type { Anomaly } from './anomaly-record.js';
-import { encodeScore, encodeTime, member, type Order } from './sort-key.js';
+import { rankKey } from '../scoring/rank.js';
+import { encodeRank, encodeTime, member, type Order } from './sort-key.js';
 
 /**
  * Key layout of the anomaly store. Names inside keys are URI-encoded so a ':' in a service or operation
@@ -10,7 +11,8 @@ import { encodeScore, encodeTime, member, type Order } from './sort-key.js';
 export const PREFIX = 'th:{anom}:';
 /** id -> the index entries ("key\tmember" lines) a record sits in, so removal never needs the record itself. */
 export const REFS_KEY = `${PREFIX}refs`;
-export const TRAFFIC_KEY = `${PREFIX}traffic`;
+/** Signature (see similarity) -> the largest surprise among anomalies of it marked false positive. */
+export const FALSE_POSITIVE_KEY = `${PREFIX}fp-surprise`;
 
 export type Dimension = 'svc' | 'ep' | 'rc';
 export const NAME_SET: Record<Dimension, string> = {
@@ -19,7 +21,18 @@ export const NAME_SET: Record<Dimension, string> = {
   rc: `${PREFIX}names:rc`,
 };
 
-const RESERVED = new Set(['refs', 'traffic', 'names', 'by-score', 'by-time', 'svc', 'ep', 'rc']);
+const RESERVED = new Set([
+  'refs',
+  'traffic',
+  'fp-surprise',
+  'names',
+  'by-score',
+  'by-rank',
+  'by-time',
+  'svc',
+  'ep',
+  'rc',
+]);
 
 /** Ids become key suffixes: anything that could collide with the index keys is refused. */
 export function checkId(id: string): void {
@@ -31,6 +44,10 @@ export function recordKey(id: string): string {
   return PREFIX + id;
 }
 
+/**
+ * Not an EndpointKey (src/trace/endpoint-key.ts): inside the store's own key names both parts are
+ * URI-encoded, a layout older than that type and kept as stored.
+ */
 export function endpointName(service: string, operation: string): string {
   return `${encodeURIComponent(service)}:${encodeURIComponent(operation)}`;
 }
@@ -40,8 +57,9 @@ export function parseEndpointName(name: string): { service: string; operation: s
   return { service: decodeURIComponent(name.slice(0, i)), operation: decodeURIComponent(name.slice(i + 1)) };
 }
 
+/** order=score reads `by-rank` (rank.ts); `by-score` held the bare 0..1 score before ranking had more fields. */
 function suffix(order: Order): string {
-  return order === 'score' ? 'by-score' : 'by-time';
+  return order === 'score' ? 'by-rank' : 'by-time';
 }
 
 export function globalIndex(order: Order): string {
@@ -66,9 +84,28 @@ export interface IndexEntry {
   member: string;
 }
 
-/** Every index entry of a record, and the names it adds to the name sets. */
-export function indexEntries(a: Anomaly): { entries: IndexEntry[]; names: { set: string; name: string }[] } {
-  const byScore = member(encodeScore(a.score), a.id);
+/**
+ * What makes two anomalies alike for feedback: the same endpoint and the same first root cause (service,
+ * operation, kind). A false positive there says that this cause on this endpoint is normal for the system.
+ */
+export function similarity(a: Pick<Anomaly, 'service' | 'operation' | 'rootCauses'>): string {
+  const c = a.rootCauses[0];
+  const cause = c ? [c.kind, c.service, c.operation ?? ''].map(encodeURIComponent).join(':') : '-';
+  return `${endpointName(a.service, a.operation)}|${cause}`;
+}
+
+/**
+ * Every index entry of a record, and the names it adds to the name sets. `falseSurprise` is the surprise a
+ * false positive like it reached (0 when none): an anomaly not confirmed by an engineer ranks by what it has
+ * beyond that.
+ */
+export function indexEntries(
+  a: Anomaly,
+  falseSurprise = 0,
+): { entries: IndexEntry[]; names: { set: string; name: string }[] } {
+  const verdict = a.feedback?.verdict;
+  const discount = verdict === 'true-positive' ? 0 : falseSurprise;
+  const byScore = member(encodeRank(rankKey(a, discount), verdict === 'false-positive'), a.id);
   const byTime = member(encodeTime(timeMs(a)), a.id);
   const dims: [Dimension, string][] = [
     ['svc', serviceName(a.service)],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ScoredTraceSchema } from '../scoring/scored-trace.js';
+import { RootCauseSchema, ScoredTraceSchema } from '../scoring/scored-trace.js';
 
 /** A span as an anomaly keeps it: enough to read the trace without Jaeger. */
 export const CompactSpanSchema = z.object({
@@ -13,6 +13,10 @@ export const CompactSpanSchema = z.object({
   /** µs. */
   duration: z.number(),
   error: z.boolean(),
+  /** p50 and p99 (µs) of this span's call path in the model's training traffic: what "slow" is measured by. */
+  normal: z.object({ p50: z.number(), p99: z.number() }).optional(),
+  /** The span spends time on the root span's critical path. */
+  critical: z.boolean().optional(),
 });
 export type CompactSpan = z.infer<typeof CompactSpanSchema>;
 
@@ -45,3 +49,20 @@ export const AnomalySchema = ScoredTraceSchema.extend({
     .optional(),
 });
 export type Anomaly = z.infer<typeof AnomalySchema>;
+
+/**
+ * An anomaly as the store keeps it: the record, and the causes that did not make `rootCauses` (a share under
+ * the cut or past the tenth; explain's topCauses), which `GET /v1/anomalies/{id}?explain=all` appends.
+ */
+export const StoredAnomalySchema = AnomalySchema.extend({
+  otherCauses: z.array(RootCauseSchema).optional(),
+});
+export type StoredAnomaly = z.infer<typeof StoredAnomalySchema>;
+
+/** What readers get of a stored anomaly: every candidate cause in `rootCauses` with 'all', else the top ones. */
+export function anomalyView(stored: StoredAnomaly, causes: 'top' | 'all' = 'top'): Anomaly {
+  const { otherCauses, ...a } = stored;
+  return causes === 'all' && otherCauses?.length
+    ? { ...a, rootCauses: [...a.rootCauses, ...otherCauses] }
+    : a;
+}

@@ -13,6 +13,11 @@ export const BY_START_KEY = `${INC_PREFIX}by-start`;
 export const statusKey = (status: 'open' | 'resolved'): string => `${INC_PREFIX}status:${status}`;
 /** The incident job's state (tracker, notification bookkeeping), one JSON string. */
 export const STATE_KEY = `${INC_PREFIX}state`;
+/**
+ * Acknowledgements and resolves asked for through the API, a list of JSON objects: the incident job owns
+ * the open incidents' state, so it applies them, under its lock (see incident-actions.ts).
+ */
+export const ACTIONS_KEY = `${INC_PREFIX}actions`;
 /** Single-flight lock of the incident job. */
 export const LOCK_KEY = `${INC_PREFIX}lock`;
 
@@ -37,3 +42,6 @@ export function startMember(startIso: string, id: string): string {
  */
 export const EVIDENCE_PREFIX = 'th:{incev}:min:';
 export const evidenceKey = (minuteUs: number): string => `${EVIDENCE_PREFIX}${Math.floor(minuteUs / 60e6)}`;
+/** The trace ids a minute's evidence has counted (see count-once.ts). */
+export const evidenceCountedKey = (minuteUs: number): string =>
+  `th:{incev}:counted:${Math.floor(minuteUs / 60e6)}`;

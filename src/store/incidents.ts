@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { IncidentSchema, type Incident } from '../incidents/incident.js';
 import {
+  ACTIONS_KEY,
   BY_START_KEY,
   LOCK_KEY,
   REV_KEY,
@@ -13,6 +14,7 @@ import {
 import { LuaScript } from './lua.js';
 import type { RedisClient } from './redis-client.js';
 import { QueryError, decodeCursor, encodeCursor, encodeTime, idOfMember } from './sort-key.js';
+import { serviceOfEndpointKey } from '../trace/endpoint-key.js';
 
 export interface IncidentQuery {
   status?: Incident['status'];
@@ -150,6 +152,22 @@ export class IncidentStore {
     return raw ? (JSON.parse(raw) as Incident) : undefined;
   }
 
+  /** The windows (µs) of incidents open or ending since `sinceMs`: an open one reaches to now. */
+  async windows(sinceMs: number): Promise<Array<{ fromUs: number; toUs: number }>> {
+    const out: Array<{ fromUs: number; toUs: number }> = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.list({ from: sinceMs, limit: MAX_LIMIT, cursor });
+      for (const i of page.items)
+        out.push({
+          fromUs: Date.parse(i.start) * 1000,
+          toUs: (i.status === 'open' ? this.now() : Date.parse(i.end)) * 1000,
+        });
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    return out;
+  }
+
   /** Newest start first. */
   async list(q: IncidentQuery = {}): Promise<IncidentPage> {
     const limit = Math.min(MAX_LIMIT, Math.max(1, Math.floor(q.limit ?? DEFAULT_LIMIT)));
@@ -232,6 +250,21 @@ export class IncidentStore {
     return n;
   }
 
+  /** Queues an action for the holder of the job's lock to apply (opaque to the store). */
+  async pushAction(action: unknown): Promise<void> {
+    await this.redis.rpush(ACTIONS_KEY, JSON.stringify(action));
+  }
+
+  /** The queued actions, oldest first; they stay queued until dropActions. */
+  async pendingActions<T>(): Promise<T[]> {
+    return (await this.redis.lrange(ACTIONS_KEY, 0, -1)).map((raw) => JSON.parse(raw) as T);
+  }
+
+  /** Drops the `n` oldest queued actions, once they are applied (a crash in between applies them again). */
+  async dropActions(n: number): Promise<void> {
+    if (n > 0) await this.redis.ltrim(ACTIONS_KEY, n, -1);
+  }
+
   /** The incident job's state, as it saved it; undefined before its first run. */
   async loadState<T>(): Promise<T | undefined> {
     const raw = await this.redis.get(STATE_KEY);
@@ -254,12 +287,10 @@ export class IncidentStore {
   }
 }
 
-const serviceOf = (endpoint: string) => {
-  const i = endpoint.indexOf(':');
-  return i < 0 ? endpoint : endpoint.slice(0, i);
-};
-
 /** Whether an incident names a service: as a root cause or as the service of an affected endpoint. */
 export function namesService(i: Pick<Incident, 'rootCauses' | 'endpoints'>, service: string): boolean {
-  return i.rootCauses.some((c) => c.service === service) || i.endpoints.some((e) => serviceOf(e) === service);
+  return (
+    i.rootCauses.some((c) => c.service === service) ||
+    i.endpoints.some((e) => serviceOfEndpointKey(e) === service)
+  );
 }

@@ -1,27 +1,56 @@
 import { randomInt } from 'node:crypto';
 import { reportMissingRoot } from '../trace/adjusters/missing-root.js';
-import { SPAN_KINDS, type Span } from '../trace/span.js';
-import { buildTrace, endpointOf, type Trace } from '../trace/trace.js';
+import { keptResource, keptSpanAttributes } from '../trace/kept-attributes.js';
+import { SPAN_KINDS, type Attributes, type Span } from '../trace/span.js';
+import { endpointKeyOf } from '../trace/endpoint-key.js';
+import { buildTrace, type Trace } from '../trace/trace.js';
 import { hashTag, type RedisClient } from './redis-client.js';
 
 const PREFIX = 'th:res:';
 const ENDPOINTS_KEY = `${PREFIX}endpoints`;
 /** The hash field holding how many traces the endpoint has seen; slots are fields "0".."capacity-1". */
 const SEEN = 'n';
-/** The resource attribute the features read (service versions); kept so a rebuilt trace profiles the same. */
-const VERSION_ATTRIBUTE = 'service.version';
-
-/** [spanId, parentId, service, operation, kind, start, duration, error, instance, version, statusMessage] */
-type CompactSpan = [string, string, string, string, number, number, number, 0 | 1, string, string, string];
+/**
+ * [spanId, parentId, service, operation, kind, start, duration, error, instance, version, statusMessage,
+ *  resource index, kept attributes]: positional, so a busy minute's queue and a reservoir stay small. The
+ * version field is from before resources were kept (traces stored then still read); resources are shared
+ * per process, so each distinct one is stored once per trace.
+ */
+type CompactSpan = [
+  string,
+  string,
+  string,
+  string,
+  number,
+  number,
+  number,
+  0 | 1,
+  string,
+  string,
+  string,
+  number?,
+  Attributes?,
+];
 interface CompactTrace {
   t: string;
   s: CompactSpan[];
+  /** Distinct resources of the trace's spans. */
+  r?: Attributes[];
 }
 
+const VERSION_ATTRIBUTE = 'service.version';
+
 export function compactTrace(trace: Trace): string {
+  const resources: Attributes[] = [];
+  const index = new Map<object, number>();
   const s = trace.spans.map((sp): CompactSpan => {
-    const v = sp.resource[VERSION_ATTRIBUTE];
-    return [
+    let r = index.get(sp.resource);
+    if (r === undefined) {
+      index.set(sp.resource, (r = resources.length));
+      resources.push(keptResource(sp.resource));
+    }
+    const kept = keptSpanAttributes(sp.attributes);
+    const c: CompactSpan = [
       sp.spanId,
       sp.parentId ?? '',
       sp.service,
@@ -31,15 +60,20 @@ export function compactTrace(trace: Trace): string {
       sp.duration,
       sp.error ? 1 : 0,
       sp.instance ?? '',
-      typeof v === 'string' ? v : '',
+      '',
       sp.statusMessage ?? '',
+      r,
     ];
+    if (kept) c.push(kept);
+    return c;
   });
-  return JSON.stringify({ t: trace.traceId, s } satisfies CompactTrace);
+  return JSON.stringify({ t: trace.traceId, s, r: resources } satisfies CompactTrace);
 }
 
 export function expandTrace(json: string): Trace {
   const c = JSON.parse(json) as CompactTrace;
+  // One object per distinct resource, shared by its spans as the readers share them.
+  const resources = (c.r ?? []).map((r) => ({ ...r }));
   const raw = c.s.map((x): Span => ({
     traceId: c.t,
     spanId: x[0],
@@ -52,8 +86,9 @@ export function expandTrace(json: string): Trace {
     error: x[7] === 1,
     ...(x[8] ? { instance: x[8] } : {}),
     ...(x[10] ? { statusMessage: x[10] } : {}),
-    attributes: {},
-    resource: x[9] ? { [VERSION_ATTRIBUTE]: x[9] } : {},
+    attributes: x[12] ?? {},
+    resource:
+      x[11] !== undefined && resources[x[11]] ? resources[x[11]] : x[9] ? { [VERSION_ATTRIBUTE]: x[9] } : {},
     events: 0,
   }));
   // Stored spans were normalized already: the adjusters would change nothing (and skew correction would
@@ -61,6 +96,21 @@ export function expandTrace(json: string): Trace {
   const warnings: string[] = [];
   const spans = reportMissingRoot(raw, { traceId: c.t, warn: (m) => warnings.push(m) });
   return buildTrace(c.t, spans, warnings);
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** The traces of sampleBytes' buffer (JSON escapes newlines inside strings: a line is one trace). */
+export function splitCompactTraces(data: Uint8Array): Trace[] {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const out: Trace[] = [];
+  for (let start = 0; start < buf.length;) {
+    let end = buf.indexOf(0x0a, start);
+    if (end < 0) end = buf.length;
+    if (end > start) out.push(expandTrace(buf.toString('utf8', start, end)));
+    start = end + 1;
+  }
+  return out;
 }
 
 export interface ReservoirOptions {
@@ -100,8 +150,7 @@ export class TraceReservoir {
     if (traces.length === 0) return 0;
     const byEndpoint = new Map<string, Trace[]>();
     for (const t of traces) {
-      const ep = endpointOf(t);
-      const key = `${ep.service}:${ep.operation}`;
+      const key = endpointKeyOf(t);
       let g = byEndpoint.get(key);
       if (!g) byEndpoint.set(key, (g = []));
       g.push(t);
@@ -149,6 +198,43 @@ export class TraceReservoir {
     const out: Trace[] = [];
     for (const [f, v] of Object.entries(h)) if (f !== SEEN) out.push(expandTrace(v));
     return out;
+  }
+
+  /**
+   * Up to `max` traces of the sample, from slots spread evenly over it: a uniform sample of a uniform
+   * sample, read in one round trip, for readers that need what normal traffic looks like but not all of it
+   * (5,000 traces take seconds to read and profile; a few hundred show the median and the commonest
+   * shape just as well). Even spacing, not a random draw, so that asking twice gives the same traces.
+   */
+  async spread(endpoint: string, max: number): Promise<Trace[]> {
+    const size = await this.size(endpoint);
+    if (size <= max) return this.sample(endpoint);
+    const fields = Array.from({ length: max }, (_, i) => String(Math.floor((i * size) / max)));
+    const values = await this.redis.hmget(key(endpoint), ...fields);
+    return values.filter((v): v is string => v !== null).map(expandTrace);
+  }
+
+  /**
+   * The sample as stored, for another thread to expand (splitCompactTraces): one buffer, compact traces one
+   * a line, whose memory can be handed over without a copy. Read in batches, so that no single reply of
+   * many megabytes is parsed in one go on this thread.
+   */
+  async sampleBytes(endpoint: string, batch = 200): Promise<{ data: Buffer; count: number }> {
+    const seen = new Set<string>();
+    const parts: Buffer[] = [];
+    let cursor = '0';
+    do {
+      const [next, kv] = await this.redis.hscanBuffer(key(endpoint), cursor, 'COUNT', batch);
+      cursor = next.toString();
+      for (let i = 0; i < kv.length; i += 2) {
+        const field = kv[i].toString();
+        // HSCAN may return a field twice when the hash grows meanwhile.
+        if (field === SEEN || seen.has(field)) continue;
+        seen.add(field);
+        parts.push(kv[i + 1], NEWLINE);
+      }
+    } while (cursor !== '0');
+    return { data: Buffer.concat(parts), count: seen.size };
   }
 
   async endpoints(): Promise<string[]> {

@@ -1,18 +1,37 @@
+import type { RankKey } from '../scoring/rank.js';
+
 /**
  * Index entries are members of lexicographic sorted sets (every score 0): `<fixed-width sort value>|<id>`.
  * Ordering by the member string orders by value and then by id, so a page boundary is one exact member and
- * keyset pagination has no ties to resolve, however many anomalies share a score of 1.
+ * keyset pagination has no ties to resolve.
  */
 
 export type Order = 'score' | 'time';
 
-const SCORE_DIGITS = 16;
 const TIME_WIDTH = 15;
 
-/** A 0..1 score as `0.xxxxxxxxxxxxxxxx` / `1.0000000000000000`: equal width, so string order is numeric order. */
-export function encodeScore(score: number): string {
-  const s = Number.isFinite(score) ? Math.min(1, Math.max(0, score)) : 0;
-  return s.toFixed(SCORE_DIGITS);
+/** Field widths of a rank value; each field is capped at its width (far beyond anything real). */
+const RANK_WIDTHS = { decibans: 8, errors: 6, addedUs: 13, surpriseMicro: 16 } as const;
+
+function fixed(n: number, width: number): string {
+  const cap = 10 ** width - 1;
+  const v = Number.isFinite(n) ? Math.min(cap, Math.max(0, Math.floor(n))) : 0;
+  return String(v).padStart(width, '0');
+}
+
+/**
+ * The by-score index value: `<tier>.<decibans>.<errors>.<added µs>.<surprise × 1e6>`, every field fixed width,
+ * so string order is the order of rank.ts. Tier 0 holds anomalies an engineer marked false positive: below
+ * every other, whatever their surprise.
+ */
+export function encodeRank(k: RankKey, markedFalse: boolean): string {
+  return [
+    markedFalse ? '0' : '1',
+    fixed(k.decibans, RANK_WIDTHS.decibans),
+    fixed(k.errors, RANK_WIDTHS.errors),
+    fixed(k.addedMs * 1000, RANK_WIDTHS.addedUs),
+    fixed(k.surprise * 1e6, RANK_WIDTHS.surpriseMicro),
+  ].join('.');
 }
 
 /** Epoch milliseconds, zero-padded (good until the year 33658). */
@@ -27,15 +46,6 @@ export function member(value: string, id: string): string {
 
 export function idOfMember(m: string): string {
   return m.slice(m.indexOf('|') + 1);
-}
-
-export function valueOfMember(m: string): string {
-  return m.slice(0, m.indexOf('|'));
-}
-
-/** Time as epoch ms, from a member of a by-time index. */
-export function timeOfMember(m: string): number {
-  return Number(valueOfMember(m));
 }
 
 /** The opaque cursor: which order it belongs to and the last member a page covered. */

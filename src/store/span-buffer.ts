@@ -1,3 +1,4 @@
+import { keptResource, keptSpanAttributes } from '../trace/kept-attributes.js';
 import type { RawSpan } from '../trace/span.js';
 import type { RedisClient } from './redis-client.js';
 
@@ -6,8 +7,11 @@ import type { RedisClient } from './redis-client.js';
 const PENDING = 'th:{buf}:pending';
 const spansKey = (traceId: string) => `th:{buf}:t:${traceId}`;
 
-/** What a pushed span keeps while it waits for its trace to settle: what scoring needs, no attributes. */
-type BufferedSpan = Omit<RawSpan, 'attributes' | 'resource'>;
+/**
+ * What a pushed span keeps while it waits for its trace to settle: what scoring needs, the attributes the
+ * core reads and its resource (see kept-attributes.ts).
+ */
+type BufferedSpan = Omit<RawSpan, 'attributes'> & { attributes?: RawSpan['attributes'] };
 
 function compact(s: RawSpan): string {
   const b: BufferedSpan = {
@@ -24,6 +28,8 @@ function compact(s: RawSpan): string {
     events: s.events,
     instance: s.instance,
     shared: s.shared,
+    attributes: keptSpanAttributes(s.attributes),
+    resource: keptResource(s.resource),
   };
   return JSON.stringify(b);
 }
@@ -74,7 +80,10 @@ export class SpanBuffer {
       const raw = (res[i]?.[1] as string[] | undefined) ?? [];
       return {
         traceId,
-        spans: raw.map((j) => ({ ...(JSON.parse(j) as BufferedSpan), attributes: {}, resource: {} })),
+        spans: raw.map((j) => {
+          const b = JSON.parse(j) as BufferedSpan;
+          return { ...b, attributes: b.attributes ?? {}, resource: b.resource ?? {} };
+        }),
       };
     });
   }

@@ -1,4 +1,4 @@
-import type { RawSpan, Span } from './span.js';
+import type { RawSpan } from './span.js';
 import { buildTrace, type Trace } from './trace.js';
 import type { AdjustContext } from './adjusters/context.js';
 import { dedupeSpanIds } from './adjusters/dedupe-span-ids.js';
@@ -6,9 +6,6 @@ import { breakCycles } from './adjusters/break-cycles.js';
 import { inferTiming } from './adjusters/infer-timing.js';
 import { adjustClockSkew } from './adjusters/clock-skew.js';
 import { reportMissingRoot } from './adjusters/missing-root.js';
-
-export type RawAdjuster = (spans: RawSpan[], ctx: AdjustContext) => RawSpan[];
-export type Adjuster = (spans: Span[], ctx: AdjustContext) => Span[];
 
 export interface NormalizeOptions {
   /** Skip the clock-skew adjuster (for data whose clocks are known good, or to measure skew). */
@@ -24,7 +21,7 @@ export function normalizeTrace(traceId: string, raw: RawSpan[], opts: NormalizeO
   let timed = inferTiming(spans, ctx);
   if (opts.clockSkew !== false) timed = adjustClockSkew(timed, ctx);
   timed = reportMissingRoot(timed, ctx);
-  return buildTrace(traceId, timed, warnings);
+  return buildTrace(traceId, timed, warnings, ctx.index);
 }
 
 /** Groups raw spans by trace id, keeping first-seen order of traces. */

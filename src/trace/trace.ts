@@ -43,12 +43,15 @@ function byStart(spans: Span[]) {
 
 /**
  * Indexes spans (already adjusted: unique ids, no cycles) as a tree. Iterative: a trace
- * 10k levels deep must not overflow the stack.
+ * 10k levels deep must not overflow the stack. `index` (span id -> position) when the caller has one.
  */
-export function buildTrace(traceId: string, spans: Span[], warnings: string[] = []): Trace {
+export function buildTrace(
+  traceId: string,
+  spans: Span[],
+  warnings: string[] = [],
+  index: Map<string, number> = new Map(spans.map((s, i) => [s.spanId, i])),
+): Trace {
   const n = spans.length;
-  const index = new Map<string, number>();
-  for (let i = 0; i < n; i++) index.set(spans[i].spanId, i);
 
   const parent = new Int32Array(n).fill(-1);
   const children: number[][] = new Array(n);

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../store/redis-client.js';
-import type { WebhookEvent } from './events.js';
+import type { DeliveredEvent } from './events.js';
 import { webhookDeadKey, webhookLogKey } from './store.js';
 
 export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed' | 'disabled' | 'skipped' | 'test';
@@ -28,7 +28,7 @@ export interface DeadLetter {
   status: number;
   error: string;
   at: string;
-  event: WebhookEvent;
+  event: DeliveredEvent;
 }
 
 export async function appendDeliveryLog(

@@ -10,10 +10,20 @@ import {
   type DeliveryLogEntry,
   type DeliveryOutcome,
 } from './delivery-log.js';
-import { testEvent, type WebhookEvent } from './events.js';
+import { MINUTE_MS, buildDigest } from './digest.js';
+import { DigestStore } from './digest-store.js';
+import {
+  digestEventId,
+  testEvent,
+  type AnomalyDigestWebhookEvent,
+  type AnomalyWebhookEvent,
+  type DeliveredEvent,
+  type WebhookEvent,
+} from './events.js';
 import { webhookFollows, webhookMatches } from './filter.js';
+import { silencedBy, type Silence } from './silence.js';
 import { renderRequest } from './formats/index.js';
-import type { Webhook } from './schema.js';
+import { anomalyDelivery, type Webhook } from './schema.js';
 import { postWebhook, type SendResult } from './send.js';
 import type { WebhookStore } from './store.js';
 import type { ResolveAll } from './url-guard.js';
@@ -21,16 +31,23 @@ import type { ResolveAll } from './url-guard.js';
 export const WEBHOOK_QUEUE = 'webhook-deliveries';
 export const QUEUE_PREFIX = '{th}';
 
+/**
+ * One delivery to one webhook. A digest job is queued with its minute only; its first run builds the digest
+ * and keeps it in `event`, so every retry sends the same body.
+ */
 export interface DeliveryJob {
   deliveryId: string;
   webhookId: string;
-  event: WebhookEvent;
+  event?: DeliveredEvent;
+  digest?: { minuteMs: number };
 }
 
 export interface WebhookDispatcherOptions {
   /** ioredis with `maxRetriesPerRequest: null` (BullMQ needs it; commands then wait out a Redis restart). */
   connection: RedisClient;
   store: WebhookStore;
+  /** Silences in force: matching events are recorded but not sent (see silencedBy). */
+  silences?: { active(): Promise<Silence[]> };
   allowPrivate?: boolean;
   resolve?: ResolveAll;
   /** Public address of the service, for links and Alertmanager's externalURL. */
@@ -59,6 +76,10 @@ export interface WebhookDispatcherOptions {
   /** Job lock, ms: a crashed worker's deliveries go to another after this. Default 30 000. */
   lockDurationMs?: number;
   random?: () => number;
+  /** Epoch ms (tests): which minute an anomaly counts in. */
+  now?: () => number;
+  /** A minute's digest is built this long after the minute ends, for anomalies still on their way. Default 10 s. */
+  digestGraceMs?: number;
 }
 
 export interface TestResult extends SendResult {
@@ -82,8 +103,12 @@ export class WebhookDispatcher {
   readonly queue: Queue<DeliveryJob>;
   private worker?: Worker<DeliveryJob>;
   private readonly o: Required<
-    Omit<WebhookDispatcherOptions, 'resolve' | 'publicUrl' | 'random' | 'connection' | 'store' | 'log'>
+    Omit<
+      WebhookDispatcherOptions,
+      'resolve' | 'publicUrl' | 'random' | 'connection' | 'store' | 'log' | 'silences' | 'now'
+    >
   >;
+  private readonly digests: DigestStore;
 
   constructor(private readonly opts: WebhookDispatcherOptions) {
     this.o = {
@@ -98,7 +123,9 @@ export class WebhookDispatcher {
       dedupeWindowS: opts.dedupeWindowS ?? 7 * 86_400,
       concurrency: opts.concurrency ?? 10,
       lockDurationMs: opts.lockDurationMs ?? 30_000,
+      digestGraceMs: opts.digestGraceMs ?? 10_000,
     };
+    this.digests = new DigestStore(opts.connection);
     this.queue = new Queue<DeliveryJob>(WEBHOOK_QUEUE, { connection: opts.connection, prefix: QUEUE_PREFIX });
     this.queue.on('error', (err) => this.warn(`webhook queue: ${err.message}`));
   }
@@ -114,23 +141,71 @@ export class WebhookDispatcher {
       (w) => webhookMatches(w, event) || (follow.has(w.id) && webhookFollows(w, event)),
     );
     if (hooks.length === 0) return [];
-    const keep = { age: this.o.dedupeWindowS };
-    const jobs = hooks.map((w) => {
-      const deliveryId = `${event.id}:${w.id}`;
-      return {
-        name: event.type,
-        data: { deliveryId, webhookId: w.id, event },
-        opts: {
-          jobId: jobIdOf(deliveryId),
-          attempts: this.o.attempts,
-          backoff: { type: 'webhook' },
-          removeOnComplete: keep,
-          removeOnFail: keep,
-        },
-      };
-    });
+    if (this.opts.silences && event.type !== 'webhook.test') {
+      const silence = silencedBy(event, await this.opts.silences.active(), Date.now());
+      if (silence) {
+        this.opts.log?.(
+          `${event.type} ${event.id} not sent: silenced (${silence.service ?? silence.endpoint} until ${silence.until})`,
+        );
+        return [];
+      }
+    }
+    const jobs =
+      event.type === 'anomaly.detected'
+        ? await this.placeAnomaly(event, hooks)
+        : hooks.map((w) =>
+            this.job(event.type, { deliveryId: `${event.id}:${w.id}`, webhookId: w.id, event }),
+          );
     await this.queue.addBulk(jobs);
     return jobs.map((j) => j.data.deliveryId);
+  }
+
+  private job(name: string, data: DeliveryJob, delay?: number) {
+    const keep = { age: this.o.dedupeWindowS };
+    return {
+      name,
+      data,
+      opts: {
+        jobId: jobIdOf(data.deliveryId),
+        attempts: this.o.attempts,
+        backoff: { type: 'webhook' },
+        removeOnComplete: keep,
+        removeOnFail: keep,
+        ...(delay ? { delay } : {}),
+      },
+    };
+  }
+
+  /**
+   * Per webhook: a single delivery while its minute is under the cap (mode each), else into the minute's
+   * digest, whose job (one per webhook and minute, by its id) runs once the minute is over. The count lives in
+   * Redis, so replicas share it. A re-notified anomaly gets the jobs of its first placement again: adding an
+   * existing job is a no-op, and one lost to a crash between placing and queueing is queued now.
+   */
+  private async placeAnomaly(event: AnomalyWebhookEvent, hooks: Webhook[]) {
+    const now = (this.opts.now ?? Date.now)();
+    const jobs: ReturnType<WebhookDispatcher['job']>[] = [];
+    for (const w of hooks) {
+      const p = await this.digests.admit(w.id, event.data, anomalyDelivery(w).maxPerMinute, now);
+      if (p.placement === 'single')
+        jobs.push(this.job(event.type, { deliveryId: `${event.id}:${w.id}`, webhookId: w.id, event }));
+      else if (p.placement === 'digest') {
+        const deliveryId = `${digestEventId(w.id, p.minuteMs)}:${w.id}`;
+        const delay = Math.max(0, p.minuteMs + MINUTE_MS + this.o.digestGraceMs - now);
+        jobs.push(
+          this.job(
+            'anomaly.digest',
+            { deliveryId, webhookId: w.id, digest: { minuteMs: p.minuteMs } },
+            delay,
+          ),
+        );
+      } else this.warn(`${event.id} not sent to ${w.id}: its minute and the next are already digested`);
+    }
+    return jobs;
+  }
+
+  workerRunning(): boolean {
+    return this.worker?.isRunning() ?? false;
   }
 
   /** Starts the delivery worker (once). Its errors are logged, never thrown: ioredis reconnects on its own. */
@@ -190,7 +265,7 @@ export class WebhookDispatcher {
     (this.opts.log ?? ((m: string) => process.stderr.write(`${m}\n`)))(msg);
   }
 
-  private send(hook: Webhook, event: WebhookEvent, deliveryId: string): Promise<SendResult> {
+  private send(hook: Webhook, event: DeliveredEvent, deliveryId: string): Promise<SendResult> {
     const req = renderRequest(
       hook.format,
       event,
@@ -208,7 +283,7 @@ export class WebhookDispatcher {
   private log(
     webhookId: string,
     deliveryId: string,
-    event: WebhookEvent,
+    event: DeliveredEvent,
     attempt: number,
     r: Pick<SendResult, 'status' | 'ms' | 'error'>,
     outcome: DeliveryOutcome,
@@ -228,10 +303,12 @@ export class WebhookDispatcher {
   }
 
   private async process(job: Job<DeliveryJob>): Promise<{ status: number } | { skipped: string }> {
-    const { deliveryId, webhookId, event } = job.data;
+    const { deliveryId, webhookId } = job.data;
     const attempt = job.attemptsMade + 1;
     const hook = await this.opts.store.get(webhookId);
     if (!hook) return { skipped: 'webhook deleted' };
+    const event = job.data.event ?? (await this.digestOf(job));
+    if (typeof event === 'string') return { skipped: event };
     if (!hook.enabled) {
       const why = `webhook disabled${hook.disabledReason ? `: ${hook.disabledReason}` : ''}`;
       await this.log(webhookId, deliveryId, event, attempt, { status: 0, ms: 0, error: why }, 'skipped');
@@ -239,6 +316,7 @@ export class WebhookDispatcher {
     }
     const r = await this.send(hook, event, deliveryId);
     if (r.status >= 200 && r.status < 300) {
+      if (job.data.digest) await this.digests.markSent(webhookId, job.data.digest.minuteMs);
       await this.log(webhookId, deliveryId, event, attempt, r, 'delivered');
       return { status: r.status };
     }
@@ -276,5 +354,21 @@ export class WebhookDispatcher {
     }
     await this.log(webhookId, deliveryId, event, attempt, r, 'retrying');
     throw new DeliveryRetryError(`${deliveryId}: ${error}`, r.retryAfterMs);
+  }
+
+  /**
+   * Builds a digest job's event on its first run: closes the minute, so nothing joins it afterwards, and keeps
+   * the digest in the job before dropping the minute's anomalies. A reason (string) when there is none to send.
+   */
+  private async digestOf(job: Job<DeliveryJob>): Promise<AnomalyDigestWebhookEvent | string> {
+    const { webhookId, digest } = job.data;
+    if (!digest) return 'job has neither an event nor a digest minute';
+    const c = await this.digests.close(webhookId, digest.minuteMs);
+    if (c === 'sent') return 'digest already delivered';
+    if (c.top.length === 0) return 'no anomalies left for a digest';
+    const event = buildDigest(webhookId, digest.minuteMs, c);
+    await job.updateData({ ...job.data, event });
+    await this.digests.dropItems(webhookId, digest.minuteMs);
+    return event;
   }
 }

@@ -1,26 +1,39 @@
 import type { WebhookEvent } from './events.js';
-import type { Webhook } from './schema.js';
+import { ANOMALY_FORMATS, type Webhook } from './schema.js';
+import { INCIDENT_EVENT_TYPES } from '../incidents/incident.js';
+import { endpointKey, serviceOfEndpointKey } from '../trace/endpoint-key.js';
 
-function facts(event: WebhookEvent): { services: Set<string>; endpoints: Set<string>; score?: number } {
+/**
+ * What a webhook without an `events` list gets: incidents, which is what alerting systems page on.
+ * Per-trace `anomaly.detected` events come by the hundred a minute during an outage; they are opt-in.
+ */
+export const DEFAULT_EVENTS: readonly string[] = INCIDENT_EVENT_TYPES;
+
+/** Anomalies go to the formats that carry them only (a stored webhook may predate that rule; see schema.ts). */
+const subscribed = (webhook: Webhook, type: string) =>
+  (webhook.events ?? DEFAULT_EVENTS).includes(type) &&
+  (type !== 'anomaly.detected' || ANOMALY_FORMATS.includes(webhook.format));
+
+/** The services and endpoints an event concerns (filters and silences match against them). */
+export function facts(event: WebhookEvent): {
+  services: Set<string>;
+  endpoints: Set<string>;
+  score?: number;
+} {
   if (event.type === 'anomaly.detected') {
     const a = event.data;
     const services = new Set([a.service, ...a.rootCauses.map((c) => c.service)]);
-    const endpoints = new Set([`${a.service}:${a.operation}`]);
-    for (const c of a.rootCauses) if (c.operation) endpoints.add(`${c.service}:${c.operation}`);
+    const endpoints = new Set<string>([endpointKey(a.service, a.operation)]);
+    for (const c of a.rootCauses) if (c.operation) endpoints.add(endpointKey(c.service, c.operation));
     return { services, endpoints, score: a.score };
   }
   if (event.type === 'webhook.test') return { services: new Set(), endpoints: new Set() };
   const i = event.data;
   const endpoints = new Set(i.endpoints);
-  for (const c of i.rootCauses) if (c.operation) endpoints.add(`${c.service}:${c.operation}`);
-  const services = new Set([...i.endpoints.map(serviceOf), ...i.rootCauses.map((c) => c.service)]);
+  for (const c of i.rootCauses) if (c.operation) endpoints.add(endpointKey(c.service, c.operation));
+  const services = new Set([...i.endpoints.map(serviceOfEndpointKey), ...i.rootCauses.map((c) => c.service)]);
   return { services, endpoints };
 }
-
-const serviceOf = (endpoint: string) => {
-  const at = endpoint.indexOf(':');
-  return at < 0 ? endpoint : endpoint.slice(0, at);
-};
 
 /**
  * Whether `webhook` wants `event`. Endpoints match the anomaly's own endpoint or any root cause's
@@ -32,7 +45,7 @@ const serviceOf = (endpoint: string) => {
 export function webhookMatches(webhook: Webhook, event: WebhookEvent): boolean {
   if (!webhook.enabled) return false;
   if (event.type === 'webhook.test') return event.data.webhookId === webhook.id;
-  if (webhook.events && !webhook.events.includes(event.type)) return false;
+  if (!subscribed(webhook, event.type)) return false;
   const f = facts(event);
   if (webhook.minScore !== undefined && f.score !== undefined && f.score < webhook.minScore) return false;
   if (webhook.services && !webhook.services.some((s) => f.services.has(s))) return false;
@@ -47,5 +60,5 @@ export function webhookMatches(webhook: Webhook, event: WebhookEvent): boolean {
  */
 export function webhookFollows(webhook: Webhook, event: WebhookEvent): boolean {
   if (!webhook.enabled || event.type === 'webhook.test' || event.type === 'anomaly.detected') return false;
-  return !webhook.events || webhook.events.includes(event.type);
+  return subscribed(webhook, event.type);
 }

@@ -1,121 +1,98 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
  * Address classification for the webhook SSRF guard: says why an address must not be a webhook target,
- * or null when it is a public unicast address.
+ * or null when it is a public unicast address. ipaddr.js knows the special-purpose ranges; this file only
+ * decides which of them a webhook may reach and words the reason.
  */
 
-interface V4Range {
-  base: number;
-  bits: number;
-  reason: string;
+/**
+ * IPv4 ranges (ipaddr.js names) a webhook may reach. Everything else is refused, so a range a future
+ * ipaddr.js adds is refused until someone decides otherwise. as112 and amt are public anycast services.
+ */
+const V4_ALLOWED = new Set(['unicast', 'as112', 'amt']);
+/** Teredo, AMT and AS112 are globally routed; the IPv4-embedding ranges are judged by their IPv4. */
+const V6_ALLOWED = new Set(['unicast', 'teredo', 'amt', 'as112v6']);
+
+const REASONS: Record<string, string> = {
+  // IPv4
+  unspecified: 'unspecified ("this network", 0.0.0.0/8)',
+  broadcast: 'broadcast (255.255.255.255)',
+  multicast: 'multicast (224.0.0.0/4)',
+  linkLocal: 'link-local (169.254.0.0/16, includes cloud metadata)',
+  loopback: 'loopback (127.0.0.0/8)',
+  carrierGradeNat: 'shared carrier-grade NAT (100.64.0.0/10)',
+  private: 'private (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)',
+  reserved: 'reserved (IETF protocol assignments, documentation, benchmarking, 240.0.0.0/4)',
+};
+
+const V6_REASONS: Record<string, string> = {
+  unspecified: 'unspecified (::)',
+  loopback: 'loopback (::1)',
+  linkLocal: 'link-local (fe80::/10)',
+  deprecatedSiteLocal: 'site-local (fec0::/10, deprecated)',
+  uniqueLocal: 'unique-local (fc00::/7)',
+  multicast: 'multicast (ff00::/8)',
+  discard: 'discard-only (100::/64)',
+  benchmarking: 'benchmarking (2001:2::/48)',
+  reserved: 'reserved or documentation (2001::/23, 2001:db8::/32, 3fff::/20)',
+  segmentRouting: 'segment routing (5f00::/16)',
+};
+
+function v4Reason(addr: ipaddr.IPv4): string | null {
+  const range = addr.range();
+  return V4_ALLOWED.has(range) ? null : (REASONS[range] ?? `special-purpose range "${range}"`);
 }
 
-function v4(text: string): number {
-  const parts = text.split('.').map(Number);
-  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
-}
-
-const V4_RANGES: V4Range[] = [
-  { base: v4('0.0.0.0'), bits: 8, reason: 'unspecified ("this network", 0.0.0.0/8)' },
-  { base: v4('10.0.0.0'), bits: 8, reason: 'private (10.0.0.0/8)' },
-  { base: v4('100.64.0.0'), bits: 10, reason: 'shared carrier-grade NAT (100.64.0.0/10)' },
-  { base: v4('127.0.0.0'), bits: 8, reason: 'loopback (127.0.0.0/8)' },
-  { base: v4('169.254.0.0'), bits: 16, reason: 'link-local (169.254.0.0/16, includes cloud metadata)' },
-  { base: v4('172.16.0.0'), bits: 12, reason: 'private (172.16.0.0/12)' },
-  { base: v4('192.0.0.0'), bits: 24, reason: 'IETF protocol assignments (192.0.0.0/24)' },
-  { base: v4('192.168.0.0'), bits: 16, reason: 'private (192.168.0.0/16)' },
-  { base: v4('198.18.0.0'), bits: 15, reason: 'benchmarking (198.18.0.0/15)' },
-  { base: v4('224.0.0.0'), bits: 4, reason: 'multicast (224.0.0.0/4)' },
-  { base: v4('240.0.0.0'), bits: 4, reason: 'reserved or broadcast (240.0.0.0/4)' },
-];
-
-function classifyV4Int(value: number): string | null {
-  for (const r of V4_RANGES) {
-    const mask = r.bits === 0 ? 0 : (0xffffffff << (32 - r.bits)) >>> 0;
-    if ((value & mask) >>> 0 === r.base) return r.reason;
-  }
+/** The IPv4 address inside an IPv6 one whose range carries it, with the wording for the reason. */
+function embeddedV4(addr: ipaddr.IPv6, range: string): { v4: ipaddr.IPv4; label: string } | null {
+  const b = addr.toByteArray();
+  if (addr.isIPv4MappedAddress()) return { v4: addr.toIPv4Address(), label: 'IPv4-mapped' };
+  // rfc6145: ::ffff:0:a.b.c.d (IPv4-translated); rfc6052: 64:ff9b::a.b.c.d (NAT64): the IPv4 is the last 32 bits.
+  if (range === 'rfc6145')
+    return { v4: ipaddr.fromByteArray(b.slice(12)) as ipaddr.IPv4, label: 'IPv4-translated' };
+  if (range === 'rfc6052')
+    return { v4: ipaddr.fromByteArray(b.slice(12)) as ipaddr.IPv4, label: `NAT64 ${addr.toString()}` };
+  // 6to4: 2002:AABB:CCDD::/48 carries the IPv4 in bits 16 to 47.
+  if (range === '6to4')
+    return { v4: ipaddr.fromByteArray(b.slice(2, 6)) as ipaddr.IPv4, label: '6to4 2002::/16 embedding' };
   return null;
 }
 
-/** 8 groups of 16 bits; accepts `::` compression, a trailing dotted IPv4 and a `%zone`. */
-export function parseIPv6(text: string): number[] | null {
-  const addr = text.replace(/^\[|\]$/g, '').split('%')[0];
-  if (!isIPv6(addr)) return null;
-  let head = addr;
-  const tailGroups: number[] = [];
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(addr);
-  if (dotted) {
-    const n = v4(dotted[1]);
-    tailGroups.push(n >>> 16, n & 0xffff);
-    head = addr.slice(0, addr.length - dotted[1].length);
-    // "::ffff:" leaves a trailing colon that is not a compression marker; "::" stays "::".
-    if (head.endsWith(':') && !head.endsWith('::')) head = head.slice(0, -1);
-  }
-  const parseGroups = (s: string) => (s === '' ? [] : s.split(':').map((g) => parseInt(g, 16)));
-  let groups: number[];
-  const dbl = head.indexOf('::');
-  if (dbl >= 0) {
-    const left = parseGroups(head.slice(0, dbl));
-    const right = parseGroups(head.slice(dbl + 2));
-    const fill = 8 - left.length - right.length - tailGroups.length;
-    if (fill < 0) return null;
-    groups = [...left, ...new Array<number>(fill).fill(0), ...right, ...tailGroups];
-  } else {
-    groups = [...parseGroups(head), ...tailGroups];
-  }
-  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff)
-    ? groups
-    : null;
-}
+const V4_COMPATIBLE = ipaddr.parseCIDR('::/96');
+/** `::a.b.c.d`: ipaddr.js reads this deprecated IPv4-compatible spelling as IPv4-mapped, so it is caught first. */
+const V4_COMPATIBLE_TEXT = /^::(\d{1,3}(\.\d{1,3}){3})$/;
 
-function embeddedV4(g: number[], hi: number, lo: number): number {
-  return ((g[hi] << 16) | g[lo]) >>> 0;
-}
-
-function v4Text(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-function classifyV6(g: number[]): string | null {
-  const zeroUpTo = (n: number) => g.slice(0, n).every((x) => x === 0);
-  if (zeroUpTo(8)) return 'unspecified (::)';
-  if (zeroUpTo(7) && g[7] === 1) return 'loopback (::1)';
-  if (zeroUpTo(5) && g[5] === 0xffff) {
-    const inner = embeddedV4(g, 6, 7);
-    const why = classifyV4Int(inner);
-    return why ? `IPv4-mapped ${v4Text(inner)}: ${why}` : null;
+function v6Reason(text: string, addr: ipaddr.IPv6): string | null {
+  const compat = V4_COMPATIBLE_TEXT.exec(text);
+  if (compat) return `IPv4-compatible ${compat[1]} (deprecated ::/96)`;
+  const range = addr.range();
+  const inner = embeddedV4(addr, range);
+  if (inner) {
+    const why = v4Reason(inner.v4);
+    return why ? `${inner.label} ${inner.v4.toString()}: ${why}` : null;
   }
-  if (zeroUpTo(6)) {
-    const inner = embeddedV4(g, 6, 7);
-    return `IPv4-compatible ${v4Text(inner)} (deprecated ::/96)`;
+  if (V6_REASONS[range]) return V6_REASONS[range];
+  // ::/96 other than :: and ::1 (caught above as unspecified and loopback) is IPv4-compatible: not routed.
+  if (addr.match(V4_COMPATIBLE)) {
+    const v4 = ipaddr.fromByteArray(addr.toByteArray().slice(12)).toString();
+    return `IPv4-compatible ${v4} (deprecated ::/96)`;
   }
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) {
-    const inner = embeddedV4(g, 6, 7);
-    const why = classifyV4Int(inner);
-    return why ? `NAT64 64:ff9b::${v4Text(inner)}: ${why}` : null;
-  }
-  if (g[0] === 0x2002) {
-    const inner = embeddedV4(g, 1, 2);
-    const why = classifyV4Int(inner);
-    return why ? `6to4 2002::/16 embedding ${v4Text(inner)}: ${why}` : null;
-  }
-  if ((g[0] & 0xffc0) === 0xfe80) return 'link-local (fe80::/10)';
-  if ((g[0] & 0xffc0) === 0xfec0) return 'site-local (fec0::/10, deprecated)';
-  if ((g[0] & 0xfe00) === 0xfc00) return 'unique-local (fc00::/7)';
-  if ((g[0] & 0xff00) === 0xff00) return 'multicast (ff00::/8)';
-  if (g[0] === 0x0100 && g.slice(1, 4).every((x) => x === 0)) return 'discard-only (100::/64)';
-  if (g[0] === 0x2001 && g[1] === 0x0db8) return 'documentation (2001:db8::/32)';
-  return null;
+  return V6_ALLOWED.has(range) ? null : `special-purpose range "${range}"`;
 }
 
 /**
- * Why `address` (an IPv4 or IPv6 literal) may not receive webhooks, or null when it is public.
- * Text that is no IP address at all is refused too, so a parsing gap never lets an address through.
+ * Why `address` (an IPv4 or IPv6 literal, brackets and a `%zone` allowed) may not receive webhooks, or null
+ * when it is public. Text that is no IP address at all is refused too, so a parsing gap never lets an address
+ * through. node:net decides what is an address: ipaddr.js alone also takes forms like "0" or "1.2.3", which a
+ * resolver never returns and the URL parser has already normalised.
  */
 export function blockedAddressReason(address: string): string | null {
-  if (isIPv4(address)) return classifyV4Int(v4(address));
-  const g = parseIPv6(address);
-  if (g) return classifyV6(g);
+  const text = address.replace(/^\[|\]$/g, '');
+  const bare = text.split('%')[0];
+  const family = isIP(bare);
+  if (family === 4) return v4Reason(ipaddr.IPv4.parse(bare));
+  if (family === 6) return v6Reason(bare, ipaddr.IPv6.parse(text));
   return `not an IP address: ${JSON.stringify(address)}`;
 }

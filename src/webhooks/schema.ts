@@ -4,8 +4,44 @@ import { WEBHOOK_EVENT_TYPES } from './events.js';
 export const WebhookFormatSchema = z.enum(['json', 'alertmanager', 'pagerduty', 'slack']);
 export type WebhookFormat = z.infer<typeof WebhookFormatSchema>;
 
-/** Events a webhook may subscribe to (the test event is always delivered on request). */
-export const SubscribableEventSchema = z.enum(WEBHOOK_EVENT_TYPES.filter((t) => t !== 'webhook.test'));
+/** Events a webhook may subscribe to (the test event is always delivered on request; digests come with anomalies). */
+export const SubscribableEventSchema = z.enum(
+  WEBHOOK_EVENT_TYPES.filter((t) => t !== 'webhook.test' && t !== 'anomaly.digest'),
+);
+
+/**
+ * Formats that carry anomalies. Alertmanager and PagerDuty page: one alert or page per anomalous trace is the
+ * firehose alerting systems are spared, and a per-minute digest would open a new alert every minute that
+ * nothing resolves. They take incidents, which open once and resolve.
+ */
+export const ANOMALY_FORMATS: readonly WebhookFormat[] = ['json', 'slack'];
+
+export const DEFAULT_MAX_PER_MINUTE = 10;
+
+/** How a webhook subscribed to `anomaly.detected` gets anomalies. */
+export const AnomalyDeliverySchema = z
+  .strictObject({
+    mode: z
+      .enum(['digest', 'each'])
+      .default('digest')
+      .describe(
+        'digest: one anomaly.digest a minute listing the top 10 anomalies by rank and the count of all. ' +
+          'each: one anomaly.detected per anomaly up to maxPerMinute a minute, the rest of the minute in a digest.',
+      ),
+    maxPerMinute: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe(
+        `mode each: single messages a minute before the rest is folded into a digest (default ${DEFAULT_MAX_PER_MINUTE})`,
+      ),
+  })
+  .refine((a) => a.mode === 'each' || a.maxPerMinute === undefined, {
+    message: 'maxPerMinute applies to mode "each" only (a digest is one message a minute)',
+    path: ['maxPerMinute'],
+  });
 
 const fields = {
   url: z.url({ protocol: /^https?$/, error: 'url must be an absolute http or https URL' }).max(2048),
@@ -15,8 +51,10 @@ const fields = {
    */
   secret: z.string().min(1).max(512).optional(),
   format: WebhookFormatSchema.default('json'),
-  /** Default: every event. */
+  /** Default: the incident events; `anomaly.detected` (one per anomalous trace) must be asked for. */
   events: z.array(SubscribableEventSchema).min(1).optional(),
+  /** With `anomaly.detected` in events: a digest a minute (default) or single messages up to a cap. */
+  anomalies: AnomalyDeliverySchema.optional(),
   /** Anomalies scoring below are not sent (incident events ignore it, so a resolve never goes missing). */
   minScore: z.number().min(0).max(1).optional(),
   /** Only anomalies/incidents whose service, or any root-cause service, is one of these. */
@@ -34,8 +72,25 @@ const routingKeyIssue = {
   path: ['secret'],
 };
 
-/** POST /v1/webhooks body. */
-export const CreateWebhookSchema = z.strictObject(fields).refine(needsRoutingKey, routingKeyIssue);
+const wantsAnomalies = (w: { events?: readonly string[] }) => !!w.events?.includes('anomaly.detected');
+
+/**
+ * POST /v1/webhooks body. The anomaly rules hold for new webhooks only: a stored one from before them stays
+ * readable (its incident events keep flowing) and simply gets no anomalies where its format takes none.
+ */
+export const CreateWebhookSchema = z
+  .strictObject(fields)
+  .refine(needsRoutingKey, routingKeyIssue)
+  .refine((w) => !wantsAnomalies(w) || ANOMALY_FORMATS.includes(w.format), {
+    message:
+      'anomaly.detected is sent to json and slack webhooks only: alertmanager and pagerduty would page once per ' +
+      'trace; subscribe them to incident events (the default) and send anomalies to a json or slack webhook',
+    path: ['events'],
+  })
+  .refine((w) => w.anomalies === undefined || wantsAnomalies(w), {
+    message: 'anomalies settings need "anomaly.detected" in events',
+    path: ['anomalies'],
+  });
 export type CreateWebhookInput = z.input<typeof CreateWebhookSchema>;
 
 /** A stored webhook. */
@@ -58,4 +113,13 @@ export function redactWebhook(w: Webhook): Omit<Webhook, 'secret'> & { secret?: 
     ? 'whsec_'
     : w.secret.slice(0, Math.min(4, w.secret.length >> 2));
   return { ...w, secret: `${shown}…` };
+}
+
+/** The webhook's anomaly delivery with its defaults filled in. */
+export function anomalyDelivery(w: Pick<Webhook, 'anomalies'>): {
+  mode: 'digest' | 'each';
+  maxPerMinute: number;
+} {
+  const mode = w.anomalies?.mode ?? 'digest';
+  return { mode, maxPerMinute: mode === 'each' ? (w.anomalies?.maxPerMinute ?? DEFAULT_MAX_PER_MINUTE) : 0 };
 }

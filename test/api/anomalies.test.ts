@@ -14,7 +14,21 @@ let app: FastifyInstance;
 useRedis((c) => (redis = c));
 beforeAll(async () => {
   store = new AnomalyStore(redis);
-  app = await buildApi(baseDeps({ redis, anomalies: store }), { rateLimit: false });
+  // Scored traffic is counted by the aggregate store (test/store/aggregates.test.ts); here it is given.
+  const traffic = async () => [{ service: 'a', operation: 'x', scored: 10, anomalous: 2 }];
+  // Models: a:x has an active version, b:y is training its first, c:z (no traffic, no anomalies) is off.
+  const models = {
+    list: async () => [
+      { endpoint: 'a:x', status: 'active' as const, activeVersion: 2, versions: [] },
+      { endpoint: 'b:y', status: 'training' as const, versions: [] },
+      { endpoint: 'b:w', status: 'inactive' as const, versions: [] },
+    ],
+    retrain: async () => ({ jobId: 'j' }),
+    activate: async () => false,
+  };
+  app = await buildApi(baseDeps({ redis, anomalies: store, traffic: { traffic }, models }), {
+    rateLimit: false,
+  });
 });
 afterAll(async () => {
   await app.close();
@@ -91,6 +105,42 @@ describe('one anomaly and feedback', () => {
     expect(bad.body.error.message).toMatch(/path parameter id/);
   });
 
+  it('explain=all appends every cause the record kept beyond the top ones; nothing else shows them', async () => {
+    const small = (service: string, contribution: number) => ({
+      service,
+      kind: 'latency' as const,
+      contribution,
+      evidence: `${service} was a little slow.`,
+    });
+    const other = [small('cart', 0.015), small('ads', 0.004)];
+    await store.put({ ...anomaly(7), otherCauses: other });
+    const top = await get(`/v1/anomalies/${tid(7)}`);
+    expect(top.body).toEqual(anomaly(7));
+    expect((await get(`/v1/anomalies/${tid(7)}?explain=top`)).body).toEqual(anomaly(7));
+    const all = await get(`/v1/anomalies/${tid(7)}?explain=all`);
+    expect(all.status).toBe(200);
+    expect(all.body.rootCauses).toEqual([...anomaly(7).rootCauses, ...other]);
+    expect(all.body).not.toHaveProperty('otherCauses');
+    // A record without more causes answers the same either way.
+    await store.put(anomaly(8));
+    expect((await get(`/v1/anomalies/${tid(8)}?explain=all`)).body).toEqual(anomaly(8));
+
+    const bad = await get(`/v1/anomalies/${tid(7)}?explain=everything`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/explain/);
+    const list = await get('/v1/anomalies?limit=10');
+    expect(list.body.items.some((a: object) => 'otherCauses' in a)).toBe(false);
+    const fb = await app.inject({
+      method: 'POST',
+      url: `/v1/anomalies/${tid(7)}/feedback`,
+      headers: auth(ADMIN_KEY),
+      payload: { verdict: 'true-positive' },
+    });
+    expect(fb.json()).not.toHaveProperty('otherCauses');
+    // Feedback keeps them.
+    expect((await store.get(tid(7), 'all'))?.rootCauses).toHaveLength(3);
+  });
+
   it('stores feedback and validates its body', async () => {
     await store.put(anomaly(5));
     const post = (payload: unknown) =>
@@ -113,16 +163,52 @@ describe('one anomaly and feedback', () => {
   });
 });
 
+describe('ranking saturated anomalies, and false-positive feedback', () => {
+  const order = async (q = '') =>
+    (await get(`/v1/anomalies?order=score${q}`)).body.items.map((a: { id: string }) => a.id);
+  const markFalse = (id: string) =>
+    app.inject({
+      method: 'POST',
+      url: `/v1/anomalies/${id}/feedback`,
+      headers: auth(ADMIN_KEY),
+      payload: { verdict: 'false-positive', note: 'nightly batch' },
+    });
+  const slowDb = [{ service: 'db', kind: 'latency' as const, contribution: 1, evidence: 'db was slow.' }];
+
+  it('ranks by surprise where every score is 1; a false positive moves down, and those like it', async () => {
+    await store.put(anomaly(1, { score: 1, surprise: 80 })); // will be marked
+    await store.put(anomaly(2, { score: 1, surprise: 60 })); // like 1
+    await store.put(anomaly(3, { score: 1, surprise: 40, rootCauses: slowDb })); // another cause
+    await store.put(anomaly(4, { score: 1, surprise: 20, service: 'cart' })); // another endpoint
+    expect(await order()).toEqual([1, 2, 3, 4].map(tid));
+    expect(await order('&minSurprise=50')).toEqual([1, 2].map(tid));
+
+    expect((await markFalse(tid(1))).statusCode).toBe(200);
+    expect(await order()).toEqual([3, 4, 2, 1].map(tid));
+    // A new anomaly like the false positive ranks by what it has beyond it (85 - 80), below the others.
+    await store.put(anomaly(5, { score: 1, surprise: 85 }));
+    expect(await order()).toEqual([3, 4, 5, 2, 1].map(tid));
+    // A far stronger one still leads.
+    await store.put(anomaly(6, { score: 1, surprise: 200 }));
+    expect((await order())[0]).toBe(tid(6));
+    // The records themselves are unchanged: score, surprise and feedback as given.
+    const one = (await get(`/v1/anomalies/${tid(2)}`)).body;
+    expect(one).toMatchObject({ score: 1, surprise: 60 });
+    expect(one.feedback).toBeUndefined();
+  });
+
+  it('refuses a negative minSurprise, naming it', async () => {
+    const res = await get('/v1/anomalies?minSurprise=-1');
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/query parameter minSurprise/);
+  });
+});
+
 describe('catalog', () => {
   it('lists services and endpoints with counts and rates', async () => {
     await store.put(anomaly(1, { service: 'a', operation: 'x' }));
     await store.put(anomaly(2, { service: 'a', operation: 'x' }));
     await store.put(anomaly(3, { service: 'b', operation: 'y' }));
-    await store.noteScored([
-      ...Array.from({ length: 8 }, () => ({ service: 'a', operation: 'x', anomalous: false })),
-      { service: 'a', operation: 'x', anomalous: true },
-      { service: 'a', operation: 'x', anomalous: true },
-    ]);
     const eps = await get('/v1/endpoints');
     expect(eps.body.items[0]).toEqual({
       endpoint: 'a:x',
@@ -132,12 +218,20 @@ describe('catalog', () => {
       scored: 10,
       anomalous: 2,
       anomalyRate: 0.2,
+      model: { status: 'active', activeVersion: 2 },
     });
     const svcs = await get('/v1/services');
+    const none = { active: 0, training: 0, inactive: 0, none: 0 };
     expect(svcs.body.items).toEqual([
-      { service: 'a', anomalies: 2, rootCauseOf: 0, endpoints: 1 },
-      { service: 'b', anomalies: 1, rootCauseOf: 0, endpoints: 1 },
-      { service: 'payment', anomalies: 0, rootCauseOf: 3, endpoints: 0 },
+      { service: 'a', anomalies: 2, rootCauseOf: 0, endpoints: 1, models: { ...none, active: 1 } },
+      {
+        service: 'b',
+        anomalies: 1,
+        rootCauseOf: 0,
+        endpoints: 2,
+        models: { ...none, training: 1, inactive: 1 },
+      },
+      { service: 'payment', anomalies: 0, rootCauseOf: 3, endpoints: 0, models: none },
     ]);
   });
 });

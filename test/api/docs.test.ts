@@ -37,8 +37,10 @@ describe('OpenAPI', () => {
       'GET /healthz',
       'GET /readyz',
       'GET /metrics',
-      'GET /docs',
       'GET /docs/openapi.json',
+      'GET /',
+      'GET /assets/{file}',
+      'GET /v1/whoami',
       'GET /v1/anomalies',
       'GET /v1/anomalies/{id}',
       'POST /v1/anomalies/{id}/feedback',
@@ -71,6 +73,7 @@ describe('OpenAPI', () => {
         'from',
         'to',
         'minScore',
+        'minSurprise',
         'rootCauseService',
         'limit',
         'cursor',
@@ -80,6 +83,12 @@ describe('OpenAPI', () => {
     expect(item.required).toEqual(
       expect.arrayContaining(['traceId', 'score', 'rootCauses', 'id', 'detectedAt']),
     );
+    // The ranking fields are documented with what they mean.
+    expect(item.properties.surprise.description).toMatch(/-log10/);
+    expect(Object.keys(item.properties.impact.properties).sort()).toEqual(['addedMs', 'errors']);
+    expect(list.parameters.find((p: { name: string }) => p.name === 'order').description).toMatch(
+      /false positive/,
+    );
     expect(
       doc.paths['/v1/anomalies/{id}/feedback'].post.requestBody.content['application/json'].schema.properties
         .verdict.enum,
@@ -87,9 +96,10 @@ describe('OpenAPI', () => {
     expect(doc.paths['/healthz'].get.security).toEqual([]);
     expect(doc.paths['/v1/score'].post.responses['403']).toBeDefined();
 
-    const html = await app.inject({ url: '/docs' });
-    expect(html.headers['content-type']).toMatch(/text\/html/);
-    for (const e of expected) expect(html.body).toContain(e.split(' ')[1].replace(/\{(\w+)\}/g, ':$1'));
+    // The interactive UI shows this same document.
+    const shown = await app.inject({ url: '/docs/json' });
+    expect(shown.statusCode).toBe(200);
+    expect(shown.json()).toEqual(doc);
     await app.close();
   });
 
@@ -97,13 +107,51 @@ describe('OpenAPI', () => {
     const app = await buildApi(baseDeps());
     const doc = (await app.inject({ url: '/docs/openapi.json' })).json();
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/docs',
+      '/',
+      '/assets/{file}',
       '/docs/openapi.json',
       '/healthz',
       '/metrics',
       '/readyz',
+      '/v1/whoami',
     ]);
     expect((await app.inject({ url: '/v1/anomalies', headers: auth(ADMIN_KEY) })).statusCode).toBe(404);
     await app.close();
   });
+
+  it.each(['/docs', '/docs/'])(
+    'serves Swagger UI at %s with no key, every asset from the service itself',
+    async (url) => {
+      const app = await buildApi(baseDeps({ anomalies: emptyAnomalies() }));
+      const page = await app.inject({ url });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(page.body).toContain('<div id="swagger-ui">');
+      // Offline: nothing is fetched from another host.
+      expect(page.body).not.toMatch(/(src|href)="(https?:)?\/\//);
+      const assets = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map(
+        (m) => new URL(m[1], `http://tracehound${url}`).pathname,
+      );
+      expect(assets).toEqual(
+        expect.arrayContaining([
+          '/docs/static/swagger-ui.css',
+          '/docs/static/swagger-ui-bundle.js',
+          '/docs/static/swagger-ui-standalone-preset.js',
+          '/docs/static/swagger-initializer.js',
+        ]),
+      );
+      for (const a of assets) {
+        const res = await app.inject({ url: a });
+        expect(res.statusCode, a).toBe(200);
+        expect(res.body.length, a).toBeGreaterThan(100);
+      }
+      // The initializer points the UI at the document beside it (./json), and the validator is off.
+      const init = (await app.inject({ url: '/docs/static/swagger-initializer.js' })).body;
+      expect(init).toContain("resolveUrl('./json')");
+      expect(init).toContain('validatorUrl: null');
+      // The API itself still wants a key, and the docs routes are not rate limited.
+      expect((await app.inject({ url: '/v1/anomalies' })).statusCode).toBe(401);
+      await app.close();
+    },
+  );
 });

@@ -5,16 +5,29 @@ import { useRedis } from '../helpers/redis.js';
 import { buildApi } from '../../src/api/index.js';
 import { IncidentStore } from '../../src/store/incidents.js';
 import { incident, M0 } from '../store/incident-fixtures.js';
-import { READ_KEY, auth, baseDeps } from './stubs.js';
+import { IncidentActions } from '../../src/jobs/incident-actions.js';
+import type { IncidentWebhookEvent } from '../../src/webhooks/events.js';
+import { ADMIN_KEY, READ_KEY, auth, baseDeps } from './stubs.js';
 
 let redis: RedisClient;
 let store: IncidentStore;
 let app: FastifyInstance;
+const sent: IncidentWebhookEvent[] = [];
 
 useRedis((c) => (redis = c));
 beforeAll(async () => {
   store = new IncidentStore(redis);
-  app = await buildApi(baseDeps({ redis, incidents: store }), { rateLimit: false });
+  const incidentActions = new IncidentActions(
+    {
+      store,
+      notify: async (e) => {
+        sent.push(e);
+        return ['wh_1'];
+      },
+    },
+    { waitMs: 300, pollMs: 20 },
+  );
+  app = await buildApi(baseDeps({ redis, incidents: store, incidentActions }), { rateLimit: false });
 });
 afterAll(async () => {
   await app.close();
@@ -111,6 +124,71 @@ describe('GET /v1/incidents/{id}', () => {
     const bad = await get('/v1/incidents/has%20space');
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/path parameter id/);
+  });
+});
+
+describe('POST /v1/incidents/{id}/acknowledge and /resolve', () => {
+  const post = async (url: string, body?: unknown, key: string | null = ADMIN_KEY) => {
+    const res = await app.inject({
+      method: 'POST',
+      url,
+      headers: key ? auth(key) : {},
+      ...(body !== undefined && { payload: body as object }),
+    });
+    return { status: res.statusCode, body: res.json() };
+  };
+
+  it('acknowledges then resolves once each, saying who, and pages each once', async () => {
+    sent.length = 0;
+    await store.upsert(incident(50, { status: 'open', resolvedAt: undefined }));
+    expect((await post('/v1/incidents/inc-t-50/acknowledge', {}, READ_KEY)).status).toBe(403);
+    expect((await post('/v1/incidents/inc-t-50/acknowledge', {}, null)).status).toBe(401);
+    expect((await post('/v1/incidents/inc-t-99/acknowledge')).status).toBe(404);
+    const bad = await post('/v1/incidents/inc-t-50/acknowledge', { who: 'x' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/who/);
+
+    const ack = await post('/v1/incidents/inc-t-50/acknowledge', { by: 'alice', note: 'on it' });
+    expect(ack.status).toBe(200);
+    expect(ack.body).toMatchObject({
+      status: 'open',
+      acknowledgedBy: 'alice',
+      acknowledgeNote: 'on it',
+      revision: 3,
+    });
+    expect(Date.parse(ack.body.acknowledgedAt)).toBeGreaterThan(Date.now() - 60_000);
+    // Twice is once.
+    const again = await post('/v1/incidents/inc-t-50/acknowledge', { by: 'bob' });
+    expect(again).toEqual(ack);
+    expect((await get('/v1/incidents/inc-t-50')).body).toEqual(ack.body);
+
+    // No body at all: who is the key's digest prefix.
+    const res = await post('/v1/incidents/inc-t-50/resolve');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'resolved', resolvedBy: 'manual', revision: 4 });
+    expect(res.body.resolvedByName).toMatch(/^key:[0-9a-f]{12}$/);
+    expect(await post('/v1/incidents/inc-t-50/resolve')).toEqual(res);
+    const late = await post('/v1/incidents/inc-t-50/acknowledge');
+    expect(late.status).toBe(409);
+    expect(late.body.error.message).toMatch(/inc-t-50 is resolved/);
+    expect(
+      (await get('/v1/incidents?status=resolved')).body.items.map((i: { id: string }) => i.id),
+    ).toContain('inc-t-50');
+    expect(sent.map((e) => e.id)).toEqual(['incident_inc-t-50_acknowledged', 'incident_inc-t-50_resolved']);
+  });
+
+  it('answers 202 when the incident job holds its lock, and the job applies it', async () => {
+    sent.length = 0;
+    await store.upsert(incident(60, { status: 'open', resolvedAt: undefined }));
+    const token = await store.lock(60_000);
+    const queued = await post('/v1/incidents/inc-t-60/acknowledge');
+    expect(queued.status).toBe(202);
+    expect(queued.body.acknowledgedAt).toBeUndefined();
+    await store.unlock(token!);
+    const done = await post('/v1/incidents/inc-t-60/acknowledge');
+    expect(done.status).toBe(200);
+    expect(done.body.acknowledgedAt).toBeDefined();
+    expect(sent).toHaveLength(1);
   });
 });
 

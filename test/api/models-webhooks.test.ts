@@ -84,9 +84,12 @@ describe('webhook routes', () => {
       url: 'https://hooks.example.com/th',
       secret: 'whsec_abcdefghijklmnop',
       minScore: 0.9,
+      events: ['anomaly.detected', 'incident.opened'],
+      anomalies: { mode: 'each', maxPerMinute: 20 },
     });
     expect(created.statusCode).toBe(201);
     const w = created.json();
+    expect(w.anomalies).toEqual({ mode: 'each', maxPerMinute: 20 });
     expect(w.secret).not.toContain('abcdefghijklmnop');
     const list = await call('GET', '/v1/webhooks', undefined, READ_KEY);
     expect(list.json().items.map((x: { id: string }) => x.id)).toEqual([w.id]);
@@ -111,6 +114,20 @@ describe('webhook routes', () => {
     const pd = await call('POST', '/v1/webhooks', { url: 'https://x.example.com', format: 'pagerduty' });
     expect(pd.statusCode).toBe(400);
     expect(pd.json().error.message).toMatch(/body field secret: format pagerduty needs secret/);
+    const am = await call('POST', '/v1/webhooks', {
+      url: 'https://x.example.com',
+      format: 'alertmanager',
+      events: ['anomaly.detected'],
+    });
+    expect(am.statusCode).toBe(400);
+    expect(am.json().error.message).toMatch(/body field events: anomaly.detected is sent to json and slack/);
+    const each = await call('POST', '/v1/webhooks', {
+      url: 'https://x.example.com',
+      events: ['anomaly.detected'],
+      anomalies: { mode: 'each', maxPerMinute: 5000 },
+    });
+    expect(each.statusCode).toBe(400);
+    expect(each.json().error.message).toMatch(/body field anomalies\.maxPerMinute/);
     expect((await call('POST', '/v1/webhooks', { url: 'https://x.example.com' }, READ_KEY)).statusCode).toBe(
       403,
     );

@@ -3,51 +3,53 @@ import { buildApi, MetricsRegistry } from '../../src/api/index.js';
 import { READ_KEY, auth, baseDeps, emptyAnomalies } from './stubs.js';
 
 describe('metrics registry', () => {
-  it('renders counters, gauges and histograms in the Prometheus text format', async () => {
-    const reg = new MetricsRegistry();
-    const c = reg.counter('th_traces_total', 'Traces scored', ['endpoint']);
+  it('renders counters, gauges and histograms in the Prometheus text format, labels sorted', async () => {
+    const reg = new MetricsRegistry({ processMetrics: false });
+    const c = reg.counter('th_traces_total', 'Traces scored', ['endpoint', 'model']);
     const g = reg.gauge('th_queue_depth', 'Jobs waiting');
     const h = reg.histogram('th_score_seconds', 'Scoring time', ['endpoint'], [0.1, 1]);
-    c.inc({ endpoint: 'a:"x"\n' }, 2);
-    c.inc({ endpoint: 'a:"x"\n' });
-    g.set({}, 7);
+    c.inc({ model: 'm', endpoint: 'a:"x"\n' }, 2);
+    c.inc({ endpoint: 'a:"x"\n', model: 'm' });
     h.observe({ endpoint: 'e' }, 0.05);
     h.observe({ endpoint: 'e' }, 0.5);
     h.observe({ endpoint: 'e' }, 3);
     let collected = 0;
     reg.onCollect(() => g.set({}, ++collected));
     const text = await reg.render();
-    expect(text).toBe(
-      [
-        '# HELP th_traces_total Traces scored',
-        '# TYPE th_traces_total counter',
-        'th_traces_total{endpoint="a:\\"x\\"\\n"} 3',
-        '# HELP th_queue_depth Jobs waiting',
-        '# TYPE th_queue_depth gauge',
-        'th_queue_depth 1',
-        '# HELP th_score_seconds Scoring time',
-        '# TYPE th_score_seconds histogram',
-        'th_score_seconds_bucket{endpoint="e",le="0.1"} 1',
-        'th_score_seconds_bucket{endpoint="e",le="1"} 2',
-        'th_score_seconds_bucket{endpoint="e",le="+Inf"} 3',
-        'th_score_seconds_sum{endpoint="e"} 3.55',
-        'th_score_seconds_count{endpoint="e"} 3',
-        '',
-      ].join('\n'),
-    );
-    expect(() => c.inc({ nope: 'x' })).toThrow(/unknown label/);
-    expect(() => c.inc({}, -1)).toThrow(/only goes up/);
-    expect(() => reg.counter('th_traces_total', 'again')).toThrow(/twice/);
-    expect(() => reg.gauge('bad-name', 'x')).toThrow(/not valid/);
+    const lines = text.split('\n');
+    for (const line of [
+      '# HELP th_traces_total Traces scored',
+      '# TYPE th_traces_total counter',
+      'th_traces_total{endpoint="a:\\"x\\"\\n",model="m"} 3',
+      '# TYPE th_queue_depth gauge',
+      'th_queue_depth 1',
+      '# TYPE th_score_seconds histogram',
+      'th_score_seconds_bucket{le="0.1",endpoint="e"} 1',
+      'th_score_seconds_bucket{le="1",endpoint="e"} 2',
+      'th_score_seconds_bucket{le="+Inf",endpoint="e"} 3',
+      'th_score_seconds_sum{endpoint="e"} 3.55',
+      'th_score_seconds_count{endpoint="e"} 3',
+    ])
+      expect(lines).toContain(line);
+    expect(text).not.toContain('process_cpu_user_seconds_total');
+    expect(() => c.inc({ nope: 'x' })).toThrow(/nope/);
+    expect(() => c.inc({}, -1)).toThrow(/decrease/);
+    expect(() => reg.counter('th_traces_total', 'again')).toThrow(/already been registered/);
+    expect(() => reg.gauge('bad-name', 'x')).toThrow(/Invalid metric name/);
+    // A second registry is independent: the same name registers again without a clash.
+    expect(() =>
+      new MetricsRegistry({ processMetrics: false }).counter('th_traces_total', 'x'),
+    ).not.toThrow();
   });
 });
 
 describe('health, readiness, metrics routes', () => {
-  it('readyz is 503 when Redis is down, when no model is active, or when the check throws', async () => {
+  it('readyz is 503 when Redis is down, the workers stopped or the check throws; not for want of a model', async () => {
     for (const [health, code] of [
-      [async () => ({ redis: true, models: true }), 200],
-      [async () => ({ redis: false, models: true }), 503],
-      [async () => ({ redis: true, models: false }), 503],
+      [async () => ({ redis: true, workers: true, models: true }), 200],
+      [async () => ({ redis: true, workers: true, models: false }), 200],
+      [async () => ({ redis: false, workers: true, models: true }), 503],
+      [async () => ({ redis: true, workers: false, models: true }), 503],
       [async () => Promise.reject(new Error('ECONNREFUSED')), 503],
     ] as const) {
       const app = await buildApi(baseDeps({ health }));
@@ -75,6 +77,35 @@ describe('health, readiness, metrics routes', () => {
       'tracehound_http_request_duration_seconds_count{method="GET",route="/v1/anomalies",status="401"} 1',
     );
     await app.close();
+  });
+
+  it('scrapes prom-client process metrics beside ours, one registry per app', async () => {
+    const apps = [];
+    for (let i = 0; i < 2; i++) {
+      const registry = new MetricsRegistry();
+      apps.push(
+        await buildApi(baseDeps({ anomalies: emptyAnomalies(), metrics: () => registry.render() }), {
+          registry,
+        }),
+      );
+    }
+    await apps[0].inject({ url: '/v1/anomalies', headers: auth(READ_KEY) });
+    const [first, second] = await Promise.all(apps.map((a) => a.inject({ url: '/metrics' })));
+    for (const res of [first, second]) {
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toMatch(/^process_cpu_user_seconds_total [0-9.e+-]+$/m);
+      expect(res.body).toMatch(/^nodejs_eventloop_lag_seconds [0-9.e+-]+$/m);
+      expect(res.body).toMatch(/^nodejs_heap_size_used_bytes [0-9.e+-]+$/m);
+    }
+    // Our histogram with its labels, counted only in the app that served the request.
+    expect(first.body).toMatch(
+      /^tracehound_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/v1\/anomalies",status="200"\} \d+$/m,
+    );
+    expect(first.body).toContain(
+      'tracehound_http_request_duration_seconds_count{method="GET",route="/v1/anomalies",status="200"} 1',
+    );
+    expect(second.body).not.toContain('route="/v1/anomalies"');
+    for (const a of apps) await a.close();
   });
 
   it('answers unknown routes and bad JSON with the error shape', async () => {

@@ -15,7 +15,7 @@ let models: ModelSet;
 
 beforeAll(async () => {
   models = await trainModelSet(normalTraffic(1, 300).traces, { autoencoder: false });
-  app = await buildApi(baseDeps({ score: payloadScorer((traces) => models.score(traces)) }), {
+  app = await buildApi(baseDeps({ score: payloadScorer((traces, opts) => models.score(traces, opts)) }), {
     rateLimit: false,
     scoreBodyLimit: 64 * 1024,
     scoreDecodedLimit: 256 * 1024,
@@ -96,6 +96,30 @@ describe('POST /v1/score', () => {
     for (const d of direct) expect(items.find((i) => i.traceId === d.traceId)?.score).toBeCloseTo(d.score, 9);
   });
 
+  it('gives every trace its ranked causes with explain=all, anomalies only by default', async () => {
+    const { traces } = normalTraffic(11, 40, 0);
+    const proto = Buffer.from(encodeOtlpProto(toOtlpDocument(traces.flatMap((t) => t.spans))));
+    const post = (url: string) =>
+      score(proto, { 'content-type': 'application/x-protobuf' }, ADMIN_KEY, url).then((r) => {
+        expect(r.statusCode).toBe(200);
+        return r.json().items as { traceId: string; anomalous: boolean; rootCauses: unknown[] }[];
+      });
+    const plain = await post('/v1/score');
+    const all = await post('/v1/score?explain=all');
+    expect(plain.filter((i) => !i.anomalous).every((i) => i.rootCauses.length === 0)).toBe(true);
+    const quiet = all.filter((i) => !i.anomalous);
+    expect(quiet.length).toBeGreaterThan(20);
+    expect(quiet.filter((i) => i.rootCauses.length > 0).length / quiet.length).toBeGreaterThan(0.9);
+    for (const i of all) expect(ScoredTraceSchema.parse(i).traceId).toBe(i.traceId);
+    const bad = await score(
+      proto,
+      { 'content-type': 'application/x-protobuf' },
+      ADMIN_KEY,
+      '/v1/score?explain=most',
+    );
+    expect(bad.statusCode).toBe(400);
+  });
+
   it('counts bad records and scores the rest', async () => {
     const good = JSON.stringify(jaegerDoc());
     const ndjson = `${good}\n{"not json\n${good.replace(/abcdef0123456789abcdef0123456789/g, 'ab'.repeat(16))}\n`;
@@ -135,6 +159,20 @@ describe('POST /v1/score', () => {
     const fmt = await score('x', {}, ADMIN_KEY, '/v1/score?format=yaml');
     expect(fmt.statusCode).toBe(400);
     expect(fmt.json().error.message).toMatch(/query parameter format/);
+  });
+
+  it('skips spans whose times a date cannot hold instead of failing with 500', async () => {
+    const doc = jaegerDoc() as { data: Array<{ spans: Array<{ startTime: number; spanID: string }> }> };
+    const bad = structuredClone(doc);
+    bad.data[0].spans[1].startTime = 1e23; // µs: the 1e26 ns of a broken exporter
+    bad.data[0].spans[1].spanID = '0000000000000003';
+    const both = {
+      data: [...doc.data, { ...bad.data[0], traceID: 'ab'.repeat(16), spans: [bad.data[0].spans[1]] }],
+    };
+    const res = await score(JSON.stringify(both), { 'content-type': 'application/json' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().skipped).toBe(1);
+    expect(res.json().items).toHaveLength(1);
   });
 
   it('needs an admin key', async () => {

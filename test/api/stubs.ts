@@ -13,7 +13,7 @@ export const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 /** Deps with nothing optional wired, plus whatever a test adds. */
 export function baseDeps(over: Partial<ApiDeps> = {}): ApiDeps {
   return {
-    health: async () => ({ redis: true, models: true }),
+    health: async () => ({ redis: true, workers: true, models: true }),
     metrics: async () => '# HELP up 1\n# TYPE up gauge\nup 1\n',
     apiKeys: KEYS,
     ...over,
@@ -22,12 +22,11 @@ export function baseDeps(over: Partial<ApiDeps> = {}): ApiDeps {
 
 /** An anomaly store that answers empty: for tests about the HTTP layer, not storage. */
 export function emptyAnomalies(): NonNullable<ApiDeps['anomalies']> {
-  const store: Pick<AnomalyStore, 'list' | 'get' | 'feedback' | 'stats' | 'traffic'> = {
+  const store: Pick<AnomalyStore, 'list' | 'get' | 'feedback' | 'stats'> = {
     list: async () => ({ items: [] }),
     get: async () => undefined,
     feedback: async () => undefined,
     stats: async () => ({ total: 0, services: [], endpoints: [], rootCauseServices: [] }),
-    traffic: async () => [],
   };
   return store;
 }

@@ -84,13 +84,13 @@ describe('inspect on the inputs users really have', () => {
     );
   });
 
-  it('CLI: --json prints one object and exits 0; unreadable input exits 1 with a message', async () => {
+  it('CLI: --json prints one object and exits 0; unreadable input exits 2 (a user error) with a message', async () => {
     const good = file('ok.json', JSON.stringify(jaegerTrace(5, 2)));
     const ok = await run('npx', ['tsx', 'src/cli/main.ts', 'inspect', good, '--json', '-q']);
     expect(JSON.parse(ok.stdout)).toMatchObject({ format: 'jaeger-v1', traces: 1, spans: 2 });
     const bad = file('nothing.json', '{"hello": "world"}');
     const err = await run('npx', ['tsx', 'src/cli/main.ts', 'inspect', bad, '--json', '-q']).catch((e) => e);
-    expect(err.code).toBe(1);
+    expect(err.code).toBe(2);
     expect(err.stderr).toMatch(/nothing\.json.*not a trace format we know/);
   });
 });

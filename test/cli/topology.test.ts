@@ -48,7 +48,7 @@ describe('tracehound topology', () => {
     );
   });
 
-  it('exits 1 naming the file when nothing can be read', async () => {
+  it('exits 2 naming the file when nothing can be read', async () => {
     const err = await run('npx', [
       'tsx',
       'src/cli/main.ts',
@@ -56,7 +56,7 @@ describe('tracehound topology', () => {
       join(dir, 'missing.json'),
       '-q',
     ]).catch((e) => e);
-    expect(err.code).toBe(1);
+    expect(err.code).toBe(2);
     expect(err.stderr).toMatch(/missing\.json/);
   });
 });

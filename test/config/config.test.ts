@@ -18,6 +18,37 @@ describe('config', () => {
     );
   });
 
+  it('says in one line which setting is wrong and what it expected', () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [
+        { TRACEHOUND_JAEGER_URL: 'localhost:16686' },
+        /TRACEHOUND_JAEGER_URL: expected a URL starting with http:\/\//,
+      ],
+      [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL: expected a URL starting with redis:\/\/ or rediss:\/\//],
+      [{ TRACEHOUND_RETRAIN_CRON: 'not a cron' }, /TRACEHOUND_RETRAIN_CRON: expected a cron expression/],
+      [{ TRACEHOUND_API_KEYS: 'justakey' }, /TRACEHOUND_API_KEYS: entry 1: expected KEY:read or KEY:admin/],
+      [{ TRACEHOUND_ZIPKIN_HEADERS: 'oops' }, /TRACEHOUND_ZIPKIN_HEADERS: expected "Name: value/],
+    ];
+    for (const [env, expected] of cases) {
+      let message = '';
+      try {
+        loadConfig(env);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(expected);
+      expect(message).not.toContain('\n');
+    }
+    // The key itself is not echoed into the log.
+    expect(() => loadConfig({ TRACEHOUND_API_KEYS: 'justakey' })).not.toThrow(/justakey/);
+    expect(loadConfig({ TRACEHOUND_RETRAIN_CRON: '*/5 * * * *' }).TRACEHOUND_RETRAIN_CRON).toBe(
+      '*/5 * * * *',
+    );
+    expect(loadConfig({ TRACEHOUND_JAEGER_URL: 'https://jaeger:16686' }).TRACEHOUND_JAEGER_URL).toBe(
+      'https://jaeger:16686',
+    );
+  });
+
   it('parses header lists and rejects malformed ones', () => {
     expect(parseHeaders('Authorization: Bearer x; X-Org: 7')).toEqual({
       Authorization: 'Bearer x',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineScores, EmpiricalCalibrator, thresholdForFpr } from '../../src/detectors/calibration.js';
+import { combineScores, EmpiricalCalibrator } from '../../src/detectors/calibration.js';
 import { Prng } from '../../src/detectors/prng.js';
 import { gaussian } from './helpers.js';
 
@@ -97,14 +97,5 @@ describe('combineScores', () => {
     expect(combineScores([0.9, 0.5], [3, 1])).toBeCloseTo(1 - 0.1 / 1.5, 12);
     expect(combineScores([0.9, 0.5], [3, 1])).toBeGreaterThan(combineScores([0.9, 0.5], [1, 3]));
     expect(() => combineScores([0.9], [1, 2])).toThrow(/1 scores but 2 weights/);
-  });
-});
-
-describe('thresholdForFpr', () => {
-  it('lets at most the requested share of normal scores lie above', () => {
-    const normal = Array.from({ length: 1000 }, (_, i) => i);
-    const t = thresholdForFpr(normal, 0.01);
-    expect(normal.filter((s) => s > t).length).toBe(10);
-    expect(thresholdForFpr(normal, 0)).toBe(999);
   });
 });

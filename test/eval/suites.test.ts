@@ -46,6 +46,10 @@ describe('suite smoke runs', () => {
       expect(f.rank).toBeGreaterThanOrEqual(1);
     }
     expect(r.published[0].as1).toBeCloseTo(0.8667, 4);
+    // End to end: both faults matched against what the CLI's incident path opened.
+    expect(r.endToEnd.summary.faults).toBe(2);
+    for (const f of r.faults) expect(r.endToEnd.faults.map((e) => e.id)).toContain(f.faultId);
+    expect(r.endToEnd.summary.asK[3]).toBeGreaterThanOrEqual(r.endToEnd.summary.asK[1]);
     checkCommon(r);
   });
 

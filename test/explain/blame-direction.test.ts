@@ -36,6 +36,8 @@ interface Faults {
   load?: number;
   /** Multiplies the self time of these services' server spans. */
   slow?: Record<string, number>;
+  /** pay:Charge fails; gw gives up after it, skipping every call it would have made next. */
+  payFails?: boolean;
 }
 
 interface Node {
@@ -126,7 +128,14 @@ class Trips {
       cache,
       ...stocks,
     ];
-    return this.build(this.server('gw', 'GET /trip', 1_000, kids));
+    if (f.payFails) {
+      pay.error = pay.children[0].error = true;
+      pay.children[0].children = [];
+      kids.splice(2);
+    }
+    const gw = this.server('gw', 'GET /trip', 1_000, kids);
+    gw.error = f.payFails === true;
+    return this.build(gw);
   }
 
   /** Children run one after another; a client span is its wire on both sides around its server span. */
@@ -223,12 +232,17 @@ describe('who is blamed for a slow hop', () => {
     expect(c.evidence).toContain('other callers reach ledger at normal speed');
   });
 
-  it('with one slow hop and nothing to compare, blames the caller and names both ends', () => {
+  it('with one slow hop and nothing to compare, blames the callee the call queued at, naming both ends', () => {
     // route calls only maps, and only route calls maps.
     const c = first(explain(trips.trip({ gaps: { 'route>maps': 60_000 } })));
     expect(c.kind).toBe('network');
+    expect(c.service).toBe('maps');
+    expect(c.evidence).toMatch(/^route -> maps:Tile: .*queued at the server/);
+  });
+
+  it('with one slow hop, blames the end whose own spans are slow too', () => {
+    const c = first(explain(trips.trip({ gaps: { 'route>maps': 60_000 }, slow: { route: 40 } })));
     expect(c.service).toBe('route');
-    expect(c.evidence).toMatch(/^route -> maps:Tile: /);
   });
 });
 
@@ -255,6 +269,17 @@ describe('repeated calls, unanswered calls and lost spans', () => {
     const c = first(explain(trips.trip({ stockCalls: 16, stockFails: 1 })));
     expect(c.service).toBe('gw');
     expect(c.evidence).toMatch(/16 times, normally 4/);
+  });
+
+  it('blames an error where it starts, the calls skipped after it being its consequences', () => {
+    const causes = explain(trips.trip({ payFails: true }));
+    const c = first(causes);
+    expect(c.service).toBe('pay');
+    expect(c.kind).toBe('error');
+    // gw skipped ledger, cache and stock after pay failed: no structure finding of its own.
+    expect(causes.some((x) => x.kind === 'structure' && x.service === 'gw')).toBe(false);
+    const onPay = causes.filter((x) => x.service === 'pay').reduce((t, x) => t + x.contribution, 0);
+    expect(onPay).toBeGreaterThan(0.9);
   });
 
   it('blames the server whose spans are missing under calls that were made', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { trainBaseline } from '../../src/detectors/baseline/index.js';
 import { explainTrace, formatMs, type RootCause } from '../../src/explain/index.js';
+import { formatShareOf } from '../../src/explain/format.js';
 import { extractProfile } from '../../src/features/profile.js';
 import type { Trace } from '../../src/trace/trace.js';
 import { normalTraffic } from '../helpers/traffic.js';
@@ -86,10 +87,35 @@ describe('explainTrace', () => {
     expect(causes.some((c) => c.kind === 'latency' && c.service === 'frontend')).toBe(false);
   });
 
+  it('says how many normal traces a share rests on, never a bare 100% or 0%', () => {
+    const n = model.endpointModel('frontend:POST /checkout')!.traces;
+    const unseen = explain(traffic.checkout({ unseenCall: true }))[0].evidence;
+    expect(unseen).toContain(`a call none of the ${n} normal traces of this endpoint made.`);
+    const error = explain(traffic.checkout({ deepError: true })).find((c) => c.kind === 'error')!.evidence;
+    expect(error).toMatch(/in normal traffic none of the \d+ calls failed\.$/);
+    for (const c of [
+      ...explain(traffic.checkout({ unseenCall: true })),
+      ...explain(traffic.home({ nPlusOne: 9 })),
+    ])
+      expect(c.evidence).not.toMatch(/\b(100|0)% of normal/);
+  });
+
   it('says nothing about a normal trace', () => {
     let quiet = 0;
     for (let i = 0; i < 30; i++) if (explain(traffic.checkout()).length === 0) quiet++;
     expect(quiet).toBeGreaterThanOrEqual(27);
+  });
+});
+
+describe('formatShareOf', () => {
+  it('counts a small sample, shares a large one, and never rounds a share to all or none', () => {
+    expect(formatShareOf(1, 37, 'normal traces')).toBe('all 37 normal traces');
+    expect(formatShareOf(0, 37, 'normal traces')).toBe('none of the 37 normal traces');
+    expect(formatShareOf(36 / 37, 37, 'normal traces')).toBe('36 of the 37 normal traces');
+    expect(formatShareOf(2398 / 2400, 2400, 'calls')).toBe('over 99% of the 2400 calls');
+    expect(formatShareOf(0.25, 2400, 'calls')).toBe('25% of the 2400 calls');
+    expect(formatShareOf(1, 1, 'normal traces')).toBe('1 of the 1 normal traces');
+    expect(formatShareOf(0.5, undefined, 'normal traces')).toBe('50% of normal traces');
   });
 });
 

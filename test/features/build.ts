@@ -1,6 +1,7 @@
 import type { RawSpan, SpanKind } from '../../src/trace/span.js';
 import { normalizeTrace, type NormalizeOptions } from '../../src/trace/normalize.js';
 import type { Trace } from '../../src/trace/trace.js';
+import { parseEndpointKey } from '../../src/trace/endpoint-key.js';
 
 export const TRACE_ID = '0000000000000000000000000000abcd';
 
@@ -21,7 +22,7 @@ export interface SpanSpec {
 }
 
 export function raw(s: SpanSpec): RawSpan {
-  const [service, operation] = s.op.split(':');
+  const { service, operation } = parseEndpointKey(s.op) ?? { service: s.op, operation: '' };
   return {
     traceId: TRACE_ID,
     spanId: sid(s.id),

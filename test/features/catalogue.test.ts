@@ -1,11 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  FEATURE_SCHEMA_VERSION,
-  SCALAR_FEATURE_NAMES,
-  SCALAR_FEATURES,
-  scalarFeatures,
-} from '../../src/features/catalogue.js';
+import { SCALAR_FEATURE_NAMES, SCALAR_FEATURES, scalarFeatures } from '../../src/features/catalogue.js';
+import { FEATURE_SCHEMA_VERSION } from '../../src/features/schema-version.js';
 import { extractProfile } from '../../src/features/profile.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
 import { build, TRACE_ID } from './build.js';

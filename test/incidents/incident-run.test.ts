@@ -4,7 +4,6 @@ import { normalizeTrace } from '../../src/trace/normalize.js';
 import { trainModelSet } from '../../src/scoring/train.js';
 import type { ModelSet } from '../../src/scoring/model-set.js';
 import { IncidentRun } from '../../src/incidents/incident-run.js';
-import { detectSignals } from '../../src/incidents/signals.js';
 import { IncidentSchema, type Incident } from '../../src/incidents/incident.js';
 
 const traces = (name: string, seed: number, durationS?: number) =>
@@ -16,20 +15,22 @@ beforeAll(async () => {
   model = await trainModelSet(traces('shop-normal', 2, 300), { seed: 1, forest: false, autoencoder: false });
 }, 120_000);
 
-function incidentsOf(name: string): { incidents: Incident[]; fault: { start: number; end: number } } {
+async function incidentsOf(
+  name: string,
+): Promise<{ incidents: Incident[]; fault: { start: number; end: number } }> {
   const gen = generate(getScenario(name), { seed: 1 });
   const ts = gen.traces.map((s) => normalizeTrace(s[0].traceId, s));
   const scored = model.score(ts);
   const run = new IncidentRun(model.baseline);
   ts.forEach((t, i) => run.add(t, scored[i]));
-  return { incidents: run.incidents((b) => detectSignals(b)), fault: gen.truth.faults[0] };
+  return { incidents: await run.incidents(), fault: gen.truth.faults[0] };
 }
 
 const us = (iso: string) => Date.parse(iso) * 1000;
 
 describe('IncidentRun on a simulated fault', () => {
-  it('opens one incident over the fault, names the slowed service first, and resolves it', () => {
-    const { incidents, fault } = incidentsOf('shop-latency');
+  it('opens one incident over the fault, names the slowed service first, and resolves it', async () => {
+    const { incidents, fault } = await incidentsOf('shop-latency');
     expect(incidents).toHaveLength(1);
     const inc = incidents[0];
     expect(IncidentSchema.parse(inc)).toEqual(inc);
@@ -44,11 +45,11 @@ describe('IncidentRun on a simulated fault', () => {
     expect(inc.endpoints.length).toBeGreaterThan(0);
   }, 120_000);
 
-  it('opens nothing on fault-free traffic', () => {
+  it('opens nothing on fault-free traffic', async () => {
     const ts = traces('shop-normal', 5, 300);
     const scored = model.score(ts);
     const run = new IncidentRun(model.baseline);
     ts.forEach((t, i) => run.add(t, scored[i]));
-    expect(run.incidents((b) => detectSignals(b))).toEqual([]);
+    expect(await run.incidents()).toEqual([]);
   }, 120_000);
 });

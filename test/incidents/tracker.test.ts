@@ -6,17 +6,26 @@ import { IncidentSchema, type IncidentRootCause } from '../../src/incidents/inci
 const T0 = 1_700_000_000_000_000 - (1_700_000_000_000_000 % MINUTE_US);
 const at = (k: number) => T0 + k * MINUTE_US;
 
-function signal(minute: number, key: string, strength = 1.5, type: 'endpoint' | 'edge' = 'endpoint'): Signal {
+function signal(
+  minute: number,
+  key: string,
+  strength = 1.5,
+  type: 'endpoint' | 'edge' | 'service' = 'endpoint',
+): Signal {
   return {
-    kind: type === 'edge' ? 'latency-shift' : 'anomaly-rate',
+    kind: type === 'endpoint' ? 'anomaly-rate' : 'latency-shift',
     target: { type, key },
     minute,
     strength,
     value: 0.3,
     baseline: 0.01,
-    evidence: 'test',
+    evidence: `${key} test`,
+    ...(type === 'service' ? { suspect: key } : {}),
   };
 }
+
+/** A service signal: the service's own spans slower (evidence of its own). */
+const own = (minute: number, service: string, strength = 2) => signal(minute, service, strength, 'service');
 
 const flagged = (endpoint: string, suspect: string, n: number, tag: string): MinuteAnomaly[] =>
   Array.from({ length: n }, (_, i) => ({ traceId: `${tag}${i}`, score: 0.99, endpoint, suspect }));
@@ -66,41 +75,132 @@ describe('IncidentTracker', () => {
   it('one noisy minute opens nothing, a strong signal opens at once', () => {
     const tr = new IncidentTracker();
     const rank = rankSuspect();
-    expect(tr.observe(at(0), [signal(at(0), 'a:x')], [], rank)).toEqual([]);
-    expect(tr.observe(at(3), [signal(at(3), 'a:x')], [], rank)).toEqual([]);
-    const strong = tr.observe(at(10), [signal(at(10), 'b:y', 5)], [], rank);
+    expect(tr.observe(at(0), [signal(at(0), 'a:x')], flagged('a:x', 'a', 2, 'a'), rank)).toEqual([]);
+    expect(tr.observe(at(3), [signal(at(3), 'a:x')], flagged('a:x', 'a', 2, 'b'), rank)).toEqual([]);
+    const strong = tr.observe(at(10), [signal(at(10), 'b:y', 5)], flagged('b:y', 'b', 2, 'c'), rank);
     expect(strong.map((e) => e.type)).toEqual(['incident.opened']);
     expect(strong[0].incident.rootCauses[0].service).toBe('b');
   });
 
-  it('keeps concurrent faults apart and folds echoes of one fault into its incident', () => {
+  it('opens nothing that has no endpoint or trace to show, however loud', () => {
+    const tr = new IncidentTracker();
+    expect(tr.observe(at(0), [own(at(0), 'pay', 9)], [], rankSuspect())).toEqual([]);
+    // With the traces that deviated at the service, the same signal opens an incident showing them.
+    const examples = new Map([['pay', [['t1', 3, 'web:GET /'] as const]]]);
+    const opened = tr.observe(at(1), [own(at(1), 'pay', 9)], [], rankSuspect(), new Map(), examples);
+    expect(opened.map((e) => e.type)).toEqual(['incident.opened']);
+    expect(opened[0].incident.traceIds).toEqual(['t1']);
+    expect(opened[0].incident.endpoints).toEqual(['web:GET /']);
+  });
+
+  it('keeps concurrent faults apart, also when one sits upstream of the other', () => {
     const tr = new IncidentTracker();
     const rank = rankSuspect();
+    // gateway calls pay; both fire with evidence of their own: two faults, not one seen twice.
     const calls = new Map([['gateway', new Set(['pay'])]]);
     const minute = (k: number) =>
       tr.observe(
         at(k),
+        [own(at(k), 'pay'), own(at(k), 'gateway'), own(at(k), 'index')],
         [
-          signal(at(k), 'web:GET /', 3),
-          signal(at(k), 'search:q', 3),
-          // db is pay's runner-up root cause, gateway calls pay: both are the pay fault seen elsewhere.
-          signal(at(k), 'api:x->db:select', 2, 'edge'),
-          signal(at(k), 'edge:in->gateway:route', 2, 'edge'),
+          ...flagged('web:GET /', 'pay', 5, `w${k}`),
+          ...flagged('gw:in', 'gateway', 5, `g${k}`),
+          ...flagged('search:q', 'index', 5, `s${k}`),
         ],
-        [...flagged('web:GET /', 'pay', 5, `w${k}`), ...flagged('search:q', 'index', 5, `s${k}`)],
         rank,
         calls,
       );
-    const first = minute(0);
-    expect(first.filter((e) => e.type === 'incident.opened')).toHaveLength(2);
-    const suspects = first.map((e) => e.incident.rootCauses[0].service).sort();
-    expect(suspects).toEqual(['index', 'pay']);
-    const pay = first.find((e) => e.incident.rootCauses[0].service === 'pay')!.incident;
-    expect(pay.signals.map((s) => s.target.key).sort()).toEqual(
-      ['api:x->db:select', 'edge:in->gateway:route', 'web:GET /'].sort(),
+    minute(0);
+    const second = minute(1);
+    expect(
+      second
+        .filter((e) => e.type === 'incident.opened')
+        .map((e) => e.incident.rootCauses[0].service)
+        .sort(),
+    ).toEqual(['gateway', 'index', 'pay']);
+    expect(tr.openIncidents()).toHaveLength(3);
+  });
+
+  it('takes many services slowing at once for one event, and keeps a fault that stands out apart', () => {
+    const tr = new IncidentTracker();
+    const rank = rankSuspect();
+    const crowd = ['a', 'b', 'c', 'd', 'e'];
+    const minute = (k: number) =>
+      tr.observe(
+        at(k),
+        [...crowd.map((x) => own(at(k), x, 1.5)), own(at(k), 'pay', 6)],
+        [
+          ...crowd.flatMap((x) => flagged(`${x}:op`, x, 1, `${x}${k}`)),
+          ...flagged('web:GET /', 'pay', 2, `p${k}`),
+        ],
+        rank,
+      );
+    minute(0);
+    minute(1);
+    const open = tr.openIncidents();
+    expect(open).toHaveLength(2);
+    expect(open.map((i) => i.rootCauses[0].service).sort()).toEqual(['a', 'pay']);
+    const widespread = open.find((i) => i.rootCauses[0].service === 'a')!;
+    expect(widespread.signals.map((x) => x.target.key).sort()).toEqual(crowd);
+  });
+
+  it('folds consequences upstream of a firing cause into its incident, and only while it fires', () => {
+    const tr = new IncidentTracker();
+    const rank = rankSuspect();
+    const calls = new Map([['web', new Set(['pay'])]]);
+    const pay = (k: number) => flagged('web:GET /', 'pay', 3, `p${k}`);
+    tr.observe(at(0), [own(at(0), 'pay', 3)], pay(0), rank, calls);
+    tr.observe(at(1), [own(at(1), 'pay', 3)], pay(1), rank, calls);
+    // The endpoint above pay fires too, its traces blaming web: pay's fault seen one hop up.
+    const echo = tr.observe(
+      at(2),
+      [own(at(2), 'pay', 3), signal(at(2), 'web:GET /', 2)],
+      [...pay(2), ...flagged('web:GET /', 'web', 3, 'e')],
+      rank,
+      calls,
     );
-    expect(minute(1).every((e) => e.type === 'incident.updated')).toBe(true);
-    expect(tr.openIncidents()).toHaveLength(2);
+    expect(echo.map((e) => e.type)).toEqual(['incident.updated']);
+    expect(tr.openIncidents()).toHaveLength(1);
+    expect(
+      tr
+        .openIncidents()[0]
+        .signals.map((s) => s.target.key)
+        .sort(),
+    ).toEqual(['pay', 'web:GET /']);
+    // pay has recovered: web slowing down now is news of its own, not an echo of pay.
+    tr.observe(at(3), [signal(at(3), 'web:GET /', 2)], flagged('web:GET /', 'web', 3, 'f'), rank, calls);
+    const fresh = tr.observe(
+      at(4),
+      [signal(at(4), 'web:GET /', 2)],
+      flagged('web:GET /', 'web', 3, 'g'),
+      rank,
+      calls,
+    );
+    expect(
+      fresh.filter((e) => e.type === 'incident.opened').map((e) => e.incident.rootCauses[0].service),
+    ).toEqual(['web']);
+  });
+
+  it("never moves an incident's start or end backwards", () => {
+    const tr = new IncidentTracker();
+    const rank = rankSuspect();
+    let last = { start: '', end: '' };
+    for (let k = 0; k <= 12; k++) {
+      const firing = k < 4 || k === 6;
+      for (const e of tr.observe(
+        at(k),
+        firing ? [own(at(k), 'pay', 2)] : [],
+        firing ? flagged('web:GET /', 'pay', 2, `t${k}`) : [],
+        rank,
+      )) {
+        if (last.start !== '') {
+          expect(e.incident.start).toBe(last.start);
+          expect(e.incident.end >= last.end).toBe(true);
+        }
+        last = { start: e.incident.start, end: e.incident.end };
+      }
+    }
+    expect(last.end).toBe(new Date(at(7) / 1000).toISOString());
   });
 
   it('survives a round trip through its JSON state', () => {
@@ -114,6 +214,40 @@ describe('IncidentTracker', () => {
     expect(next(b)).toEqual(next(a));
   });
 
+  it('acknowledges once, and a manual resolve neither reopens on minutes before it nor hides a return', () => {
+    const rank = rankSuspect();
+    const fire = (tr: IncidentTracker, k: number) =>
+      tr.observe(at(k), [signal(at(k), 'web:GET /')], flagged('web:GET /', 'pay', 2, `m${k}-`), rank);
+    const tr = new IncidentTracker();
+    fire(tr, 0);
+    const id = fire(tr, 1)[0].incident.id;
+    const when = (k: number) => new Date(at(k) / 1000 + 20_000).toISOString();
+    const ack = tr.acknowledge(id, { at: when(2), by: 'alice', note: 'on it' });
+    expect(ack?.type).toBe('incident.acknowledged');
+    expect(ack?.incident).toMatchObject({ acknowledgedBy: 'alice', acknowledgeNote: 'on it', revision: 1 });
+    expect(tr.acknowledge(id, { at: when(2) })).toBeUndefined();
+    expect(fire(tr, 2).map((e) => [e.type, e.incident.acknowledgedAt])).toEqual([
+      ['incident.updated', when(2)],
+    ]);
+    // Resolved by hand at minute 6 while the job has judged minute 2: minutes 3..5 are what was resolved.
+    const res = tr.resolve(id, { at: when(6), by: 'bob' });
+    expect(res?.incident).toMatchObject({ status: 'resolved', resolvedBy: 'manual', resolvedByName: 'bob' });
+    expect(tr.resolve(id, { at: when(6) })).toBeUndefined();
+    for (const k of [3, 4, 5, 6]) expect(fire(tr, k)).toEqual([]);
+    // The fault goes on after the resolve: a new incident, with a new id, opened by the usual rule.
+    expect(fire(tr, 7)).toEqual([]);
+    const again = fire(tr, 8);
+    expect(again.map((e) => e.type)).toEqual(['incident.opened']);
+    expect(again[0].incident.id).not.toBe(id);
+    expect(again[0].incident.start).toBe(new Date(at(7) / 1000).toISOString());
+    // The mute survives the tracker's state being saved and loaded.
+    const tr2 = new IncidentTracker();
+    fire(tr2, 0);
+    tr2.resolve(fire(tr2, 1)[0].incident.id, { at: when(4) });
+    const loaded = IncidentTracker.fromJSON(JSON.parse(JSON.stringify(tr2.toJSON())));
+    expect([2, 3, 4].flatMap((k) => fire(loaded, k))).toEqual([]);
+  });
+
   it('refuses minutes out of order, saying which', () => {
     const tr = new IncidentTracker();
     tr.observe(at(5), [], [], rankSuspect());
@@ -122,7 +256,7 @@ describe('IncidentTracker', () => {
 
   it('flush resolves what is still open', () => {
     const tr = new IncidentTracker();
-    tr.observe(at(0), [signal(at(0), 'a:x', 9)], [], rankSuspect());
+    tr.observe(at(0), [signal(at(0), 'a:x', 9)], flagged('a:x', 'a', 1, 'a'), rankSuspect());
     const out = tr.flush();
     expect(out.map((e) => [e.type, e.incident.status])).toEqual([['incident.resolved', 'resolved']]);
   });

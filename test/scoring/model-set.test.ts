@@ -9,6 +9,7 @@ import { loadModelSet, saveModelSet } from '../../src/registry/model-dir.js';
 import { rocAuc } from '../../src/detectors/metrics.js';
 import { combineScores } from '../../src/detectors/calibration.js';
 import { normalTraffic } from '../helpers/traffic.js';
+import { byRank } from '../../src/scoring/rank.js';
 
 describe('model set: train, score, save, load', () => {
   let model: ModelSet;
@@ -55,6 +56,44 @@ describe('model set: train, score, save, load', () => {
     const slow = scored[normal.length];
     expect(slow.rootCauses[0]).toMatchObject({ service: 'payment', kind: 'latency' });
     expect(Object.keys(slow.detectors).sort()).toEqual(['autoencoder', 'baseline', 'forest']);
+  });
+
+  it('ranks past saturation: surprise keeps growing, impact separates, the threshold decision is the score', () => {
+    const faulty = [
+      ...Array.from({ length: 20 }, (_, k) => traffic.checkout({ slowLeaf: 20 + 10 * k })),
+      ...Array.from({ length: 20 }, () => traffic.checkout({ deepError: true })),
+      ...Array.from({ length: 20 }, () => traffic.home({ nPlusOne: 12 })),
+    ];
+    const scored = model.score([...normalTraffic(98, 200).traces, ...faulty]);
+    for (const s of scored) {
+      // Above the threshold is necessary; a surprise the caller did not feel stays unflagged (felt.test.ts).
+      if (s.anomalous) expect(s.score).toBeGreaterThan(model.threshold);
+      expect(s.score).toBe(model.combine(s.detectors));
+    }
+    // Every fault here is felt: slower requests, errors, changed calls.
+    for (const s of scored.slice(-60)) expect(s.anomalous).toBe(s.score > model.threshold);
+    // Where score has not saturated, surprise orders the same way.
+    const open = scored.filter((s) => s.score < 1 - 1e-9);
+    for (let i = 1; i < open.length; i++) {
+      const [a, b] = [open[i - 1], open[i]];
+      if (Math.abs(a.score - b.score) > 1e-9)
+        expect(Math.sign(a.surprise! - b.surprise!)).toBe(Math.sign(a.score - b.score));
+    }
+    const flagged = scored.filter((s) => s.anomalous);
+    const top = [...flagged].sort(byRank);
+    const tied = top.filter((s) => byRank(s, top[0]) === 0).length;
+    expect(tied / flagged.length).toBeLessThanOrEqual(0.05);
+    // Slower is more surprising, also where the score reads 1.
+    const slow = scored.slice(-60, -40);
+    expect(slow.filter((s) => s.score === 1).length).toBeGreaterThan(1);
+    expect(new Set(slow.map((s) => s.surprise)).size).toBe(slow.length);
+    // Latency counts in log space, so x20 against x210 is a clear step; neighbours may swap with other noise.
+    expect(slow[19].surprise!).toBeGreaterThan(slow[0].surprise!);
+    // Surprise of a strong anomaly stays a number a person can read (rare as 1 in 10^n, n in the tens or hundreds).
+    expect(slow[19].surprise!).toBeLessThan(1000);
+    for (const s of slow) expect(s.impact!.addedMs).toBeGreaterThan(100);
+    expect(slow[19].impact!.addedMs).toBeGreaterThan(slow[0].impact!.addedMs + 1000);
+    for (const s of scored.slice(-40, -20)) expect(s.impact!.errors).toBeGreaterThanOrEqual(1);
   });
 
   it('combines by view: Fisher across the baseline and the vector view, the more surprised within it', () => {

@@ -80,7 +80,12 @@ describe('the service on a Redis Cluster', () => {
     expect(await state.unseen('jaeger', ['a', 'c'])).toEqual(['c']);
 
     const hooks = new WebhookStore(client, { allowPrivate: true });
-    const hook = await hooks.create({ url: receiver.url, secret: 's3cret', events: ['anomaly.detected'] });
+    const hook = await hooks.create({
+      url: receiver.url,
+      secret: 's3cret',
+      events: ['anomaly.detected'],
+      anomalies: { mode: 'each', maxPerMinute: 1000 },
+    });
     expect((await hooks.list()).map((h) => h.id)).toEqual([hook.id]);
 
     // The keys really are on more than one node.

@@ -5,11 +5,11 @@ import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { startSimServer, generate, type SimServer } from '../../src/sim/index.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
-import { endpointOf } from '../../src/trace/trace.js';
 import { trainModelSet } from '../../src/scoring/train.js';
 import { ModelRegistry } from '../../src/registry/redis-registry.js';
 import { loadConfig } from '../../src/config.js';
 import { startService, type RunningService } from '../../src/service/start.js';
+import { endpointKeyOf } from '../../src/trace/endpoint-key.js';
 
 interface Received {
   headers: Record<string, string | string[] | undefined>;
@@ -43,7 +43,7 @@ describe('service end to end: Jaeger source -> scored anomalies -> API -> signed
     const admin = new Redis(redis.url);
     const registry = new ModelRegistry(admin);
     for (const t of normalTraces) {
-      const endpoint = `${endpointOf(t).service}:${endpointOf(t).operation}`;
+      const endpoint = endpointKeyOf(t);
       if (await registry.activeVersion(endpoint)) continue;
       await registry.activate(endpoint, await registry.publish(endpoint, model));
     }
@@ -76,6 +76,7 @@ describe('service end to end: Jaeger source -> scored anomalies -> API -> signed
         TRACEHOUND_INITIAL_LOOKBACK: '400',
         TRACEHOUND_WEBHOOK_ALLOW_PRIVATE: 'true',
         TRACEHOUND_API_KEYS: 'admin-key-123:admin',
+        TRACEHOUND_LOG_LEVEL: 'warn',
       }),
       new Set(['api', 'worker', 'scheduler'] as const),
       () => {},
@@ -95,29 +96,44 @@ describe('service end to end: Jaeger source -> scored anomalies -> API -> signed
       method: 'POST',
       url: '/v1/webhooks',
       headers: auth,
-      payload: { url: receiverUrl, secret: 'topsecret', events: ['anomaly.detected'] },
+      payload: {
+        url: receiverUrl,
+        secret: 'topsecret',
+        events: ['anomaly.detected'],
+        anomalies: { mode: 'each' },
+      },
     });
     expect(hook.statusCode).toBe(201);
 
+    // Once a good share of the backfill is scored: the anomalies the fault made must blame the failing
+    // service (the simulator's truth says which traces it changed); the rest are fault-free traffic's tail.
     const page = await until(
-      'anomalies from the errors fault',
+      'a full page of anomalies from the errors fault',
       async () => {
         const r = await service.api!.inject({
           method: 'GET',
-          url: '/v1/anomalies?order=score&limit=50',
+          url: '/v1/anomalies?order=score&limit=200',
           headers: auth,
         });
         const body = r.json() as {
-          items: { rootCauses: { service: string; kind: string }[]; link?: string }[];
+          items: { traceId: string; rootCauses: { service: string; kind: string }[]; link?: string }[];
         };
-        return body.items.length >= 20 ? body : undefined;
+        const faulty = new Set(
+          sim
+            .truth()
+            .traces.filter((t) => t.anomalous)
+            .map((t) => t.traceId),
+        );
+        return body.items.filter((a) => faulty.has(a.traceId)).length >= 50 ? body : undefined;
       },
       90_000,
     );
     const truth = sim.truth();
     const faultService = truth.faults?.[0]?.rootCause?.service ?? 'cartservice';
-    const blamed = page.items.filter((a) => a.rootCauses[0]?.service === faultService).length;
-    expect(blamed / page.items.length).toBeGreaterThan(0.8);
+    const faulty = new Set(truth.traces.filter((t) => t.anomalous).map((t) => t.traceId));
+    const ofFault = page.items.filter((a) => faulty.has(a.traceId));
+    const blamed = ofFault.filter((a) => a.rootCauses[0]?.service === faultService).length;
+    expect(blamed / ofFault.length, `${blamed} of ${ofFault.length}`).toBeGreaterThan(0.9);
     expect(page.items[0].link).toMatch(new RegExp(`^${sim.url}/trace/[0-9a-f]{32}$`));
 
     const delivery = await until('a webhook delivery', async () => received[0], 30_000);

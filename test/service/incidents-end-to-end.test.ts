@@ -6,7 +6,6 @@ import { startSimServer, generate, type SimServer } from '../../src/sim/index.js
 import { getScenario } from '../../src/sim/scenarios.js';
 import type { Scenario } from '../../src/sim/scenario.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
-import { endpointOf } from '../../src/trace/trace.js';
 import { trainModelSet } from '../../src/scoring/train.js';
 import { ModelRegistry } from '../../src/registry/redis-registry.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
@@ -15,6 +14,7 @@ import { startService, type RunningService } from '../../src/service/start.js';
 import type { Incident } from '../../src/incidents/incident.js';
 import type { AlertmanagerPayload } from '../../src/webhooks/formats/alertmanager.js';
 import type { PagerDutyEvent } from '../../src/webhooks/formats/pagerduty.js';
+import { endpointKeyOf } from '../../src/trace/endpoint-key.js';
 
 interface Received {
   path: string;
@@ -78,7 +78,7 @@ describe('service end to end: a fault becomes one incident, paged once and resol
     const admin = new Redis(redis.url);
     const registry = new ModelRegistry(admin);
     for (const t of normalTraces) {
-      const endpoint = `${endpointOf(t).service}:${endpointOf(t).operation}`;
+      const endpoint = endpointKeyOf(t);
       if (await registry.activeVersion(endpoint)) continue;
       await registry.activate(endpoint, await registry.publish(endpoint, model));
     }
@@ -116,6 +116,7 @@ describe('service end to end: a fault becomes one incident, paged once and resol
         TRACEHOUND_INCIDENT_DELAY: '5',
         TRACEHOUND_WEBHOOK_ALLOW_PRIVATE: 'true',
         TRACEHOUND_API_KEYS: 'read-key-123:read',
+        TRACEHOUND_LOG_LEVEL: 'warn',
       }),
       new Set(['api', 'worker', 'scheduler'] as const),
       (m) => logs.push(`${((Date.now() - T0) / 1000).toFixed(1)} s ${m}`),

@@ -16,7 +16,7 @@ import { jaegerRoutes } from '../../src/sim/routes-jaeger.js';
 import { jaegerEnvelope, toJaegerTrace } from '../../src/formats/write/jaeger-v1.js';
 import { readTracePayload } from '../../src/formats/read.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
-import { endpointOf, type Trace } from '../../src/trace/trace.js';
+import type { Trace } from '../../src/trace/trace.js';
 import { trainModelSet } from '../../src/scoring/train.js';
 import type { ModelSet } from '../../src/scoring/model-set.js';
 import { ModelCache, ModelRegistry } from '../../src/registry/redis-registry.js';
@@ -30,6 +30,7 @@ import { WEBHOOK_QUEUE } from '../../src/webhooks/dispatcher.js';
 import { loadConfig } from '../../src/config.js';
 import { startService, type Role, type RunningService, type ServiceTuning } from '../../src/service/start.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { endpointKeyOf } from '../../src/trace/endpoint-key.js';
 
 /** The shop with cartservice failing 30% of GetCart calls all along, so every stretch of traffic has anomalies. */
 export function faultyShop(rate = 20): Scenario {
@@ -206,7 +207,13 @@ export class World {
     await this.receiver.start();
     const hooks = new WebhookStore(this.admin, { allowPrivate: true });
     this.webhookId = (
-      await hooks.create({ url: this.receiver.url, secret: 'reliable', events: ['anomaly.detected'] })
+      await hooks.create({
+        url: this.receiver.url,
+        secret: 'reliable',
+        events: ['anomaly.detected'],
+        // Every anomaly singly: the harness checks that each one is delivered.
+        anomalies: { mode: 'each', maxPerMinute: 1000 },
+      })
     ).id;
     this.sim = new SimSource(faultyShop(this.opts.rate), this.opts);
     await this.sim.start();
@@ -323,8 +330,7 @@ export class World {
     const { traces } = readTracePayload(doc, { format: 'jaeger-v1' });
     const byEndpoint = new Map<string, Trace[]>();
     for (const t of traces.map((x) => expandTrace(compactTrace(x)))) {
-      const ep = endpointOf(t);
-      const key = `${ep.service}:${ep.operation}`;
+      const key = endpointKeyOf(t);
       if (!byEndpoint.has(key)) byEndpoint.set(key, []);
       byEndpoint.get(key)!.push(t);
     }

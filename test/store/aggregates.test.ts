@@ -47,11 +47,17 @@ describe('AggregateStore', () => {
     const loaded = await store.load(...window);
     expect(loaded.size).toBeGreaterThanOrEqual(3);
     expect(loaded.toJSON()).toEqual(whole.toJSON());
-    // A retried batch (same traces) is recognised and not counted twice; a different one is.
+    // A retried batch, and one composed differently of traces counted already, add nothing.
     await store.record(traces.slice(0, 97), v.slice(0, 97));
+    await store.record(traces.slice(50, 150), v.slice(50, 150));
     expect((await store.load(...window)).toJSON()).toEqual(whole.toJSON());
-    await store.record(traces.slice(0, 96), v.slice(0, 96));
+    // A trace not counted before still counts, also beside counted ones.
+    const late = shop(7, 10)[0];
+    await store.record([traces[0], late]);
     expect((await store.load(...window)).toJSON()).not.toEqual(whole.toJSON());
+    whole.add(late);
+    const wide = [Math.min(window[0], late.start - 60e6), Math.max(window[1], late.start + 60e6)] as const;
+    expect((await store.load(...wide)).toJSON()).toEqual(whole.toJSON());
   });
 
   it('expires a minute at its end plus retention, and drops minutes already past it', async () => {
@@ -81,7 +87,7 @@ describe('AggregateStore', () => {
     // No models: every endpoint gets the error-span verdict, as the service gives before training.
     const deps = {
       models: { get: async () => undefined },
-      anomalies: { noteScored: async () => {}, put: async (a: unknown) => ({ record: a, created: true }) },
+      anomalies: { put: async (a: unknown) => ({ record: a, created: true }) },
       reservoir: { addTraces: async () => {}, size: async () => 0 },
       minTrainingTraces: 1e9,
       aggregates: store,

@@ -10,7 +10,7 @@ useRedis((c) => (redis = c));
 
 /** Every sorted set in the store with its members, to check "one entry everywhere". */
 async function allIndexMembers(): Promise<Map<string, string[]>> {
-  const keys = (await keysOf(redis, 'th:{anom}:*')).filter((k) => /:by-(score|time)$/.test(k));
+  const keys = (await keysOf(redis, 'th:{anom}:*')).filter((k) => /:by-(rank|time)$/.test(k));
   const out = new Map<string, string[]>();
   for (const k of keys) out.set(k, await redis.zrange(k, 0, -1));
   return out;
@@ -66,7 +66,11 @@ describe('AnomalyStore', () => {
     expect(a?.feedback?.note).toBe('yes');
     expect(await redis.zcard(dimIndex('rc', 'payment', 'score'))).toBe(0);
     expect(await redis.zcard(dimIndex('rc', 'db', 'score'))).toBe(1);
-    expect(await redis.zrange(globalIndex('score'), 0, -1)).toEqual([`0.9500000000000000|${tid(1)}`]);
+    // tier 1 (not marked false positive), 13 decibans (-log10(1 - 0.95) = 1.30, from the score: no surprise
+    // field), no errors, no added latency, then the exact surprise.
+    expect(await redis.zrange(globalIndex('score'), 0, -1)).toEqual([
+      `1.00000013.000000.0000000000000.0000000001301029|${tid(1)}`,
+    ]);
   });
 
   it('ranks by score and by time, newest and highest first', async () => {
@@ -163,6 +167,76 @@ describe('AnomalyStore', () => {
     expect(await store.feedback(tid(2), { verdict: 'true-positive' })).toBeUndefined();
   });
 
+  it('ranks saturated scores by surprise, then errors, then added latency; minSurprise filters', async () => {
+    const store = new AnomalyStore(redis);
+    const cases: [number, number, number][] = [
+      [12.0, 0, 5],
+      [40.2, 0, 0],
+      [12.04, 1, 0],
+      [12.06, 0, 900],
+      [3.5, 0, 0],
+    ];
+    for (let i = 0; i < cases.length; i++) {
+      const [surprise, errors, addedMs] = cases[i];
+      await store.put(anomaly(i, { score: 1, surprise, impact: { errors, addedMs } }));
+    }
+    const ids = async (q: Parameters<AnomalyStore['list']>[0]) =>
+      (await store.list(q)).items.map((a) => a.id);
+    expect(await ids({})).toEqual([1, 2, 3, 0, 4].map(tid));
+    expect(await ids({ minSurprise: 12.05 })).toEqual([1, 3].map(tid));
+  });
+
+  it('a false positive sinks; anomalies like it rank by the surprise they have beyond it', async () => {
+    const store = new AnomalyStore(redis, { maxAgeS: 3600 });
+    const dbError = [{ service: 'db', kind: 'error' as const, contribution: 1, evidence: 'db failed.' }];
+    await store.put(anomaly(1, { score: 1, surprise: 30 })); // the one marked
+    await store.put(anomaly(2, { score: 1, surprise: 34 })); // like it: 4 beyond
+    await store.put(anomaly(3, { score: 1, surprise: 20, rootCauses: dbError })); // another cause
+    await store.put(anomaly(4, { score: 1, surprise: 25, service: 'cart' })); // another endpoint
+    await store.put(anomaly(5, { score: 1, surprise: 90 })); // like it, far beyond it
+    await store.put(anomaly(6, { score: 1, surprise: 31 })); // like it, confirmed
+    await store.feedback(tid(6), { verdict: 'true-positive' });
+    const ids = async () => (await store.list({})).items.map((a) => a.id);
+    expect(await ids()).toEqual([5, 2, 6, 1, 4, 3].map(tid));
+
+    await redis.expire(recordKey(tid(2)), 100);
+    await store.feedback(tid(1), { verdict: 'false-positive' });
+    expect(await ids()).toEqual([5, 6, 4, 3, 2, 1].map(tid));
+    // Re-indexing keeps the record's own expiry.
+    expect(await redis.ttl(recordKey(tid(2)))).toBeLessThanOrEqual(100);
+    // One that arrives later is judged the same way.
+    await store.put(anomaly(7, { score: 1, surprise: 60 })); // 30 beyond it
+    expect(await ids()).toEqual([5, 6, 7, 4, 3, 2, 1].map(tid));
+    // Each index the store keeps ranks the same way.
+    const byEndpoint = await store.list({ endpoint: 'frontend:GET /checkout' });
+    expect(byEndpoint.items.map((a) => a.id)).toEqual([5, 6, 7, 3, 2, 1].map(tid));
+  });
+
+  it('moves records indexed by the bare score (before ranking) into the rank indexes', async () => {
+    const store = new AnomalyStore(redis);
+    await store.put(anomaly(1, { score: 0.9 }));
+    await store.put(anomaly(2, { score: 0.95 }));
+    // Put record 2 back the way an older version indexed it.
+    const refs = (await redis.hget(REFS_KEY, tid(2)))!.split('\n').map((l) => l.split('\t'));
+    const legacy = refs.map(([key, member]) =>
+      key.endsWith(':by-rank')
+        ? [key.replace(/by-rank$/, 'by-score'), `0.9500000000000000|${tid(2)}`]
+        : [key, member],
+    );
+    for (const [[key, member], [oldKey, oldMember]] of refs.map((r, i) => [r, legacy[i]]))
+      if (key !== oldKey) {
+        await redis.zrem(key, member);
+        await redis.zadd(oldKey, 0, oldMember);
+      }
+    await redis.hset(REFS_KEY, tid(2), legacy.map((l) => l.join('\t')).join('\n'));
+    expect((await store.list({})).items.map((a) => a.id)).toEqual([tid(1)]);
+
+    expect(await store.migrateLegacyIndex()).toBe(1);
+    expect((await store.list({})).items.map((a) => a.id)).toEqual([2, 1].map(tid));
+    expect((await keysOf(redis, 'th:{anom}:*')).filter((k) => k.endsWith(':by-score'))).toEqual([]);
+    expect(await store.migrateLegacyIndex()).toBe(0);
+  });
+
   it('stores records with a TTL backstop', async () => {
     const store = new AnomalyStore(redis, { maxAgeS: 3600 });
     await store.put(anomaly(1));
@@ -215,12 +289,6 @@ describe('AnomalyStore', () => {
       'b:x=1',
     ]);
     expect(s.rootCauseServices).toEqual([{ service: 'payment', count: 3 }]);
-    await store.noteScored([
-      { service: 'a', operation: 'x', anomalous: true },
-      { service: 'a', operation: 'x', anomalous: false },
-      { service: 'a', operation: 'x', anomalous: false },
-    ]);
-    expect(await store.traffic()).toEqual([{ service: 'a', operation: 'x', scored: 3, anomalous: 1 }]);
   });
 
   it('refuses invalid records and ids', async () => {

@@ -163,25 +163,37 @@ describe('EvidenceStore', () => {
     endpoint: 'frontend:GET /cart',
     suspect: 'cartservice',
   });
-  const share = (traces: number, service?: string, ids: string[] = []) => ({
-    evidence: evidence(traces, service),
-    anomalies: ids.map(flagged),
-  });
+  /** Traces `prefix`1..`prefix`n in minute k, the first `flag` of them flagged. */
+  const traces = (prefix: string, k: number, n: number, flag = 0) =>
+    Array.from({ length: n }, (_, i) => ({ traceId: `${prefix}${i + 1}`, minute: m(k), flag: i < flag }));
+  type Item = ReturnType<typeof traces>[number];
+  /** Writes a batch whose shares blame `service`; returns the ids each share was built from. */
+  async function put(store: EvidenceStore, items: Item[], service?: string): Promise<string[][]> {
+    const built: string[][] = [];
+    await store.put(items, (_, share) => {
+      built.push(share.map((it) => it.traceId));
+      return {
+        evidence: evidence(share.length, service),
+        anomalies: share.filter((it) => it.flag).map((it) => flagged(it.traceId)),
+      };
+    });
+    return built;
+  }
 
-  it('merges the batches of a minute, and a batch written twice counts once', async () => {
+  it('merges the batches of a minute, and a trace written again, in any batch, counts once', async () => {
     const store = new EvidenceStore(redis, { ttlS: 600 });
-    const a = new Map([
-      [m(0), share(10, 'cartservice', ['a1', 'a2'])],
-      [m(1), share(3)],
-    ]);
-    await store.put('batch-a', a);
-    await store.put('batch-b', new Map([[m(0), share(5, 'paymentservice', ['b1'])]]));
-    await store.put('batch-a', a);
+    const a = [...traces('a', 0, 10, 2), ...traces('x', 1, 3)];
+    await put(store, a, 'cartservice');
+    await put(store, traces('b', 0, 5, 1), 'paymentservice');
+    // The same batch retried, then a batch composed differently: refused, then rebuilt with the new c1 only.
+    await put(store, a, 'cartservice');
+    const mixed = [...traces('a', 0, 5, 2), ...traces('c', 0, 1)];
+    expect(await put(store, mixed, 'cartservice')).toEqual([['a1', 'a2', 'a3', 'a4', 'a5', 'c1'], ['c1']]);
     const got = await store.range(m(-1), m(2));
     expect([...got.keys()]).toEqual([m(0), m(1)]);
     const m0 = got.get(m(0))!;
-    expect(m0.evidence.traces).toBe(15);
-    expect(m0.evidence.services.get('cartservice')!.traces).toBe(10);
+    expect(m0.evidence.traces).toBe(16);
+    expect(m0.evidence.services.get('cartservice')!.traces).toBe(11);
     expect(m0.evidence.services.get('paymentservice')!.traces).toBe(5);
     expect(m0.anomalies.map((x) => x.traceId).sort()).toEqual(['a1', 'a2', 'b1']);
     expect(m0.anomalies.find((x) => x.traceId === 'b1')).toEqual(flagged('b1'));
@@ -192,10 +204,10 @@ describe('EvidenceStore', () => {
     expect(ttl).toBeLessThanOrEqual(600);
   });
 
-  it('compacts a minute into one field and still counts a batch written again once', async () => {
+  it('compacts a minute into one field and still counts a trace written again once', async () => {
     const store = new EvidenceStore(redis, { warn: () => {} });
-    await store.put('a', new Map([[m(0), share(10, 'cartservice', ['a1'])]]));
-    await store.put('b', new Map([[m(0), share(5, 'paymentservice', ['b1'])]]));
+    await put(store, traces('a', 0, 10, 1), 'cartservice');
+    await put(store, traces('b', 0, 5, 1), 'paymentservice');
     await redis.hset(evidenceKey(m(0)), 'bad', '{not json');
     const before = (await store.range(m(0), m(0))).get(m(0))!;
     await store.compact(m(0));
@@ -204,8 +216,8 @@ describe('EvidenceStore', () => {
     expect(after.evidence.toJSON()).toEqual(before.evidence.toJSON());
     expect(after.anomalies).toEqual(before.anomalies);
     // A retry of batch a after the merge, and a late batch c.
-    await store.put('a', new Map([[m(0), share(10, 'cartservice', ['a1'])]]));
-    await store.put('c', new Map([[m(0), share(2, 'cartservice', ['c1'])]]));
+    await put(store, traces('a', 0, 10, 1), 'cartservice');
+    await put(store, traces('c', 0, 2, 1), 'cartservice');
     const late = (await store.range(m(0), m(0))).get(m(0))!;
     expect(late.evidence.traces).toBe(17);
     expect(late.anomalies.map((x) => x.traceId).sort()).toEqual(['a1', 'b1', 'c1']);
@@ -217,7 +229,7 @@ describe('EvidenceStore', () => {
   it('skips a field it cannot read and says where', async () => {
     const warnings: string[] = [];
     const store = new EvidenceStore(redis, { warn: (w) => warnings.push(w) });
-    await store.put('good', new Map([[m(0), share(4, 'cartservice', ['g1'])]]));
+    await put(store, traces('g', 0, 4, 1), 'cartservice');
     await redis.hset(evidenceKey(m(0)), 'bad', '{not json');
     await redis.hset(evidenceKey(m(0)), 'old', JSON.stringify(evidence(7).toJSON()));
     const got = await store.range(m(0), m(0));

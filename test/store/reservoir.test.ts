@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { useRedis } from '../helpers/redis.js';
 import { normalTraffic } from '../helpers/traffic.js';
-import { TraceReservoir, compactTrace, expandTrace } from '../../src/store/reservoir.js';
+import { TraceReservoir, compactTrace, expandTrace, splitCompactTraces } from '../../src/store/reservoir.js';
 import { Prng } from '../../src/detectors/prng.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
 import { extractProfile } from '../../src/features/profile.js';
@@ -44,9 +44,33 @@ describe('TraceReservoir', () => {
     expect(await res.seen('svc:op')).toBe(320);
     expect(await res.sample('svc:op')).toHaveLength(20);
     expect(await res.endpoints()).toEqual(['svc:op']);
+    // As one buffer for a training thread, read in batches smaller than the hash: the same traces.
+    const bytes = await res.sampleBytes('svc:op', 3);
+    expect(bytes.count).toBe(20);
+    expect(
+      splitCompactTraces(bytes.data)
+        .map((t) => t.traceId)
+        .sort(),
+    ).toEqual((await res.sample('svc:op')).map((t) => t.traceId).sort());
     await res.reset('svc:op');
     expect(await res.size('svc:op')).toBe(0);
     expect(await res.endpoints()).toEqual([]);
+  });
+
+  it('reads a bounded spread of the sample, the same traces each time', async () => {
+    const res = new TraceReservoir(redis, { capacity: 100 });
+    expect(await res.spread('svc:few', 10)).toEqual([]);
+    await res.addTraces(Array.from({ length: 6 }, (_, i) => tiny(i)));
+    // Fewer than asked for: all of them.
+    expect((await res.spread('svc:op', 10)).map((t) => parseInt(t.traceId, 16)).sort()).toEqual([
+      0, 1, 2, 3, 4, 5,
+    ]);
+    await res.addTraces(Array.from({ length: 94 }, (_, i) => tiny(6 + i)));
+    // Full (slot i holds the i-th offer): every tenth slot, from the whole sample, not its first tenth.
+    const ids = (await res.spread('svc:op', 10)).map((t) => parseInt(t.traceId, 16));
+    expect(ids).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    expect((await res.spread('svc:op', 10)).map((t) => parseInt(t.traceId, 16))).toEqual(ids);
+    await res.reset('svc:op');
   });
 
   it('keeps a uniform sample of everything offered (chi-square over arrival order)', async () => {
@@ -116,6 +140,31 @@ describe('TraceReservoir', () => {
       start: t.spans[0].start,
       duration: 10,
     });
+  });
+
+  it('compact form keeps the attributes the core reads and the resource, and drops the rest', () => {
+    const one = tiny(2).spans[0];
+    const t = normalizeTrace(one.traceId, [
+      { ...one },
+      { ...one, spanId: '00000000000000bb', parentId: one.spanId, kind: 'client', operation: 'GET' },
+    ]);
+    const proc = {
+      'service.version': '1.2',
+      'k8s.pod.name': 'cart-7f9',
+      'process.command_line': 'x'.repeat(500),
+    };
+    t.spans[0].resource = proc;
+    t.spans[1].resource = proc;
+    t.spans[1].attributes = {
+      'peer.service': 'redis',
+      'url.full': 'https://x/y?token=1',
+      'error.type': 'ECONNREFUSED',
+    };
+    const back = expandTrace(compactTrace(t)).spans;
+    expect(back[1].attributes).toEqual({ 'peer.service': 'redis', 'error.type': 'ECONNREFUSED' });
+    expect(back[1].resource).toEqual({ 'service.version': '1.2', 'k8s.pod.name': 'cart-7f9' });
+    // One process, one resource object, as the readers build them (the evidence reads it once per process).
+    expect(back[0].resource).toBe(back[1].resource);
   });
 
   it('refuses a non-positive capacity', () => {

@@ -22,7 +22,15 @@ describe('span buffer for pushed spans', () => {
     const t2 = '2'.repeat(32);
     await buf.add([raw({ spanId: 'a', traceId: t1 }), raw({ spanId: 'b', traceId: t2 })], 1000);
     await buf.add(
-      [raw({ spanId: 'c', traceId: t1, parentId: 'a', attributes: { big: 'x'.repeat(100) } })],
+      [
+        raw({
+          spanId: 'c',
+          traceId: t1,
+          parentId: 'a',
+          attributes: { big: 'x'.repeat(100), 'peer.service': 'cache' },
+          resource: { 'k8s.pod.name': 'web-1' },
+        }),
+      ],
       5000,
     );
     expect(await buf.settled(6000, 2000)).toEqual([
@@ -36,7 +44,13 @@ describe('span buffer for pushed spans', () => {
       [t2, 1],
       [t1, 2],
     ]);
-    expect(later[1].spans[1]).toMatchObject({ parentId: '000000000000000a', attributes: {} });
+    // What the core reads travels with the span; the rest does not wait in Redis.
+    expect(later[1].spans[1]).toMatchObject({
+      parentId: '000000000000000a',
+      attributes: { 'peer.service': 'cache' },
+      resource: { 'k8s.pod.name': 'web-1' },
+    });
+    expect(later[1].spans[1].attributes.big).toBeUndefined();
     await buf.remove([t2]);
     expect(await buf.pending()).toBe(1);
     expect((await buf.settled(8000, 2000)).map((t) => t.traceId)).toEqual([t1]);

@@ -4,6 +4,8 @@ import { breakCycles } from '../../src/trace/adjusters/break-cycles.js';
 import { inferTiming } from '../../src/trace/adjusters/infer-timing.js';
 import { adjustClockSkew } from '../../src/trace/adjusters/clock-skew.js';
 import { reportMissingRoot } from '../../src/trace/adjusters/missing-root.js';
+import { normalizeTrace } from '../../src/trace/normalize.js';
+import { buildTrace } from '../../src/trace/trace.js';
 import type { Span } from '../../src/trace/span.js';
 import { raw } from '../helpers/spans.js';
 
@@ -195,5 +197,46 @@ describe('reportMissingRoot', () => {
   });
   function asOrphans() {
     return [raw({ spanId: '1', parentId: 'f' }), raw({ spanId: '2', parentId: 'e' })] as Span[];
+  }
+});
+
+describe('the shared span index', () => {
+  // normalizeTrace hands the id index dedupeSpanIds builds to every later step; each step run alone builds
+  // its own. Both ways must give the same trace, with and without id clashes.
+  const fixture = (): Span[] =>
+    [
+      raw({ spanId: 'a', service: 'front', kind: 'server', start: 1_000, duration: 900 }),
+      raw({ spanId: 'b', parentId: 'a', service: 'front', kind: 'client', start: 1_010, duration: 500 }),
+      raw({
+        spanId: 'b',
+        parentId: 'a',
+        service: 'back',
+        kind: 'server',
+        shared: true,
+        start: 900,
+        duration: 400,
+      }),
+      raw({ spanId: 'c', parentId: 'b', service: 'back', kind: 'client', start: 950, duration: 100 }),
+      raw({ spanId: 'd', parentId: 'e', start: 1_100, duration: 10 }),
+      raw({ spanId: 'e', parentId: 'd', start: 1_105, duration: 10 }),
+      raw({ spanId: 'f', parentId: '99', start: 1_200, duration: 10 }),
+    ] as Span[];
+
+  for (const clash of [true, false]) {
+    it(clash ? 'with a shared client/server id' : 'without clashes', () => {
+      const spans = clash ? fixture() : fixture().filter((s, i) => i !== 2);
+      const viaIndex = normalizeTrace('t', structuredClone(spans));
+      const alone = structuredClone(spans);
+      const c = ctx();
+      let steps = dedupeSpanIds(alone, c) as Span[];
+      const fresh = () => ({ traceId: 't', warn: c.warn });
+      steps = breakCycles(steps, fresh());
+      steps = inferTiming(steps, fresh());
+      steps = adjustClockSkew(steps, fresh());
+      steps = reportMissingRoot(steps, fresh());
+      const built = buildTrace('t', steps, c.warnings);
+      expect(viaIndex).toEqual(built);
+      expect(viaIndex.warnings).toEqual(c.warnings);
+    });
   }
 });

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { SilenceStore } from '../../src/store/silences.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIdOf, WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { anomalyEvent } from '../../src/webhooks/events.js';
@@ -10,55 +10,7 @@ import type { ResolveAll } from '../../src/webhooks/url-guard.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { sampleAnomaly } from './fixtures.js';
-
-interface Hit {
-  at: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-type Reply = { status: number; headers?: Record<string, string>; delayMs?: number };
-
-/** A receiver on 127.0.0.1: each path has a script of replies (the last one repeats) and records its hits. */
-class Receiver {
-  server!: Server;
-  hits = new Map<string, Hit[]>();
-  scripts = new Map<string, Reply[]>();
-  async start() {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        const path = req.url ?? '/';
-        const list = this.hits.get(path) ?? [];
-        list.push({ at: Date.now(), headers: req.headers, body });
-        this.hits.set(path, list);
-        const script = this.scripts.get(path) ?? [{ status: 200 }];
-        const reply = script[Math.min(list.length - 1, script.length - 1)];
-        setTimeout(() => {
-          res.writeHead(reply.status, reply.headers);
-          res.end(reply.status >= 400 ? 'nope' : 'ok');
-        }, reply.delayMs ?? 0);
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-  }
-  url(path: string, ...script: Reply[]) {
-    if (script.length) this.scripts.set(path, script);
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
-  }
-  count(path: string) {
-    return this.hits.get(path)?.length ?? 0;
-  }
-}
-
-async function until(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 8000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { Receiver, until, type Reply } from './receiver.js';
 
 let redis: TestRedis;
 let conn: Redis;
@@ -67,10 +19,19 @@ let dispatcher: WebhookDispatcher;
 const rx = new Receiver();
 let traceSeq = 0;
 
-/** A webhook that only wants anomalies of its own service, so the tests never see each other's events. */
+/**
+ * A webhook that only wants anomalies of its own service, so the tests never see each other's events; one by
+ * one (mode each), as these tests are about a single delivery (digests: digest.test.ts).
+ */
 async function hookAndEvent(path: string, script: Reply[], secret?: string) {
   const service = `svc-${path.replace(/\W/g, '')}`;
-  const hook = await store.create({ url: rx.url(path, ...script), services: [service], secret });
+  const hook = await store.create({
+    url: rx.url(path, ...script),
+    services: [service],
+    secret,
+    events: ['anomaly.detected'],
+    anomalies: { mode: 'each' },
+  });
   const traceId = (++traceSeq).toString(16).padStart(32, 'a');
   const event = anomalyEvent(sampleAnomaly({ traceId, id: traceId, service }));
   return { hook, event };
@@ -86,6 +47,7 @@ beforeAll(async () => {
   dispatcher = new WebhookDispatcher({
     connection: conn,
     store,
+    silences: new SilenceStore(conn),
     allowPrivate: true,
     attempts: 4,
     backoffBaseMs: 40,
@@ -108,6 +70,17 @@ describe('webhook delivery (real Redis, real HTTP receiver)', () => {
   it('refuses a private target unless allowPrivate', async () => {
     const strict = new WebhookStore(conn);
     await expect(strict.create({ url: rx.url('/x') })).rejects.toThrow(/127\.0\.0\.1 is loopback/);
+  });
+
+  it('holds back events about a silenced service until the silence ends', async () => {
+    const { event } = await hookAndEvent('/silenced', [{ status: 204 }]);
+    const silences = new SilenceStore(conn);
+    const silence = await silences.create({ service: event.data.service, minutes: 30 });
+    expect(await dispatcher.enqueue(event)).toEqual([]);
+    await silences.remove(silence.id);
+    const [deliveryId] = await dispatcher.enqueue(event);
+    await until('completed', async () => (await state(deliveryId)) === 'completed');
+    expect(rx.count('/silenced')).toBe(1);
   });
 
   it('retries 500, 500 and delivers once accepted, logging 3 attempts', async () => {

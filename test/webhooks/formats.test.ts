@@ -1,12 +1,14 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { anomalyEvent } from '../../src/webhooks/events.js';
+import { anomalyEvent, incidentEvent } from '../../src/webhooks/events.js';
 import { alertmanagerPayload } from '../../src/webhooks/formats/alertmanager.js';
-import { renderRequest } from '../../src/webhooks/formats/index.js';
+import { buildDigest, digestItem } from '../../src/webhooks/digest.js';
+import { renderPayload, renderRequest } from '../../src/webhooks/formats/index.js';
+import { SLACK_DIGEST_LINES, slackDigestPayload } from '../../src/webhooks/formats/slack-digest.js';
 import { jsonPayload } from '../../src/webhooks/formats/json.js';
 import { pagerdutyPayload } from '../../src/webhooks/formats/pagerduty.js';
 import { slackPayload } from '../../src/webhooks/formats/slack.js';
-import { opened as openedEvent, resolvedEvent, sampleAnomaly, updated } from './fixtures.js';
+import { opened as openedEvent, resolvedEvent, sampleAnomaly, sampleIncident, updated } from './fixtures.js';
 
 const ctx = { deliveryId: 'anomaly_x:wh_1', webhookId: 'wh_1', publicUrl: 'https://th.example.com' };
 const anomaly = anomalyEvent(sampleAnomaly());
@@ -191,7 +193,8 @@ describe('pagerduty format', () => {
     });
     expect(o.dedup_key).toBe(r.dedup_key);
     expect(u.dedup_key).toBe(r.dedup_key);
-    expect(o.payload?.severity).toBe('critical');
+    // A strong latency shift on two endpoints, no failures: an error, not a constant 'critical'.
+    expect(o.payload?.severity).toBe('error');
     expect(o.payload?.component).toBe('payments');
     expect(o.payload?.class).toBe('incident');
     const d = o.payload?.custom_details as Record<string, unknown>;
@@ -248,5 +251,131 @@ describe('slack format', () => {
     const fields = (m.blocks[1] as { fields: { text: string }[] }).fields.map((f) => f.text);
     expect(fields).toContain('*Traces (57)*\n4bf92f3577b34da6a3ce929d0e0e4736');
     expect(fields).toContain('*Resolved*\n2025-03-04T10:30:00.000Z');
+  });
+});
+
+describe('incident.acknowledged', () => {
+  const acked = incidentEvent({
+    type: 'incident.acknowledged',
+    incident: sampleIncident({
+      acknowledgedAt: '2025-03-04T10:12:00.000Z',
+      acknowledgedBy: 'alice',
+      acknowledgeNote: 'rolling back',
+      revision: 5,
+    }),
+  });
+  const ctx = { deliveryId: 'd', webhookId: 'w', secret: 'R0UTING' };
+
+  it('is one event per incident, at the time it was acknowledged', () => {
+    expect(acked.id).toBe('incident_inc-17_acknowledged');
+    expect(acked.timestamp).toBe('2025-03-04T10:12:00.000Z');
+    expect(jsonPayload(acked)).toMatchObject({
+      type: 'incident.acknowledged',
+      data: { acknowledgedBy: 'alice' },
+    });
+  });
+
+  it('acknowledges the PagerDuty page the incident opened', () => {
+    expect(pagerdutyPayload(acked, ctx)).toEqual({
+      routing_key: 'R0UTING',
+      event_action: 'acknowledge',
+      dedup_key: 'tracehound-incident-inc-17',
+    });
+  });
+
+  it('keeps the Alertmanager alert firing with the same labels, saying who took it', () => {
+    const before = alertmanagerPayload(openedEvent(), ctx);
+    const p = alertmanagerPayload(acked, ctx);
+    expect(p.status).toBe('firing');
+    expect(p.alerts[0].labels).toEqual(before.alerts[0].labels);
+    expect(p.alerts[0].fingerprint).toBe(before.alerts[0].fingerprint);
+    expect(p.alerts[0].annotations.acknowledged_by).toBe('alice');
+  });
+
+  it('tells Slack who acknowledged, and a manual resolve by whom', () => {
+    const m = slackPayload(acked, ctx);
+    expect(m.text).toMatch(/^:eyes: Acknowledged inc-17: likely payments:Charge/);
+    const fields = (m.blocks[1] as { fields: { text: string }[] }).fields.map((f) => f.text);
+    expect(fields).toContain('*Acknowledged by*\nalice');
+    const r = slackPayload(resolvedEvent({ resolvedBy: 'manual', resolvedByName: 'bob' }), ctx);
+    expect(r.text).toMatch(/^:white_check_mark: Resolved inc-17 by bob: /);
+  });
+});
+
+describe('anomaly digests', () => {
+  const items = Array.from({ length: 10 }, (_, i) =>
+    digestItem({
+      ...sampleAnomaly({ traceId: `${i}`.padStart(32, 'c'), id: `${i}`.padStart(32, 'c') }),
+      operation: `GET /p${i}`,
+      score: 0.99 - i / 100,
+    }),
+  );
+  const digest = buildDigest('wh_1', Date.UTC(2025, 2, 4, 10, 1), { count: 500, sentSingly: 0, top: items });
+
+  it('json carries the minute, the count and all ten', () => {
+    const p = renderPayload('json', digest, ctx) as typeof digest;
+    expect(p.id).toBe('digest_wh_1_20250304T1001');
+    expect(p.type).toBe('anomaly.digest');
+    expect(p.data.count).toBe(500);
+    expect(p.data.top).toHaveLength(10);
+    expect(p.data.top[0]).toEqual({
+      id: 'c'.repeat(31) + '0',
+      traceId: 'c'.repeat(31) + '0',
+      endpoint: 'frontend:GET /p0',
+      service: 'frontend',
+      operation: 'GET /p0',
+      score: 0.99,
+      durationMs: 1843.5,
+      detectedAt: '2025-03-04T10:00:05.000Z',
+      link: 'https://jaeger.example.com/trace/4bf92f3577b34da6a3ce929d0e0e4736',
+      rootCause: {
+        where: 'payments:Charge',
+        kind: 'latency',
+        contribution: 0.71,
+        evidence: 'self time 1520 ms vs p99 80 ms',
+      },
+    });
+  });
+
+  it('slack is one message: the count, the top five with their likely cause, how many more', () => {
+    const m = slackDigestPayload(digest, ctx);
+    expect(m.text).toBe(
+      ':mag: 500 anomalous traces, 10:01–10:02 UTC. Top: frontend:GET /p0 0.99 (likely payments:Charge).',
+    );
+    expect(m.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: '500 anomalous traces, 10:01–10:02 UTC', emoji: true },
+    });
+    const list = (m.blocks[1] as { text: { text: string } }).text.text.split('\n');
+    expect(list).toHaveLength(SLACK_DIGEST_LINES);
+    expect(list[0]).toBe(
+      '1. *<https://jaeger.example.com/trace/4bf92f3577b34da6a3ce929d0e0e4736|frontend:GET /p0>* 0.99 (critical)' +
+        ' — likely payments:Charge: self time 1520 ms vs p99 80 ms',
+    );
+    expect(list[4]).toMatch(/^5\. \*<[^|]+\|frontend:GET \/p4>\* 0\.95 \(critical\)/);
+    expect(m.blocks[2]).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: '…and 495 more' }] });
+    expect(m.blocks[3]).toMatchObject({ type: 'actions', elements: [{ url: 'https://th.example.com' }] });
+  });
+
+  it('slack says how many went out singly, and escapes what Slack would read as markup', () => {
+    const odd = { ...items[0], endpoint: 'api:GET /<x>&y', link: undefined };
+    const m = slackDigestPayload(
+      buildDigest('wh_1', Date.UTC(2025, 2, 4, 10, 1), { count: 12, sentSingly: 10, top: [odd, items[1]] }),
+      { ...ctx, publicUrl: undefined },
+    );
+    expect((m.blocks[0] as { text: { text: string } }).text.text).toBe(
+      '2 more anomalous traces, 10:01–10:02 UTC (12 in all)',
+    );
+    expect(m.blocks[1]).toMatchObject({ type: 'context', elements: [{ text: /10 were sent one by one/ }] });
+    expect((m.blocks[2] as { text: { text: string } }).text.text).toMatch(
+      /^1\. \*api:GET \/&lt;x&gt;&amp;y\* /,
+    );
+    expect(m.blocks.some((b) => b.type === 'actions')).toBe(false);
+    expect(m.blocks).toHaveLength(3);
+  });
+
+  it('is refused by the paging formats, which are sent no anomalies', () => {
+    expect(() => renderPayload('alertmanager', digest, ctx)).toThrow(/does not carry anomaly digests/);
+    expect(() => renderPayload('pagerduty', digest, { ...ctx, secret: 'R0UT' })).toThrow(/digests/);
   });
 });

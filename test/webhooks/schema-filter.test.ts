@@ -5,6 +5,7 @@ import { webhookFollows, webhookMatches } from '../../src/webhooks/filter.js';
 import {
   CreateWebhookSchema,
   WebhookSchema,
+  anomalyDelivery,
   redactWebhook,
   type Webhook,
 } from '../../src/webhooks/schema.js';
@@ -31,10 +32,47 @@ describe('CreateWebhookSchema', () => {
     [{ url: 'https://a.example.com', endpoints: ['frontend'] }, /service:operation/],
     [{ url: 'https://a.example.com', format: 'pagerduty' }, /routing key/],
     [{ url: 'https://a.example.com', enabled: false }, /enabled|Unrecognized/],
+    [
+      { url: 'https://a.example.com', format: 'alertmanager', events: ['anomaly.detected'] },
+      /json and slack webhooks only: alertmanager and pagerduty would page once per trace/,
+    ],
+    [
+      { url: 'https://a.example.com', format: 'pagerduty', secret: 'R0UT', events: ['anomaly.detected'] },
+      /json and slack webhooks only/,
+    ],
+    [{ url: 'https://a.example.com', anomalies: { mode: 'each' } }, /need \\"anomaly.detected\\" in events/],
+    [
+      { url: 'https://a.example.com', events: ['anomaly.detected'], anomalies: { maxPerMinute: 5 } },
+      /maxPerMinute applies to mode \\"each\\" only/,
+    ],
+    [
+      {
+        url: 'https://a.example.com',
+        events: ['anomaly.detected'],
+        anomalies: { mode: 'each', maxPerMinute: 0 },
+      },
+      /maxPerMinute/,
+    ],
+    [{ url: 'https://a.example.com', events: ['anomaly.digest'] }, /events/],
   ])('rejects %j', (body, why) => {
     const r = CreateWebhookSchema.safeParse(body);
     expect(r.success).toBe(false);
     expect(JSON.stringify(r.error?.issues)).toMatch(why);
+  });
+
+  it('sends anomalies as a digest unless asked for each, capped at 10 a minute by default', () => {
+    const body = (anomalies?: unknown) =>
+      CreateWebhookSchema.parse({ url: 'https://a.example.com', events: ['anomaly.detected'], anomalies });
+    expect(anomalyDelivery(body())).toEqual({ mode: 'digest', maxPerMinute: 0 });
+    expect(anomalyDelivery(body({}))).toEqual({ mode: 'digest', maxPerMinute: 0 });
+    expect(anomalyDelivery(body({ mode: 'each' }))).toEqual({ mode: 'each', maxPerMinute: 10 });
+    expect(anomalyDelivery(body({ mode: 'each', maxPerMinute: 3 }))).toEqual({
+      mode: 'each',
+      maxPerMinute: 3,
+    });
+    expect(CreateWebhookSchema.parse({ url: 'https://a.example.com', format: 'alertmanager' }).format).toBe(
+      'alertmanager',
+    );
   });
 
   it('redacts the secret for display', () => {
@@ -46,27 +84,38 @@ describe('CreateWebhookSchema', () => {
 
 describe('webhookMatches', () => {
   const ev = anomalyEvent(sampleAnomaly());
-  it('matches everything by default, nothing when disabled', () => {
-    expect(webhookMatches(base, ev)).toBe(true);
-    expect(webhookMatches({ ...base, enabled: false }, ev)).toBe(false);
+  // Anomalies are opt-in: the filters below are tested on a webhook that asked for them.
+  const anomalies = { ...base, events: ['anomaly.detected' as const] };
+  it('matches incidents by default, anomalies only when asked, nothing when disabled', () => {
+    expect(webhookMatches(base, opened())).toBe(true);
+    expect(webhookMatches(base, resolvedEvent())).toBe(true);
+    expect(webhookMatches(base, ev)).toBe(false);
+    expect(webhookMatches(anomalies, ev)).toBe(true);
+    expect(webhookMatches({ ...anomalies, enabled: false }, ev)).toBe(false);
+  });
+  it('sends no anomalies to a stored alertmanager or pagerduty webhook from before the rule', () => {
+    const am = WebhookSchema.parse({ ...anomalies, format: 'alertmanager' });
+    expect(webhookMatches(am, ev)).toBe(false);
+    expect(webhookMatches({ ...am, events: ['anomaly.detected', 'incident.opened'] }, opened())).toBe(true);
+    expect(webhookMatches({ ...anomalies, format: 'slack' }, ev)).toBe(true);
   });
   it('filters by event type', () => {
     expect(webhookMatches({ ...base, events: ['incident.opened'] }, ev)).toBe(false);
     expect(webhookMatches({ ...base, events: ['anomaly.detected'] }, ev)).toBe(true);
   });
   it('filters anomalies by minScore (0.93)', () => {
-    expect(webhookMatches({ ...base, minScore: 0.95 }, ev)).toBe(false);
-    expect(webhookMatches({ ...base, minScore: 0.9 }, ev)).toBe(true);
+    expect(webhookMatches({ ...anomalies, minScore: 0.95 }, ev)).toBe(false);
+    expect(webhookMatches({ ...anomalies, minScore: 0.9 }, ev)).toBe(true);
   });
   it('matches the anomaly service or any root-cause service', () => {
-    expect(webhookMatches({ ...base, services: ['frontend'] }, ev)).toBe(true);
-    expect(webhookMatches({ ...base, services: ['db'] }, ev)).toBe(true);
-    expect(webhookMatches({ ...base, services: ['search'] }, ev)).toBe(false);
+    expect(webhookMatches({ ...anomalies, services: ['frontend'] }, ev)).toBe(true);
+    expect(webhookMatches({ ...anomalies, services: ['db'] }, ev)).toBe(true);
+    expect(webhookMatches({ ...anomalies, services: ['search'] }, ev)).toBe(false);
   });
   it('matches endpoints', () => {
-    expect(webhookMatches({ ...base, endpoints: ['frontend:GET /checkout'] }, ev)).toBe(true);
-    expect(webhookMatches({ ...base, endpoints: ['payments:Charge'] }, ev)).toBe(true);
-    expect(webhookMatches({ ...base, endpoints: ['frontend:GET /home'] }, ev)).toBe(false);
+    expect(webhookMatches({ ...anomalies, endpoints: ['frontend:GET /checkout'] }, ev)).toBe(true);
+    expect(webhookMatches({ ...anomalies, endpoints: ['payments:Charge'] }, ev)).toBe(true);
+    expect(webhookMatches({ ...anomalies, endpoints: ['frontend:GET /home'] }, ev)).toBe(false);
   });
   it('applies service/endpoint filters to incidents but not minScore', () => {
     const inc = resolvedEvent();

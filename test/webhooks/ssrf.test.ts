@@ -43,6 +43,20 @@ describe('blockedAddressReason', () => {
     ['::ffff:10.0.0.1', /private/],
     ['64:ff9b::a9fe:a9fe', /NAT64.*link-local/],
     ['2002:c0a8:0101::1', /6to4.*private/],
+    ['[::]', /unspecified/],
+    ['[::1]', /loopback/],
+    ['::ffff:169.254.169.254', /IPv4-mapped 169\.254\.169\.254: link-local/],
+    ['::ffff:0:7f00:1', /IPv4-translated 127\.0\.0\.1: loopback/],
+    ['::8.8.8.8', /IPv4-compatible 8\.8\.8\.8/],
+    ['::808:808', /IPv4-compatible 8\.8\.8\.8/],
+    ['::127.0.0.1', /IPv4-compatible 127\.0\.0\.1/],
+    ['fec0::1', /site-local/],
+    ['100::1', /discard/],
+    ['2001:db8::1', /documentation/],
+    ['192.0.0.1', /reserved/],
+    ['192.0.2.1', /reserved/],
+    ['198.18.0.1', /reserved/],
+    ['240.0.0.1', /reserved/],
   ])('refuses %s', (addr, why) => {
     expect(blockedAddressReason(addr)).toMatch(why);
   });
@@ -55,12 +69,19 @@ describe('blockedAddressReason', () => {
     '2606:4700::1111',
     '::ffff:8.8.8.8',
     '2002:0808:0808::1',
+    '[2001:4860:4860::8888]',
+    '64:ff9b::808:808',
+    '1.1.1.1',
   ])('accepts public %s', (addr) => {
     expect(blockedAddressReason(addr)).toBeNull();
   });
 
   it('refuses text that is not an address', () => {
     expect(blockedAddressReason('example.com')).toMatch(/not an IP address/);
+    // ipaddr.js alone would read these as 0.0.0.0 and 1.2.0.3; a resolver never returns them.
+    expect(blockedAddressReason('0')).toMatch(/not an IP address/);
+    expect(blockedAddressReason('1.2.3')).toMatch(/not an IP address/);
+    expect(blockedAddressReason('')).toMatch(/not an IP address/);
   });
 });
 
@@ -92,10 +113,35 @@ describe('checkWebhookUrl', () => {
     ['http://2130706433/hook', /127\.0\.0\.1 is loopback/],
     ['http://0x7f.1/hook', /loopback/],
     ['http://0/hook', /unspecified/],
+    ['http://0.0.0.0:8080/hook', /0\.0\.0\.0 is unspecified/],
+    ['http://[::]/hook', /:: is unspecified/],
+    ['http://[::ffff:7f00:1]/hook', /IPv4-mapped 127\.0\.0\.1/],
+    ['http://[fc00::1]/hook', /unique-local/],
+    ['http://100.64.0.1/hook', /carrier-grade/],
+    ['http://169.254.169.254./latest/meta-data', /link-local/],
   ])('refuses %s', async (url, why) => {
     const msg = await refusal(url);
     expect(msg).toMatch(why);
     expect(msg).toMatch(/TRACEHOUND_WEBHOOK_ALLOW_PRIVATE/);
+  });
+
+  it.each(['http://8.8.8.8/hook', 'https://[2606:4700:4700::1111]:8443/hook'])(
+    'accepts the public literal %s without DNS',
+    async (raw) => {
+      const { addresses } = await checkWebhookUrl(raw, {
+        resolve: async () => {
+          throw new Error('an IP literal is not resolved');
+        },
+      });
+      expect(addresses).toHaveLength(1);
+    },
+  );
+
+  it('refuses a public name resolving to a private IPv6 or IPv4-mapped address', async () => {
+    expect(await refusal('https://a.example.com/', fakeDns('fd00::7'))).toMatch(/unique-local/);
+    expect(await refusal('https://b.example.com/', fakeDns('::ffff:10.1.1.1'))).toMatch(
+      /resolves to ::ffff:10\.1\.1\.1, which is IPv4-mapped 10\.1\.1\.1: private/,
+    );
   });
 
   it('refuses a hostname resolving to loopback (real DNS: localhost)', async () => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AnomalySchema } from '../../store/anomaly-record.js';
 import type { AnomalyStore } from '../../store/anomalies.js';
 import { ErrorSchema, notFound } from '../errors.js';
-import { AnomalyListQuery, AnomalyPageSchema, FeedbackBody, IdParams } from '../schemas.js';
+import { AnomalyListQuery, AnomalyPageSchema, ExplainQuery, FeedbackBody, IdParams } from '../schemas.js';
 import { defineRoute } from '../zod-bridge.js';
 
 /** What the anomaly routes need of the store. */
@@ -21,16 +21,17 @@ export const anomalyRoutes: FastifyPluginAsync<{ anomalies: AnomaliesApi }> = as
     handler: async (req) => anomalies.list(req.query),
   });
 
-  defineRoute<z.output<typeof IdParams>>(app, {
+  defineRoute<z.output<typeof IdParams>, z.output<typeof ExplainQuery>>(app, {
     method: 'GET',
     url: '/v1/anomalies/:id',
-    summary: 'One anomaly with its spans, features and feedback',
+    summary: 'One anomaly with its spans, features and feedback; explain=all lists every candidate cause',
     tag: 'anomalies',
     access: 'read',
     params: IdParams,
-    responses: { 200: AnomalySchema, 404: ErrorSchema },
+    query: ExplainQuery,
+    responses: { 200: AnomalySchema, 400: ErrorSchema, 404: ErrorSchema },
     handler: async (req) => {
-      const a = await anomalies.get(req.params.id);
+      const a = await anomalies.get(req.params.id, req.query.explain);
       if (!a) throw notFound(`anomaly ${req.params.id}`);
       return a;
     },

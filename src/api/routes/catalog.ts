@@ -1,12 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { AggregateStore } from '../../store/aggregates.js';
 import type { AnomalyStore } from '../../store/anomalies.js';
 import { ErrorSchema } from '../errors.js';
 import { EndpointInfoSchema, ItemsOf, ServiceInfoSchema, type ModelInfo } from '../schemas.js';
 import { defineRoute } from '../zod-bridge.js';
 import type { z } from 'zod';
+import { endpointKey, parseEndpointKey } from '../../trace/endpoint-key.js';
 
 export interface CatalogOptions {
-  anomalies: Pick<AnomalyStore, 'stats' | 'traffic'>;
+  anomalies: Pick<AnomalyStore, 'stats'>;
+  /** Scored traffic per endpoint (rates need it; without it they are left out). */
+  traffic?: Pick<AggregateStore, 'traffic'>;
   /** Model status per endpoint, when a registry is wired. */
   models?: { list(): Promise<ModelInfo[]> };
 }
@@ -14,32 +18,35 @@ export interface CatalogOptions {
 type EndpointInfo = z.infer<typeof EndpointInfoSchema>;
 
 /** Services and endpoints as seen in stored anomalies, scored traffic and trained models. */
-export const catalogRoutes: FastifyPluginAsync<CatalogOptions> = async (app, { anomalies, models }) => {
+export const catalogRoutes: FastifyPluginAsync<CatalogOptions> = async (
+  app,
+  { anomalies, traffic, models },
+) => {
   async function endpoints(): Promise<EndpointInfo[]> {
-    const [stats, traffic, modelList] = await Promise.all([
+    const [stats, counts, modelList] = await Promise.all([
       anomalies.stats(),
-      anomalies.traffic(),
+      traffic ? traffic.traffic() : Promise.resolve([]),
       models ? models.list() : Promise.resolve([] as ModelInfo[]),
     ]);
     const out = new Map<string, EndpointInfo>();
     const at = (service: string, operation: string) => {
-      const endpoint = `${service}:${operation}`;
+      const endpoint = endpointKey(service, operation);
       let e = out.get(endpoint);
       if (!e)
         out.set(endpoint, (e = { endpoint, service, operation, anomalies: 0, scored: 0, anomalous: 0 }));
       return e;
     };
     for (const s of stats.endpoints) at(s.service, s.operation).anomalies = s.count;
-    for (const t of traffic) {
+    for (const t of counts) {
       const e = at(t.service, t.operation);
       e.scored = t.scored;
       e.anomalous = t.anomalous;
       if (t.scored > 0) e.anomalyRate = t.anomalous / t.scored;
     }
     for (const m of modelList) {
-      const i = m.endpoint.indexOf(':');
-      if (i < 0) continue; // a shared model set, not one endpoint's
-      at(m.endpoint.slice(0, i), m.endpoint.slice(i + 1)).model = {
+      const ep = parseEndpointKey(m.endpoint);
+      if (ep === undefined) continue; // a shared model set, not one endpoint's
+      at(ep.service, ep.operation).model = {
         status: m.status,
         ...(m.activeVersion !== undefined ? { activeVersion: m.activeVersion } : {}),
       };
@@ -62,7 +69,8 @@ export const catalogRoutes: FastifyPluginAsync<CatalogOptions> = async (app, { a
   defineRoute(app, {
     method: 'GET',
     url: '/v1/services',
-    summary: 'Services with anomaly counts, as a root and as a root cause',
+    summary:
+      'Services with anomaly counts, as a root and as a root cause, and their endpoints by model status',
     tag: 'catalog',
     access: 'read',
     responses: { 200: ItemsOf(ServiceInfoSchema), 401: ErrorSchema },
@@ -71,12 +79,26 @@ export const catalogRoutes: FastifyPluginAsync<CatalogOptions> = async (app, { a
       const out = new Map<string, z.infer<typeof ServiceInfoSchema>>();
       const at = (service: string) => {
         let s = out.get(service);
-        if (!s) out.set(service, (s = { service, anomalies: 0, rootCauseOf: 0, endpoints: 0 }));
+        if (!s)
+          out.set(
+            service,
+            (s = {
+              service,
+              anomalies: 0,
+              rootCauseOf: 0,
+              endpoints: 0,
+              models: { active: 0, training: 0, inactive: 0, none: 0 },
+            }),
+          );
         return s;
       };
       for (const s of stats.services) at(s.service).anomalies = s.count;
       for (const s of stats.rootCauseServices) at(s.service).rootCauseOf = s.count;
-      for (const e of eps) at(e.service).endpoints++;
+      for (const e of eps) {
+        const s = at(e.service);
+        s.endpoints++;
+        s.models[e.model?.status ?? 'none']++;
+      }
       return {
         items: [...out.values()].sort(
           (a, b) => b.anomalies - a.anomalies || a.service.localeCompare(b.service),

@@ -4,8 +4,11 @@ import { HealthSchema } from '../schemas.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../../observability/metrics.js';
 import { defineRoute } from '../zod-bridge.js';
 
+/** What readiness is judged on, plus what is only reported. */
+export type HealthStatus = Omit<z.infer<typeof HealthSchema>, 'status'>;
+
 export interface HealthOptions {
-  health: () => Promise<{ redis: boolean; models: boolean }>;
+  health: () => Promise<HealthStatus>;
   metrics: () => Promise<string>;
 }
 
@@ -24,18 +27,20 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { hea
   defineRoute(app, {
     method: 'GET',
     url: '/readyz',
-    summary: 'Readiness: Redis reachable and at least one model active (503 otherwise)',
+    summary: 'Readiness to take traffic: Redis reachable and the workers running (503 otherwise)',
     tag: 'operations',
     access: 'open',
     responses: { 200: HealthSchema, 503: HealthSchema },
     handler: async (req, reply) => {
-      let h = { redis: false, models: false };
+      let h: HealthStatus = { redis: false, workers: false, models: false };
       try {
         h = await health();
       } catch (err) {
         req.log.warn({ err }, 'readiness check failed');
       }
-      const ok = h.redis && h.models;
+      // Not models: before an endpoint has one, its failing traces are still reported (and its traffic
+      // is what trains the first model), so a service without models can and must take traffic.
+      const ok = h.redis && h.workers;
       reply.status(ok ? 200 : 503);
       return { status: ok ? 'ok' : 'unavailable', ...h };
     },

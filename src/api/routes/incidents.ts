@@ -1,13 +1,29 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { INCIDENT_STATUSES, IncidentSchema } from '../../incidents/incident.js';
+import type { IncidentActionKind, IncidentActionsApi } from '../../incidents/incident.js';
 import type { IncidentStore } from '../../store/incidents.js';
-import { ErrorSchema, notFound } from '../errors.js';
+import { ApiError, ErrorSchema, notFound } from '../errors.js';
 import { IdParams } from '../schemas.js';
 import { defineRoute, queryNumber, queryTime } from '../zod-bridge.js';
 
 /** What the incident routes need of the store. */
 export type IncidentsApi = Pick<IncidentStore, 'list' | 'get'>;
+/** Acknowledge and resolve (admin). */
+
+export const IncidentActionBody = z
+  .strictObject({
+    by: z
+      .string()
+      .trim()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe("Who: a person's name (default: the API key's digest prefix, when auth is on)"),
+    note: z.string().max(2000).optional().describe('Why, or what is being done about it'),
+  })
+  // Optional: a POST without a body (fastify hands it over as null) is an action with nothing said.
+  .nullable();
 
 export const IncidentListQuery = z
   .strictObject({
@@ -41,7 +57,17 @@ export const IncidentPageSchema = z.object({
   nextCursor: z.string().optional(),
 });
 
-export const incidentRoutes: FastifyPluginAsync<{ incidents: IncidentsApi }> = async (app, { incidents }) => {
+const ACTIONS: Record<IncidentActionKind, string> = {
+  acknowledge:
+    'Acknowledges an open incident: no more update pages (PagerDuty acknowledge, incident.acknowledged once elsewhere)',
+  resolve:
+    'Resolves an open incident by hand: the resolve goes out, and the minutes before it open nothing again for its suspect',
+};
+
+export const incidentRoutes: FastifyPluginAsync<{
+  incidents: IncidentsApi;
+  actions?: IncidentActionsApi;
+}> = async (app, { incidents, actions }) => {
   defineRoute<unknown, z.output<typeof IncidentListQuery>>(app, {
     method: 'GET',
     url: '/v1/incidents',
@@ -67,4 +93,39 @@ export const incidentRoutes: FastifyPluginAsync<{ incidents: IncidentsApi }> = a
       return i;
     },
   });
+
+  if (actions === undefined) return;
+  for (const kind of ['acknowledge', 'resolve'] as const)
+    defineRoute<z.output<typeof IdParams>, unknown, z.output<typeof IncidentActionBody>>(app, {
+      method: 'POST',
+      url: `/v1/incidents/:id/${kind}`,
+      summary: ACTIONS[kind],
+      tag: 'incidents',
+      access: 'admin',
+      params: IdParams,
+      body: IncidentActionBody,
+      responses: {
+        200: IncidentSchema.describe('Done (or done before: asking twice changes nothing)'),
+        202: IncidentSchema.describe('Queued: the incident job applies it once the minute it judges is done'),
+        400: ErrorSchema,
+        403: ErrorSchema,
+        404: ErrorSchema,
+        409: ErrorSchema,
+      },
+      handler: async (req, reply) => {
+        const by = req.body?.by ?? req.principal;
+        const r = await actions.act(kind, req.params.id, {
+          ...(by !== undefined && { by }),
+          ...(req.body?.note !== undefined && { note: req.body.note }),
+        });
+        if (r.outcome === 'not-found') throw notFound(`incident ${req.params.id}`);
+        if (r.outcome === 'resolved')
+          throw new ApiError(
+            409,
+            'conflict',
+            `incident ${req.params.id} is resolved: nothing to acknowledge`,
+          );
+        return reply.status(r.applied ? 200 : 202).send(r.incident);
+      },
+    });
 };

@@ -2,7 +2,8 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import { readTracePayload } from '../../formats/read.js';
-import { InputError, type FormatName } from '../../formats/types.js';
+import { InputError } from '../../formats/types.js';
+import { explainOptions, type ScoreOptions } from '../../scoring/model-set.js';
 import type { ScoredTrace } from '../../scoring/scored-trace.js';
 import type { Trace } from '../../trace/trace.js';
 import { ApiError, ErrorSchema } from '../errors.js';
@@ -13,8 +14,11 @@ import { defineRoute } from '../zod-bridge.js';
 export type ScoreFn = (
   body: Buffer,
   contentType: string | undefined,
-  format?: FormatName,
+  request?: ScoreRequest,
 ) => Promise<ScoreResult>;
+
+/** What the caller asked for beside the body: a forced format, and which traces get causes. */
+export type ScoreRequest = Partial<z.output<typeof ScoreQuery>>;
 
 export interface ScoreRouteOptions {
   score: ScoreFn;
@@ -34,8 +38,10 @@ const PROTOBUF_TYPES = new Set([
  * The usual ScoreFn: reads any payload format readTracePayload knows and scores the traces. A protobuf
  * Content-Type forces OTLP protobuf; otherwise the format is detected (or given by ?format=).
  */
-export function payloadScorer(score: (traces: Trace[]) => ScoredTrace[] | Promise<ScoredTrace[]>): ScoreFn {
-  return async (body, contentType, format) => {
+export function payloadScorer(
+  score: (traces: Trace[], opts: ScoreOptions) => ScoredTrace[] | Promise<ScoredTrace[]>,
+): ScoreFn {
+  return async (body, contentType, { format, explain } = {}) => {
     const media = contentType?.split(';')[0].trim().toLowerCase();
     const forced = format ?? (media && PROTOBUF_TYPES.has(media) ? 'otlp-proto' : undefined);
     let read;
@@ -45,7 +51,7 @@ export function payloadScorer(score: (traces: Trace[]) => ScoredTrace[] | Promis
       if (err instanceof InputError) throw new ApiError(400, 'invalid_payload', err.message);
       throw new ApiError(400, 'invalid_payload', `cannot read the body: ${(err as Error).message}`);
     }
-    const items = read.traces.length > 0 ? await score(read.traces) : [];
+    const items = read.traces.length > 0 ? await score(read.traces, explainOptions(explain ?? 'top')) : [];
     return { items, skipped: read.report.skipped, warnings: read.report.warnings };
   };
 }
@@ -85,7 +91,8 @@ export const scoreRoutes: FastifyPluginAsync<ScoreRouteOptions> = async (app, op
   defineRoute<unknown, z.output<typeof ScoreQuery>, Buffer>(app, {
     method: 'POST',
     url: '/v1/score',
-    summary: 'Scores the traces in the body (Jaeger, Zipkin, OTLP JSON/protobuf, NDJSON; gzip allowed)',
+    summary:
+      'Scores the traces in the body (Jaeger, Zipkin, OTLP JSON/protobuf, NDJSON; gzip allowed); explain=all gives every trace its ranked causes',
     tag: 'score',
     access: 'admin',
     query: ScoreQuery,
@@ -99,7 +106,7 @@ export const scoreRoutes: FastifyPluginAsync<ScoreRouteOptions> = async (app, op
       if (!Buffer.isBuffer(req.body) || req.body.length === 0)
         throw new ApiError(400, 'invalid_payload', 'the body is empty (send a trace payload)');
       const body = decode(req.body, req.headers['content-encoding'], maxDecoded);
-      return opts.score(body, req.headers['content-type'], req.query.format);
+      return opts.score(body, req.headers['content-type'], req.query);
     },
   });
 };

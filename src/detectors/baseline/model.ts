@@ -4,6 +4,7 @@ import { resolveOptions, type BaselineOptions } from './options.js';
 import { accumulate, pooledGapKey, Population, type GapStats, type PathStats } from './population.js';
 import { scoreTrace, type BaselineScore } from './score.js';
 import { modelFromJson, modelToJson, type BaselineModelJson } from './serialize.js';
+import { endpointKey } from '../../trace/endpoint-key.js';
 
 /**
  * The robust statistical baseline: per endpoint (root service:operation) and per call path, what normal
@@ -24,22 +25,22 @@ export class BaselineModel {
   }
 
   /** Stats of a call path in its endpoint's model, falling back to the pooled stats of its operation. */
-  pathStats(endpointKey: string, pathKey: string, service: string, operation: string): PathStats | undefined {
-    const own = this.endpointModel(endpointKey)?.paths.get(pathKey);
+  pathStats(endpoint: string, pathKey: string, service: string, operation: string): PathStats | undefined {
+    const own = this.endpointModel(endpoint)?.paths.get(pathKey);
     if (own !== undefined && own.spans >= this.options.minPathSamples) return own;
-    const pl = this.pooled.paths.get(service + ':' + operation);
+    const pl = this.pooled.paths.get(endpointKey(service, operation));
     return pl !== undefined && pl.spans >= this.options.minPathSamples ? pl : undefined;
   }
 
   /** Gap stats of a network hop in its endpoint's model, falling back to the pooled stats of the service pair. */
   gapStats(
-    endpointKey: string,
+    endpoint: string,
     hopKey: string,
     clientService: string,
     serverService: string,
     serverOperation: string,
   ): GapStats | undefined {
-    const own = this.endpointModel(endpointKey)?.gaps.get(hopKey);
+    const own = this.endpointModel(endpoint)?.gaps.get(hopKey);
     if (own !== undefined && own.traces >= this.options.minPathSamples) return own;
     const pl = this.pooled.gaps.get(pooledGapKey(clientService, serverService, serverOperation));
     return pl !== undefined && pl.traces >= this.options.minPathSamples ? pl : undefined;

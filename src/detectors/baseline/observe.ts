@@ -1,4 +1,5 @@
 import type { TraceProfile } from '../../features/profile.js';
+import { errorOrigins as originsOf } from '../../trace/error-origins.js';
 import type { Trace } from '../../trace/trace.js';
 
 /**
@@ -12,17 +13,9 @@ export interface PathObservations {
   /** Largest duration of one span of the path, and that span. */
   maxDur: Float64Array;
   maxDurSpan: Int32Array;
-  /** Error spans of the path none of whose children is an error: where an error started. */
+  /** Error spans of the path with no error below them: where an error started (see errorOrigins). */
   errorOrigins: Int32Array;
   firstOriginSpan: Int32Array;
-}
-
-/** True when span i is an error that no child error explains. */
-export function isErrorOrigin(trace: Trace, i: number): boolean {
-  if (!trace.spans[i].error) return false;
-  const kids = trace.children[i];
-  for (let k = 0; k < kids.length; k++) if (trace.spans[kids[k]].error) return false;
-  return true;
 }
 
 export function observePaths(trace: Trace, profile: TraceProfile): PathObservations {
@@ -36,6 +29,7 @@ export function observePaths(trace: Trace, profile: TraceProfile): PathObservati
   const { spans } = trace;
   const pathOf = profile.spanCallPath;
   const self = profile.selfTimeUs;
+  const origin = originsOf(trace);
   for (let i = 0; i < spans.length; i++) {
     const p = pathOf[i];
     const st = self[i];
@@ -48,7 +42,7 @@ export function observePaths(trace: Trace, profile: TraceProfile): PathObservati
       maxDur[p] = d;
       maxDurSpan[p] = i;
     }
-    if (spans[i].error && isErrorOrigin(trace, i)) {
+    if (origin[i]) {
       if (errorOrigins[p] === 0) firstOriginSpan[p] = i;
       errorOrigins[p]++;
     }

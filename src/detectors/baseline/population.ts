@@ -3,10 +3,11 @@ import type { Trace } from '../../trace/trace.js';
 import { LogSketch } from './log-sketch.js';
 import { observePaths } from './observe.js';
 import { CountDist, summarize, type LatencySummary, type SpreadRule } from './summary.js';
+import { endpointKey } from '../../trace/endpoint-key.js';
 
 /**
  * What the baseline knows about one call path (in an endpoint model) or one operation (in the pooled
- * model, where `key` is `service:operation` and paths of every endpoint fold into it).
+ * model, where `key` is the operation's endpoint key and paths of every endpoint fold into it).
  */
 export class PathStats {
   /** Traces that had this path at least once. */
@@ -93,13 +94,9 @@ export class Population {
   }
 }
 
-export function opLabel(service: string, operation: string): string {
-  return service + ':' + operation;
-}
-
 /** Key of a network hop in the pooled model, where call paths of different endpoints must meet. */
 export function pooledGapKey(clientService: string, serverService: string, serverOperation: string): string {
-  return clientService + '>' + serverService + ':' + serverOperation;
+  return clientService + '>' + endpointKey(serverService, serverOperation);
 }
 
 /** Adds one trace to a population. Per-span latencies; per-trace presence, counts and gaps. */
@@ -116,7 +113,7 @@ export function accumulate(pop: Population, trace: Trace, profile: TraceProfile)
   const seen = new Set<PathStats>();
   for (let p = 0; p < np; p++) {
     const cp = cps[p];
-    const key = pop.pooled ? opLabel(cp.service, cp.operation) : cp.key;
+    const key = pop.pooled ? endpointKey(cp.service, cp.operation) : cp.key;
     let st = pop.paths.get(key);
     if (st === undefined) {
       const parentKey = pop.pooled || cp.parent < 0 ? null : cps[cp.parent].key;

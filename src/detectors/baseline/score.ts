@@ -3,8 +3,9 @@ import type { Trace } from '../../trace/trace.js';
 import { toT } from './log-sketch.js';
 import { observePaths } from './observe.js';
 import type { BaselineOptions } from './options.js';
-import { opLabel, pooledGapKey, type PathStats, type Population } from './population.js';
+import { pooledGapKey, type PathStats, type Population } from './population.js';
 import type { LatencySummary } from './summary.js';
+import { endpointKey } from '../../trace/endpoint-key.js';
 
 export type EvidenceKind =
   | 'self-time'
@@ -39,6 +40,8 @@ export interface Evidence {
   z?: number;
   /** How often this happens normally: share of traces (paths), of spans (errors). */
   frequency?: number;
+  /** How many normal traces (spans, for errors) that share was measured on: a sentence says how many. */
+  sample?: number;
   clientService?: string;
   serverService?: string;
   /** Which model judged it: the endpoint's own, or all traffic pooled. */
@@ -54,7 +57,8 @@ export interface BaselineScore {
   evidence: Evidence[];
 }
 
-function latencyZ(us: number, s: LatencySummary): number {
+/** Robust z of a latency against its normal (median and jitter spread on the log scale). */
+export function latencyZ(us: number, s: LatencySummary): number {
   return (toT(us) - s.med) / s.scale;
 }
 
@@ -118,7 +122,7 @@ export function scoreTrace(
   const pooledOf = (p: number): PathStats | undefined => {
     let st = pooledStats[p];
     if (st === undefined)
-      pooledStats[p] = st = pooled.paths.get(opLabel(cps[p].service, cps[p].operation)) ?? null;
+      pooledStats[p] = st = pooled.paths.get(endpointKey(cps[p].service, cps[p].operation)) ?? null;
     return st ?? undefined;
   };
 
@@ -139,6 +143,7 @@ export function scoreTrace(
             span: obs.maxDurSpan[p],
             observed: cp.count,
             frequency: 0,
+            sample: endpoint.traces,
             source: src,
           });
       }
@@ -149,6 +154,7 @@ export function scoreTrace(
       const parentSt = cp.parent >= 0 ? pooledOf(cp.parent) : undefined;
       let prob = 1;
       let freq = 1;
+      let sample = pooled.traces;
       if (pl === undefined) {
         if (cp.parent < 0 || parentSt !== undefined) prob = 0.5 / (pooled.traces + 1);
         freq = 0;
@@ -157,6 +163,7 @@ export function scoreTrace(
         const seen = pooled.edges.get(e) ?? 0;
         prob = (seen + 0.5) / (parentSt.traces + 1);
         freq = seen / Math.max(parentSt.traces, 1);
+        sample = parentSt.traces;
       }
       const s = freqSurprise(prob);
       if (s > 0)
@@ -167,6 +174,7 @@ export function scoreTrace(
           span: obs.maxDurSpan[p],
           observed: cp.count,
           frequency: freq,
+          sample,
           source: 'pooled',
         });
     }
@@ -189,6 +197,7 @@ export function scoreTrace(
             span: obs.firstOriginSpan[p],
             observed: obs.errorOrigins[p],
             frequency: lat.errorOrigins / lat.spans,
+            sample: lat.spans,
             source: latSrc,
           });
       }
@@ -257,6 +266,7 @@ export function scoreTrace(
         span: parent >= 0 ? obs.maxDurSpan[parent] : -1,
         observed: 0,
         frequency: u.traces / endpoint.traces,
+        sample: endpoint.traces,
         normalP50: u.selfSummary?.p50Us,
         normalP99: u.selfSummary?.p99Us,
         source: 'endpoint',
@@ -315,6 +325,7 @@ export function scoreTrace(
         surprise: s,
         observed: profile.orphans,
         frequency: pop.orphanTraces / Math.max(pop.traces, 1),
+        sample: pop.traces,
         source: src,
       });
   }
@@ -327,6 +338,7 @@ export function scoreTrace(
         surprise: s,
         observed: 1,
         frequency: pop.rootMissingTraces / Math.max(pop.traces, 1),
+        sample: pop.traces,
         source: src,
       });
   }

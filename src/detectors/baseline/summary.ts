@@ -18,6 +18,12 @@ export interface LatencySummary {
   tailScale: number;
   p50Us: number;
   p99Us: number;
+  /**
+   * The 5th and 95th percentiles, t scale: one span beyond them says little, but the share of a minute's
+   * spans beyond them is 5% in normal traffic whatever the path's spread (the incident layer tests it).
+   */
+  p05T: number;
+  p95T: number;
 }
 
 /**
@@ -36,14 +42,24 @@ export interface LatencySummary {
  */
 export function summarize(s: LogSketch, rule: SpreadRule): LatencySummary {
   const scaleFloor = rule.scaleFloor;
-  if (s.total <= 0) return { n: 0, med: 0, scale: scaleFloor, tailScale: scaleFloor, p50Us: 0, p99Us: 0 };
+  if (s.total <= 0)
+    return { n: 0, med: 0, scale: scaleFloor, tailScale: scaleFloor, p50Us: 0, p99Us: 0, p05T: 0, p95T: 0 };
   const q25 = s.quantileT(0.25);
   const q50 = s.quantileT(0.5);
   const q75 = s.quantileT(0.75);
   const q99 = s.quantileT(0.99);
   const scale = Math.max((q75 - q25) / 1.349, (q75 - q50) / 0.6745, scaleFloor);
   const tailScale = rule.tailSpread ? Math.max(scale, (q99 - q50) / 2.326) : scale;
-  return { n: s.total, med: q50, scale, tailScale, p50Us: fromT(q50), p99Us: fromT(q99) };
+  return {
+    n: s.total,
+    med: q50,
+    scale,
+    tailScale,
+    p50Us: fromT(q50),
+    p99Us: fromT(q99),
+    p05T: s.quantileT(0.05),
+    p95T: s.quantileT(0.95),
+  };
 }
 
 /**

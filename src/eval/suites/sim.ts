@@ -23,8 +23,8 @@ import {
 } from '../detection.js';
 import { rankingSummary, type RankingCase, type RankingSummary } from '../metrics.js';
 import { IncidentRun } from '../../incidents/incident-run.js';
-import { detectSignals } from '../../incidents/signals.js';
-import { matchIncidents, type IncidentMatch } from '../incident-match.js';
+import type { IncidentMatch } from '../incident-match.js';
+import { matchFaults, type EndToEndResult } from '../end-to-end.js';
 
 export interface SimResult {
   suite: `sim-${string}`;
@@ -36,8 +36,12 @@ export interface SimResult {
   detection: DetectionResult | null;
   rca: { service: RankingSummary; operation: RankingSummary };
   firstKinds: KindTally;
-  /** The scenario replayed minute by minute through the incident tracker, incidents matched to its faults. */
+  /**
+   * The scenario replayed minute by minute through the incident engine, incidents matched to its faults: a
+   * fault is found when an incident of its own overlaps it (one that started inside it, not a fold-in).
+   */
   incidents: IncidentMatch;
+  endToEnd: EndToEndResult;
   cost: Cost;
   targets: { rocAuc: number; serviceTop1: number };
 }
@@ -58,7 +62,12 @@ function durationFor(sc: Scenario, sample: number | undefined): number | undefin
 
 const modelCache = new Map<string, { model: ModelSet; traces: number; spans: number; seconds: number }>();
 
-async function normalModel(sc: Scenario, seed: number, sample: number | undefined, log: (l: string) => void) {
+export async function normalModel(
+  sc: Scenario,
+  seed: number,
+  sample: number | undefined,
+  log: (l: string) => void,
+) {
   const normalName = `${sc.system}-normal`;
   const key = `${normalName}#${seed}#${sample ?? ''}`;
   let hit = modelCache.get(key);
@@ -127,16 +136,27 @@ export async function runSim(scenarioName: string, opts: SuiteOptions = {}): Pro
   const det = detection(scored, labels);
   const run = new IncidentRun(trained.model.baseline);
   traces.forEach((t, i) => run.add(t, scored[i]));
-  const incidents = matchIncidents(
+  const endToEnd = matchFaults(
     gen.truth.faults.map((f) => ({
+      id: f.id,
+      type: f.type,
       start: f.start,
       end: f.end,
       truth: f.rootCause.edge
         ? [...new Set([f.rootCause.service, f.rootCause.edge.from, f.rootCause.edge.to])]
         : [f.rootCause.service],
     })),
-    run.incidents((b) => detectSignals(b)),
+    await run.incidents(),
   );
+  // The incident columns: each fault counts when it got an incident of its own, and that incident's first
+  // cause when it names the faulty service.
+  const incidents: IncidentMatch = {
+    incidents: endToEnd.summary.incidents,
+    faultsFound: endToEnd.summary.own,
+    rootCauseFirst: endToEnd.summary.ownFirst,
+    faults: endToEnd.summary.faults,
+    falseIncidents: endToEnd.summary.falseIncidents,
+  };
   const result: SimResult = {
     suite: `sim-${sc.name}`,
     scenario: sc.name,
@@ -153,6 +173,7 @@ export async function runSim(scenarioName: string, opts: SuiteOptions = {}): Pro
     rca: { service: rankingSummary(svc), operation: rankingSummary(op) },
     firstKinds,
     incidents,
+    endToEnd,
     cost: meter.finish(),
     targets: { rocAuc: 0.97, serviceTop1: 0.85 },
   };

@@ -1,5 +1,5 @@
 import type { RawSpan } from '../span.js';
-import { flag, type AdjustContext } from './context.js';
+import { flag, spanIndex, type AdjustContext } from './context.js';
 
 /**
  * Breaks cycles in parent references (a -> b -> a), which corrupt collectors can produce.
@@ -7,8 +7,7 @@ import { flag, type AdjustContext } from './context.js';
  * Iterative with colouring: O(n), no recursion.
  */
 export function breakCycles<T extends RawSpan>(spans: T[], ctx: AdjustContext): T[] {
-  const index = new Map<string, number>();
-  for (let i = 0; i < spans.length; i++) index.set(spans[i].spanId, i);
+  const index = spanIndex(spans, ctx);
   // 0 = unvisited, 1 = on the current path, 2 = done
   const state = new Uint8Array(spans.length);
   let broken = 0;

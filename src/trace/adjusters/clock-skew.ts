@@ -1,5 +1,5 @@
 import type { Span } from '../span.js';
-import { flag, type AdjustContext } from './context.js';
+import { flag, spanIndex, type AdjustContext } from './context.js';
 
 /** Where a span's clock lives: its instance when known, else its service (one process, one clock). */
 function clockOf(s: Span): string {
@@ -19,8 +19,7 @@ function isAsync(child: Span, parent: Span): boolean {
  * children, iteratively in pre-order.
  */
 export function adjustClockSkew(spans: Span[], ctx: AdjustContext): Span[] {
-  const index = new Map<string, number>();
-  for (let i = 0; i < spans.length; i++) index.set(spans[i].spanId, i);
+  const index = spanIndex(spans, ctx);
   const kids: number[][] = spans.map(() => []);
   const tops: number[] = [];
   for (let i = 0; i < spans.length; i++) {

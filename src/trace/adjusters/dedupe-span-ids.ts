@@ -44,16 +44,23 @@ function merge(a: RawSpan, b: RawSpan): void {
  * - Any other clash: the later span gets a new id and keeps its parent.
  */
 export function dedupeSpanIds(spans: RawSpan[], ctx: AdjustContext): RawSpan[] {
-  const byId = new Map<string, RawSpan[]>();
+  // The common case, no clash, costs one map, which the later steps reuse as their span index.
+  const first = new Map<string, number>();
   let clashes = false;
+  for (let i = 0; i < spans.length; i++) {
+    if (first.has(spans[i].spanId)) clashes = true;
+    else first.set(spans[i].spanId, i);
+  }
+  if (!clashes) {
+    ctx.index = first;
+    return spans;
+  }
+  const byId = new Map<string, RawSpan[]>();
   for (const s of spans) {
     const group = byId.get(s.spanId);
-    if (group) {
-      group.push(s);
-      clashes = true;
-    } else byId.set(s.spanId, [s]);
+    if (group) group.push(s);
+    else byId.set(s.spanId, [s]);
   }
-  if (!clashes) return spans;
 
   const dropped = new Set<RawSpan>();
   const serverHalves = new Set<RawSpan>();
@@ -113,6 +120,7 @@ export function dedupeSpanIds(spans: RawSpan[], ctx: AdjustContext): RawSpan[] {
     }
     out.push(s);
   }
+  ctx.index = new Map(out.map((s, i) => [s.spanId, i]));
   if (merged) ctx.warn(`${merged} duplicate or partial span records merged`);
   if (shared) ctx.warn(`${shared} shared client/server span ids split`);
   if (renamed) ctx.warn(`${renamed} spans with a clashing id renamed`);

@@ -1,13 +1,12 @@
 import type { Span } from '../span.js';
-import type { AdjustContext } from './context.js';
+import { spanIndex, type AdjustContext } from './context.js';
 
 /**
  * A trace whose root span was never collected has only orphans at the top. The tree builder takes the
  * earliest of them as the root; this step says so, and notes traces with several true roots.
  */
 export function reportMissingRoot(spans: Span[], ctx: AdjustContext): Span[] {
-  const ids = new Set<string>();
-  for (const s of spans) ids.add(s.spanId);
+  const ids = spanIndex(spans, ctx);
   let trueRoots = 0;
   let orphans = 0;
   for (const s of spans) {

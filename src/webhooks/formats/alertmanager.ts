@@ -50,7 +50,9 @@ export function alertmanagerPayload(event: WebhookEvent, ctx: RenderContext): Al
         ? { alertname: 'TracehoundTest', webhook_id: event.data.webhookId }
         : { alertname: 'TracehoundIncident', incident_id: event.data.id };
   const incident = event.type.startsWith('incident.');
-  const labels: Record<string, string> = { ...identity, severity: s.severity };
+  // An incident's severity may rise while it is open; as a label it would split the alert in two, so the
+  // label says it pages and the measured severity goes into the annotations.
+  const labels: Record<string, string> = { ...identity, severity: incident ? 'critical' : s.severity };
   const annotations: Record<string, string> = {
     summary: s.title,
     description: s.causes.length ? s.causes.map(causeLine).join('\n') : 'No root cause suggested.',
@@ -65,11 +67,14 @@ export function alertmanagerPayload(event: WebhookEvent, ctx: RenderContext): Al
   } else if (!incident) labels.service = s.service;
   else annotations.service = s.service;
   if (s.causes[0]) facts.root_cause = s.causes[0].where;
+  if (incident) annotations.severity = s.severity;
   if (s.score !== undefined) annotations.score = s.score.toFixed(3);
   if (s.durationMs !== undefined) annotations.duration_ms = String(s.durationMs);
   if (s.traceId) annotations.trace_id = s.traceId;
   if (s.traceCount !== undefined) annotations.trace_count = String(s.traceCount);
   if (s.link) annotations.link = s.link;
+  // Still firing (Alertmanager has no acknowledged state); receivers that route on it read the annotation.
+  if (s.acknowledgedBy !== undefined) annotations.acknowledged_by = s.acknowledgedBy;
   const status = s.resolved ? 'resolved' : 'firing';
   const alert: AlertmanagerAlert = {
     status,

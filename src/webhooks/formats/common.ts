@@ -1,5 +1,7 @@
 import type { Incident } from '../../incidents/incident.js';
 import type { WebhookEvent } from '../events.js';
+import { anomalySeverity, incidentSeverity, type Severity } from './severity.js';
+import { endpointKey, serviceOfEndpointKey } from '../../trace/endpoint-key.js';
 
 export interface RenderContext {
   /** `${event.id}:${webhook.id}`: the same for every attempt, so receivers can dedupe. */
@@ -10,8 +12,6 @@ export interface RenderContext {
   /** pagerduty: the routing key. */
   secret?: string;
 }
-
-export type Severity = 'critical' | 'error' | 'warning' | 'info';
 
 export interface Cause {
   /** `service` or `service:operation`. */
@@ -37,20 +37,14 @@ export interface EventSummary {
   start: string;
   end?: string;
   resolved: boolean;
+  /** Who acknowledged the incident (`someone` when they gave no name), once someone has. */
+  acknowledgedBy?: string;
   causes: Cause[];
   link?: string;
   severity: Severity;
 }
 
 export const TOP_CAUSES = 3;
-
-export function severityOf(score: number | undefined): Severity {
-  if (score === undefined) return 'info';
-  if (score >= 0.9) return 'critical';
-  if (score >= 0.75) return 'error';
-  if (score >= 0.5) return 'warning';
-  return 'info';
-}
 
 function byWeight(a: Cause, b: Cause) {
   return b.weight - a.weight;
@@ -69,7 +63,7 @@ export function summarize(event: WebhookEvent, publicUrl?: string): EventSummary
       }))
       .sort(byWeight)
       .slice(0, TOP_CAUSES);
-    const endpoint = `${a.service}:${a.operation}`;
+    const endpoint = endpointKey(a.service, a.operation);
     const top = causes[0] ? ` (likely ${causes[0].where})` : '';
     return {
       title: `Anomalous trace on ${endpoint}: score ${a.score.toFixed(2)}${top}`,
@@ -83,7 +77,7 @@ export function summarize(event: WebhookEvent, publicUrl?: string): EventSummary
       resolved: false,
       causes,
       link: a.link ?? (publicUrl ? `${publicUrl.replace(/\/$/, '')}/v1/anomalies/${a.id}` : undefined),
-      severity: severityOf(a.score),
+      severity: anomalySeverity(a.score),
     };
   }
   if (event.type === 'webhook.test') {
@@ -108,28 +102,25 @@ export function summarize(event: WebhookEvent, publicUrl?: string): EventSummary
     }))
     .slice(0, TOP_CAUSES);
   const resolved = event.type === 'incident.resolved' || i.status === 'resolved';
+  const acked = i.acknowledgedAt !== undefined ? (i.acknowledgedBy ?? 'someone') : undefined;
+  const verb = resolved ? 'Resolved' : event.type === 'incident.acknowledged' ? 'Acknowledged' : 'Incident';
+  const by = resolved && i.resolvedBy === 'manual' ? ` by ${i.resolvedByName ?? 'hand'}` : '';
   return {
-    title: `${resolved ? 'Resolved' : 'Incident'} ${i.id}: ${incidentHeadline(i)}`,
+    title: `${verb} ${i.id}${by}: ${incidentHeadline(i)}`,
     endpoint: i.endpoints.join(', '),
-    service: causes[0]?.service ?? (i.endpoints[0] ? serviceOf(i.endpoints[0]) : 'unknown'),
+    service: causes[0]?.service ?? (i.endpoints[0] ? serviceOfEndpointKey(i.endpoints[0]) : 'unknown'),
     score: i.rootCauses[0]?.score,
     traceId: i.traceIds[0],
     traceCount: i.traceCount,
     start: i.start,
     end: i.end,
     resolved,
+    ...(acked !== undefined && { acknowledgedBy: acked }),
     causes,
     link: publicUrl ? `${publicUrl.replace(/\/$/, '')}/v1/incidents/${i.id}` : undefined,
-    // An incident is what pages: it is opened only once its signals held (see the tracker), and its
-    // root-cause scores are shares among suspects, not a measure of how bad it is.
-    severity: 'critical',
+    severity: incidentSeverity(i),
   };
 }
-
-const serviceOf = (endpoint: string) => {
-  const at = endpoint.indexOf(':');
-  return at < 0 ? endpoint : endpoint.slice(0, at);
-};
 
 /** "likely cartservice:GetCart; error-rate, anomaly-rate on 3 endpoints" */
 export function incidentHeadline(i: Incident): string {

@@ -1,4 +1,4 @@
-import type { WebhookEvent } from '../events.js';
+import type { DeliveredEvent } from '../events.js';
 import type { WebhookFormat } from '../schema.js';
 import { standardWebhookHeaders } from '../signing.js';
 import { alertmanagerPayload } from './alertmanager.js';
@@ -6,6 +6,7 @@ import type { RenderContext } from './common.js';
 import { jsonPayload } from './json.js';
 import { pagerdutyPayload } from './pagerduty.js';
 import { slackPayload } from './slack.js';
+import { slackDigestPayload } from './slack-digest.js';
 
 export type { RenderContext } from './common.js';
 
@@ -15,7 +16,13 @@ export interface RenderedRequest {
 }
 
 /** The payload object of one format (pure). */
-export function renderPayload(format: WebhookFormat, event: WebhookEvent, ctx: RenderContext): unknown {
+export function renderPayload(format: WebhookFormat, event: DeliveredEvent, ctx: RenderContext): unknown {
+  if (event.type === 'anomaly.digest') {
+    // Only json and slack webhooks are sent anomalies (schema.ts ANOMALY_FORMATS), so only they get digests.
+    if (format === 'json') return jsonPayload(event);
+    if (format === 'slack') return slackDigestPayload(event, ctx);
+    throw new Error(`format ${format} does not carry anomaly digests`);
+  }
   switch (format) {
     case 'json':
       return jsonPayload(event);
@@ -34,7 +41,7 @@ export function renderPayload(format: WebhookFormat, event: WebhookEvent, ctx: R
  */
 export function renderRequest(
   format: WebhookFormat,
-  event: WebhookEvent,
+  event: DeliveredEvent,
   ctx: RenderContext,
   timestampS: number,
 ): RenderedRequest {

@@ -3,7 +3,7 @@ import { summarize, truncate, type RenderContext } from './common.js';
 
 export interface PagerDutyEvent {
   routing_key: string;
-  event_action: 'trigger' | 'resolve';
+  event_action: 'trigger' | 'acknowledge' | 'resolve';
   dedup_key: string;
   payload?: {
     summary: string;
@@ -25,7 +25,7 @@ const SUMMARY_MAX = 1024;
 
 /**
  * PagerDuty Events API v2. One dedup_key per incident, so it pages once and the resolve closes that page;
- * an anomaly's dedup_key is its trace id (the same trace never pages twice).
+ * an acknowledge stops its escalation; an anomaly's dedup_key is its trace id (the same trace never pages twice).
  */
 export function pagerdutyPayload(event: WebhookEvent, ctx: RenderContext): PagerDutyEvent {
   if (!ctx.secret) throw new Error('pagerduty webhook has no routing key (its secret)');
@@ -37,6 +37,10 @@ export function pagerdutyPayload(event: WebhookEvent, ctx: RenderContext): Pager
         : `tracehound-incident-${event.data.id}`;
   if (event.type === 'incident.resolved') {
     return { routing_key: ctx.secret, event_action: 'resolve', dedup_key: dedupKey };
+  }
+  // Someone took it on: PagerDuty stops escalating the page it opened (the dedup_key names it).
+  if (event.type === 'incident.acknowledged') {
+    return { routing_key: ctx.secret, event_action: 'acknowledge', dedup_key: dedupKey };
   }
   const s = summarize(event, ctx.publicUrl);
   const top = s.causes[0];

@@ -7,7 +7,7 @@ export interface SlackMessage {
 }
 
 /** Slack mrkdwn treats these three as control characters. */
-function esc(text: string): string {
+export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -22,7 +22,9 @@ export function slackPayload(event: WebhookEvent, ctx: RenderContext): SlackMess
     ? ':white_check_mark:'
     : event.type === 'webhook.test'
       ? ':wave:'
-      : ':rotating_light:';
+      : event.type === 'incident.acknowledged'
+        ? ':eyes:'
+        : ':rotating_light:';
   const fields: { type: 'mrkdwn'; text: string }[] = [];
   const field = (label: string, value: string) =>
     fields.push({ type: 'mrkdwn', text: truncate(`*${label}*\n${esc(value)}`, FIELD_MAX) });
@@ -31,6 +33,7 @@ export function slackPayload(event: WebhookEvent, ctx: RenderContext): SlackMess
   if (s.durationMs !== undefined) field('Duration', `${s.durationMs} ms`);
   if (s.traceId) field(s.traceCount && s.traceCount > 1 ? `Traces (${s.traceCount})` : 'Trace', s.traceId);
   field(s.resolved ? 'Resolved' : 'Started', s.resolved && s.end ? s.end : s.start);
+  if (s.acknowledgedBy !== undefined) field('Acknowledged by', s.acknowledgedBy);
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(s.title, HEADER_MAX), emoji: true } },
     { type: 'section', fields },

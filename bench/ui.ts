@@ -1,0 +1,124 @@
+/**
+ * The web UI's first screen with many stored anomalies: time from opening `/` to the ranked rows being on
+ * screen, in Debian's chromium headless, and the size of the built assets. Needs redis-server and chromium.
+ */
+import { readdirSync, statSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Redis } from 'ioredis';
+import { buildApi } from '../src/api/index.js';
+import { startRedis } from '../src/service/private-redis.js';
+import { AnomalyStore } from '../src/store/anomalies.js';
+import type { Anomaly } from '../src/store/anomaly-record.js';
+import { buildUi, launchChromium } from '../test/helpers/browser.js';
+import { median } from '../src/detectors/median.js';
+
+const SERVICES = ['frontend', 'checkout', 'cart', 'payment', 'shipping', 'catalog', 'ads', 'email'];
+
+function anomaly(n: number, t0: number): Anomaly {
+  const id = n.toString(16).padStart(32, '0');
+  const svc = SERVICES[n % SERVICES.length];
+  const cause = SERVICES[(n * 7 + 3) % SERVICES.length];
+  return {
+    traceId: id,
+    id,
+    service: svc,
+    operation: `GET /${svc}/${n % 5}`,
+    startTime: new Date(t0 + n * 100).toISOString(),
+    durationMs: 100 + (n % 900),
+    spanCount: 12,
+    score: ((n * 2654435761) % 1000) / 1000,
+    anomalous: true,
+    detectors: { baseline: 0.9 },
+    rootCauses: [
+      {
+        service: cause,
+        operation: 'Call',
+        kind: 'latency',
+        contribution: 0.7,
+        evidence: `${cause}: Call was slow.`,
+      },
+      { service: svc, kind: 'error', contribution: 0.3, evidence: `${svc} failed.` },
+    ],
+    detectedAt: new Date(t0 + n * 100 + 5000).toISOString(),
+  };
+}
+
+function assetSizes(dir: string): { bytes: number; gzip: number } {
+  let bytes = 0;
+  let gzip = 0;
+  const walk = (d: string) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else {
+        const b = readFileSync(p);
+        bytes += b.length;
+        gzip += gzipSync(b).length;
+      }
+    }
+  };
+  walk(dir);
+  return { bytes, gzip };
+}
+
+export async function runUiBench(opts: { count?: number; runs?: number; log?: (l: string) => void } = {}) {
+  const count = opts.count ?? 100_000;
+  const runs = opts.runs ?? 5;
+  const redis = await startRedis({ appendonly: false });
+  const client = new Redis(redis.url);
+  const ui = await buildUi();
+  const browser = await launchChromium();
+  try {
+    const store = new AnomalyStore(client);
+    const t0 = Date.now() - count * 100;
+    for (let i = 0; i < count; i += 500) {
+      await Promise.all(
+        Array.from({ length: Math.min(500, count - i) }, (_, k) => store.put(anomaly(i + k, t0))),
+      );
+      if (i % 20_000 === 0) opts.log?.(`stored ${i} anomalies`);
+    }
+    const app = await buildApi(
+      {
+        health: async () => ({ redis: true, models: true, workers: true }),
+        metrics: async () => '',
+        apiKeys: new Map(),
+        anomalies: store,
+      },
+      { rateLimit: false, uiDir: ui.dir },
+    );
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const times: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      // A fresh page each run: nothing cached, as a first visit.
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const start = performance.now();
+      await page.goto(base + '/');
+      await page.getByTestId('anomaly-row').nth(99).waitFor();
+      times.push(performance.now() - start);
+      await context.close();
+    }
+    // The list request alone, as the first screen makes it: what the server adds to the page's time.
+    const api: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const start = performance.now();
+      const res = await fetch(`${base}/v1/anomalies?limit=100`);
+      await res.json();
+      api.push(performance.now() - start);
+    }
+    await app.close();
+    const size = assetSizes(ui.dir);
+    return {
+      anomalies: count,
+      'first screen ms': `${median(times).toFixed(0)} (median of ${runs}; ${times.map((t) => t.toFixed(0)).join(', ')}): 100 ranked rows shown`,
+      'list request ms': `${median(api).toFixed(0)} (GET /v1/anomalies?limit=100, median of ${runs})`,
+      assets: `${(size.bytes / 1024).toFixed(1)} KiB, ${(size.gzip / 1024).toFixed(1)} KiB gzipped`,
+    };
+  } finally {
+    await browser.close();
+    client.disconnect();
+    await redis.close();
+    ui.remove();
+  }
+}
