@@ -13,7 +13,14 @@ describe('OpenTelemetry testbed: every fault its own incident, the faulty servic
   let run: RunResult;
   beforeAll(async () => {
     run = await runTestbed(SHORT_PLAN);
-    process.stderr.write(`${markdownReport([run])}\n\nlog problems:\n${run.logProblems.join('\n')}\n`);
+    // What each fault-free anomaly was (when, which detectors, whom it blamed): a failure here is read off this.
+    const clean = run.cleanAnomalies.map(
+      (a) =>
+        `${a.atS} s ${a.endpoint} ${a.durationMs} ms score ${a.score.toFixed(2)} ${JSON.stringify(a.detectors)} → ${a.cause ?? '—'}: ${a.evidence ?? ''}`,
+    );
+    process.stderr.write(
+      `${markdownReport([run])}\n\nfault-free anomalies:\n${clean.join('\n')}\n\nlog problems:\n${run.logProblems.join('\n')}\n`,
+    );
   }, 20 * 60_000);
 
   it.each(SHORT_PLAN.faults.map((f) => [f.name, f.service]))(
