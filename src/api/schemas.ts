@@ -182,21 +182,42 @@ export const ServiceInfoSchema = z.object({
   }),
 });
 
+/** How a retrain judged a version on traffic neither it nor the active model trained on. */
+export const HeldOutSchema = z.object({
+  traces: z.number().int(),
+  /** The share of those normal traces it flagged: its false-positive rate, to be near `targetFpr`. */
+  flagRate: z.number(),
+  targetFpr: z.number(),
+  /** The same for the version that was active then (absent for an endpoint's first model). */
+  activeFlagRate: z.number().optional(),
+  /** One standard error of the rate over these traces: differences within it are noise. */
+  noise: z.number().optional(),
+});
+
 export const ModelVersionSchema = z.object({
   version: z.number().int(),
   createdAt: z.string(),
   active: z.boolean(),
   traces: z.number().int().optional(),
   threshold: z.number().optional(),
+  /** Why the retrain that made it did (not) promote it. */
   note: z.string().optional(),
+  /** Versions trained before these figures were kept have none. */
+  heldOut: HeldOutSchema.optional(),
 });
 
 /** What the models dependency reports per endpoint (`service:operation`, or a shared model set's name). */
 export const ModelInfoSchema = z.object({
   endpoint: z.string(),
   activeVersion: z.number().int().optional(),
-  /** training: a retrain is queued or running for it. */
-  status: z.enum(['active', 'inactive', 'training']),
+  /** training: a retrain is queued or running for it; none: traffic kept for training, no version yet. */
+  status: z.enum(['active', 'inactive', 'training', 'none']),
+  /** Why it has no active model, in a sentence (none, inactive). */
+  reason: z.string().optional(),
+  /** Its training reservoir: traces kept, traces offered since the last reset, and how many a model needs. */
+  reservoir: z
+    .object({ kept: z.number().int(), seen: z.number().int(), needed: z.number().int() })
+    .optional(),
   versions: z.array(ModelVersionSchema),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
@@ -212,6 +233,8 @@ export const EndpointInfoSchema = z.object({
   anomalyRate: z.number().optional(),
   model: ModelInfoSchema.pick({ status: true, activeVersion: true }).optional(),
 });
+
+export type EndpointInfo = z.infer<typeof EndpointInfoSchema>;
 
 export const RetrainBody = z.strictObject({
   /** Only these endpoints (default: every endpoint with enough traffic). */

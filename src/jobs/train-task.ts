@@ -37,11 +37,10 @@ export interface AbnormalWindow {
   toUs: number;
 }
 
-/** How far a model's flag rate on held-out normal traffic is from the rate it was asked for: lower is better. */
-function fprError(model: ModelSet, heldOut: Trace[]): number {
+/** The share of held-out normal traffic a model flags: its false-positive rate there. */
+function flagRate(model: ModelSet, heldOut: Trace[]): number {
   if (heldOut.length === 0) return 0;
-  const flagged = model.score(heldOut).filter((s) => s.anomalous).length;
-  return Math.abs(flagged / heldOut.length - model.manifest.targetFpr);
+  return model.score(heldOut).filter((s) => s.anomalous).length / heldOut.length;
 }
 
 /**
@@ -77,7 +76,12 @@ export async function runTrainTask(task: TrainTask): Promise<TrainTaskResult> {
     ...task.train,
   });
   try {
-    const newErr = fprError(candidate, heldOut);
+    const targetFpr = candidate.manifest.targetFpr;
+    const newRate = flagRate(candidate, heldOut);
+    // How far from the rate asked for: lower is better.
+    const newErr = Math.abs(newRate - targetFpr);
+    // Kept in the manifest so that whoever picks a version by hand later sees what the choice was made on.
+    const judged: Record<string, number> = { heldOutTraces: heldOut.length, heldOutFlagRate: newRate };
     let promoted = true;
     let reason = 'first model of this endpoint';
     if (task.active) {
@@ -88,13 +92,16 @@ export async function runTrainTask(task: TrainTask): Promise<TrainTaskResult> {
       ).catch(() => undefined);
       if (!active) reason = `active v${version} could not be loaded`;
       else {
-        const oldErr = fprError(active, heldOut);
+        const oldRate = flagRate(active, heldOut);
+        const oldErr = Math.abs(oldRate - targetFpr);
         active.dispose();
-        const noise = fprNoise(candidate.manifest.targetFpr, heldOut.length);
+        const noise = fprNoise(targetFpr, heldOut.length);
+        Object.assign(judged, { activeHeldOutFlagRate: oldRate, heldOutNoise: noise });
         promoted = newErr <= oldErr + noise;
         reason = `held-out false-positive error ${newErr.toFixed(4)} vs active ${oldErr.toFixed(4)} (noise ±${noise.toFixed(4)} over ${heldOut.length} traces)`;
       }
     }
+    Object.assign(candidate.manifest.metrics, judged);
     const files = artifactsToFiles(await candidate.toArtifacts());
     const screened = candidate.manifest.metrics.screenedTraces ?? 0;
     return {

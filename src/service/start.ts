@@ -225,7 +225,7 @@ export async function startService(
         }),
         ingest: intake.ingest,
         pushOverloaded: intake.overloaded,
-        models: modelsApi(registry, jobs),
+        models: modelsApi(registry, jobs, { reservoir, minTraces: c.TRACEHOUND_MIN_TRAINING_TRACES }),
         sampling: new SamplingAdvisor({
           aggregates,
           incidents: incidents.store,

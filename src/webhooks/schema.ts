@@ -106,8 +106,11 @@ export const WebhookSchema = z
   .refine(needsRoutingKey, routingKeyIssue);
 export type Webhook = z.infer<typeof WebhookSchema>;
 
+/** A webhook as the API shows it (see redactWebhook). */
+export type ShownWebhook = Omit<Webhook, 'secret'> & { secret?: string };
+
 /** The webhook as the API shows it: the secret is never echoed back in full. */
-export function redactWebhook(w: Webhook): Omit<Webhook, 'secret'> & { secret?: string } {
+export function redactWebhook(w: Webhook): ShownWebhook {
   if (!w.secret) return w;
   const shown = w.secret.startsWith('whsec_')
     ? 'whsec_'

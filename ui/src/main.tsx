@@ -7,7 +7,9 @@ import { AnomaliesScreen } from './screens/anomalies.js';
 import { AnomalyScreen } from './screens/anomaly.js';
 import { IncidentScreen } from './screens/incident.js';
 import { IncidentsScreen } from './screens/incidents.js';
+import { ModelsScreen } from './screens/models.js';
 import { TopologyScreen } from './screens/topology.js';
+import { WebhooksScreen } from './screens/webhooks.js';
 import './style.css';
 
 function App() {
@@ -38,6 +40,12 @@ function App() {
           <a class={screen === 'topology' ? 'on' : ''} href={href(['topology'])}>
             Topology
           </a>
+          <a class={screen === 'models' ? 'on' : ''} href={href(['models'])}>
+            Models
+          </a>
+          <a class={screen === 'webhooks' ? 'on' : ''} href={href(['webhooks'])}>
+            Webhooks
+          </a>
         </nav>
         <span class="who">
           {me.data.auth ? `${me.data.role} key` : 'auth off'}
@@ -67,6 +75,8 @@ function Screen(p: { screen?: string; id?: string; params: URLSearchParams; admi
   if (p.screen === 'incidents')
     return p.id ? <IncidentScreen id={p.id} admin={p.admin} /> : <IncidentsScreen admin={p.admin} />;
   if (p.screen === 'topology') return <TopologyScreen params={p.params} />;
+  if (p.screen === 'models') return <ModelsScreen admin={p.admin} />;
+  if (p.screen === 'webhooks') return <WebhooksScreen admin={p.admin} />;
   return <AnomaliesScreen params={p.params} />;
 }
 

@@ -2,7 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AggregateStore } from '../../store/aggregates.js';
 import type { AnomalyStore } from '../../store/anomalies.js';
 import { ErrorSchema } from '../errors.js';
-import { EndpointInfoSchema, ItemsOf, ServiceInfoSchema, type ModelInfo } from '../schemas.js';
+import {
+  EndpointInfoSchema,
+  ItemsOf,
+  ServiceInfoSchema,
+  type EndpointInfo,
+  type ModelInfo,
+} from '../schemas.js';
 import { defineRoute } from '../zod-bridge.js';
 import type { z } from 'zod';
 import { endpointKey, parseEndpointKey } from '../../trace/endpoint-key.js';
@@ -14,8 +20,6 @@ export interface CatalogOptions {
   /** Model status per endpoint, when a registry is wired. */
   models?: { list(): Promise<ModelInfo[]> };
 }
-
-type EndpointInfo = z.infer<typeof EndpointInfoSchema>;
 
 /** Services and endpoints as seen in stored anomalies, scored traffic and trained models. */
 export const catalogRoutes: FastifyPluginAsync<CatalogOptions> = async (
