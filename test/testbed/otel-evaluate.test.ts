@@ -39,6 +39,7 @@ describe('testbed figures', () => {
       anomalies: [],
       requests: [],
       injected: [],
+      stalls: [],
       modelsReadyAt: s(0),
       loadEnd: s(600),
     });
@@ -58,6 +59,7 @@ describe('testbed figures', () => {
       anomalies: [],
       requests: [],
       injected: [],
+      stalls: [],
       modelsReadyAt: s(0),
       loadEnd: s(600),
     });
@@ -78,6 +80,7 @@ describe('testbed figures', () => {
       anomalies: [],
       requests: [],
       injected: [],
+      stalls: [],
       modelsReadyAt: s(0),
       loadEnd: s(600),
     });
@@ -103,6 +106,7 @@ describe('testbed figures', () => {
       anomalies,
       requests,
       injected: [],
+      stalls: [],
       modelsReadyAt: s(40),
       loadEnd: s(600),
     });
@@ -111,6 +115,36 @@ describe('testbed figures', () => {
     expect(r.cleanAnomalies).toBe(1);
     // Before fault A (180 s): 50 and 100, neither flagged.
     expect([r.cleanRequestsBefore, r.cleanAnomaliesBefore]).toEqual([2, 0]);
+  });
+
+  it('leaves host stalls out of the fault-free stretches and counts what met them apart', () => {
+    const requests = [50, 100, 549.5, 551, 553].map((t) => ({
+      page: 'GET /',
+      start: s(t),
+      ms: 5,
+      status: 200,
+    }));
+    const anomalies = [
+      { traceId: 'a', start: s(549.5) }, // a second before the stall: met it
+      { traceId: 'b', start: s(553) }, // two seconds after it: fault-free
+    ];
+    const r = evaluate({
+      faults,
+      incidents: [],
+      anomalies,
+      requests,
+      injected: [],
+      // Stalls during fault A (200 s) and before the models (20 s) are not the fault-free stretches'.
+      stalls: [
+        { service: 'cart', start: s(550), end: s(550.2) },
+        { service: 'cart', start: s(20), end: s(20.1) },
+        { service: 'cart', start: s(200), end: s(200.1) },
+      ],
+      modelsReadyAt: s(40),
+      loadEnd: s(600),
+    });
+    expect([r.cleanRequests, r.cleanAnomalies]).toEqual([3, 1]);
+    expect([r.stalls, r.stallRequests, r.stallAnomalies]).toEqual([1, 2, 1]);
   });
 
   it('counts per trace only the traces one fault changed, flagged and blamed on its service', () => {
@@ -132,6 +166,7 @@ describe('testbed figures', () => {
       anomalies,
       requests: [],
       injected,
+      stalls: [],
       modelsReadyAt: s(0),
       loadEnd: s(600),
     });

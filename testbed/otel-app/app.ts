@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { freePort } from '../../src/service/private-redis.js';
 import { spawnNode, type Child } from './child.js';
-import type { Fault, Injected } from './faults.js';
+import type { Fault, Injected, Stall } from './faults.js';
 
 export const SERVICES = [
   'frontend',
@@ -41,6 +41,8 @@ export interface OtelApp {
   setFault(service: ServiceName, fault: Fault): Promise<void>;
   /** What every service's faults did to which trace, so far. */
   injected(): Promise<Injected[]>;
+  /** When each service's process could not run, outside its own injected fault, so far. */
+  stalls(): Promise<Stall[]>;
   /** The log file of each process. */
   logs(): string[];
   close(): Promise<void>;
@@ -120,6 +122,10 @@ export async function startApp(o: {
       const all = await Promise.all(
         SERVICES.map((s) => adminCall(`${admin(s)}/injected`) as Promise<Injected[]>),
       );
+      return all.flat();
+    },
+    async stalls() {
+      const all = await Promise.all(SERVICES.map((s) => adminCall(`${admin(s)}/stalls`) as Promise<Stall[]>));
       return all.flat();
     },
     logs: () => children.map((c) => c.logFile),

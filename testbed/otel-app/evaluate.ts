@@ -18,17 +18,23 @@
  * - *Fault-free stretches*: from the moment every entry endpoint has an active model to the end of the
  *   traffic, less each fault's window widened by RECOVERY_MS on each side (queues drain, slow requests end).
  *   The fault-free anomaly rate is anomalies whose trace started there over requests that started there.
+ * - *Host stalls*: moments a service's process could not run (its timer fired 20 ms or more late) outside its
+ *   own injected fault: a busy machine, not a service fault, made every span there slow. Each, widened by
+ *   STALL_MARGIN_MS on both sides (requests in flight, queues draining), is left out of the fault-free
+ *   stretches; what it left out is counted apart (`stall*`), so a run on a busy machine shows as such.
  * - A fault's *injected traces*: traces the faulty service recorded the fault changing (a slowed request, a
  *   failed request, a request that queued behind the hog), and no other fault changed. *Flagged*: stored as
  *   an anomaly; *top-1*: flagged with the faulty service as first root cause.
  */
 import type { Incident } from '../../src/incidents/incident.js';
-import type { FaultKind, Injected } from './faults.js';
+import type { FaultKind, Injected, Stall } from './faults.js';
 import type { RequestRecord } from './load.js';
 
 export const MINUTE_MS = 60_000;
 /** Margin around a fault that belongs to neither the fault nor the fault-free stretches. */
 export const RECOVERY_MS = 15_000;
+/** Margin around a host stall: a request that started this long before it, or as long after, met it. */
+export const STALL_MARGIN_MS = 1_000;
 
 export interface FaultWindow {
   name: string;
@@ -93,6 +99,10 @@ export interface RunFigures {
   cleanAnomaliesBefore: number;
   /** cleanAnomalies / cleanRequests (NaN without clean requests). */
   cleanAnomalyRate: number;
+  /** Host stalls in the fault-free stretches, and the requests and anomalies that met one (left out above). */
+  stalls: number;
+  stallRequests: number;
+  stallAnomalies: number;
   requests: number;
   failedRequests: number;
 }
@@ -118,8 +128,8 @@ function isOwn(i: Incident, f: FaultWindow): boolean {
   );
 }
 
-/** Whether a time falls in a fault-free stretch. */
-export function cleanAt(
+/** Whether a time falls between the models' start and the load's end, away from every fault. */
+function faultFree(
   t: number,
   faults: readonly FaultWindow[],
   modelsReadyAt: number,
@@ -129,16 +139,31 @@ export function cleanAt(
   return !faults.some((f) => t >= f.start - RECOVERY_MS && t <= f.end + RECOVERY_MS);
 }
 
+const inStall = (t: number, stalls: readonly Stall[]) =>
+  stalls.some((s) => t >= s.start - STALL_MARGIN_MS && t <= s.end + STALL_MARGIN_MS);
+
+/** Whether a time falls in a fault-free stretch: away from every fault and every host stall. */
+export function cleanAt(
+  t: number,
+  faults: readonly FaultWindow[],
+  modelsReadyAt: number,
+  loadEnd: number,
+  stalls: readonly Stall[],
+): boolean {
+  return faultFree(t, faults, modelsReadyAt, loadEnd) && !inStall(t, stalls);
+}
+
 export function evaluate(input: {
   faults: readonly FaultWindow[];
   incidents: readonly SeenIncident[];
   anomalies: readonly FlaggedTrace[];
   requests: readonly RequestRecord[];
   injected: readonly Injected[];
+  stalls: readonly Stall[];
   modelsReadyAt: number;
   loadEnd: number;
 }): RunFigures {
-  const { faults, incidents, anomalies, requests, injected, modelsReadyAt, loadEnd } = input;
+  const { faults, incidents, anomalies, requests, injected, stalls, modelsReadyAt, loadEnd } = input;
   const byOpen = [...incidents].sort((a, b) => a.firstSeenAt - b.firstSeenAt);
   const flagged = new Map(anomalies.map((a) => [a.traceId, a]));
 
@@ -194,7 +219,8 @@ export function evaluate(input: {
   const strayIncidents = incidents
     .filter((s) => !owned.has(s.incident.id) && faults.some((f) => overlaps(s.incident, f)))
     .map((s) => s.incident.id);
-  const clean = (t: number) => cleanAt(t, faults, modelsReadyAt, loadEnd);
+  const clean = (t: number) => cleanAt(t, faults, modelsReadyAt, loadEnd, stalls);
+  const stalled = (t: number) => faultFree(t, faults, modelsReadyAt, loadEnd) && inStall(t, stalls);
   const firstFault = Math.min(...faults.map((f) => f.start));
   const cleanRequests = requests.filter((r) => clean(r.start)).length;
   const cleanAnomalies = anomalies.filter((a) => clean(a.start)).length;
@@ -202,7 +228,7 @@ export function evaluate(input: {
   const cleanAnomaliesBefore = anomalies.filter((a) => clean(a.start) && a.start < firstFault).length;
   const pages = [...new Set(requests.map((r) => r.page))].map((page): PageLatency => {
     const of = requests.filter((r) => r.page === page);
-    const clean = of.filter((r) => cleanAt(r.start, faults, modelsReadyAt, loadEnd)).map((r) => r.ms);
+    const clean = of.filter((r) => cleanAt(r.start, faults, modelsReadyAt, loadEnd, stalls)).map((r) => r.ms);
     return {
       page,
       cleanP50: quantile(clean, 0.5),
@@ -229,6 +255,9 @@ export function evaluate(input: {
     cleanRequestsBefore,
     cleanAnomaliesBefore,
     cleanAnomalyRate: cleanRequests > 0 ? cleanAnomalies / cleanRequests : NaN,
+    stalls: stalls.filter((s) => faultFree(s.start, faults, modelsReadyAt, loadEnd)).length,
+    stallRequests: requests.filter((r) => stalled(r.start)).length,
+    stallAnomalies: anomalies.filter((a) => stalled(a.start)).length,
     requests: requests.length,
     failedRequests: requests.filter((r) => r.status === 0 || r.status >= 500).length,
   };

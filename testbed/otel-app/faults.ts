@@ -21,3 +21,11 @@ export interface Injected {
   /** Wall-clock ms. */
   at: number;
 }
+
+/** A moment a service's process could not run, not caused by an injected fault (see services/stall-watch.ts). */
+export interface Stall {
+  service: string;
+  /** Wall-clock ms. */
+  start: number;
+  end: number;
+}

@@ -263,6 +263,7 @@ export async function runTestbed(
       const s = watcher.seen.get(incident.id);
       return { incident, firstSeenAt: s?.at ?? Date.now(), firstCauseAtOpen: s?.firstCause };
     });
+    const stalls = await app.stalls();
     const figures = evaluate({
       faults: windows,
       incidents: seen,
@@ -273,6 +274,7 @@ export async function runTestbed(
       })),
       requests: load.records,
       injected: await app.injected(),
+      stalls,
       modelsReadyAt,
       loadEnd,
     });
@@ -290,7 +292,7 @@ export async function runTestbed(
       endpoints: endpoints.items.map(({ endpoint, scored, anomalous }) => ({ endpoint, scored, anomalous })),
       logProblems: logProblems([th.logFile, ...app.logs()]).slice(0, 30),
       cleanAnomalies: anomalies
-        .filter((a) => cleanAt(Date.parse(a.startTime), windows, modelsReadyAt, loadEnd))
+        .filter((a) => cleanAt(Date.parse(a.startTime), windows, modelsReadyAt, loadEnd, stalls))
         .slice(0, 200)
         .map((a) => ({
           atS: Math.round((Date.parse(a.startTime) - loadStart) / 100) / 10,

@@ -51,6 +51,11 @@ export function markdownReport(runs: RunResult[]): string {
         ? '—'
         : `${r.figures.cleanAnomaliesBefore}/${r.figures.cleanRequestsBefore} (${pct(r.figures.cleanAnomaliesBefore, r.figures.cleanRequestsBefore)})`,
     ),
+    row('host stalls (fault-free stretch): stalls, requests met, anomalies', (r) =>
+      r.figures.stalls === undefined // results saved before stalls were watched
+        ? '—'
+        : `${r.figures.stalls}, ${r.figures.stallRequests}, ${r.figures.stallAnomalies} (${pct(r.figures.stallAnomalies, r.figures.stallRequests)})`,
+    ),
     row('false incidents (overlap no fault)', (r) => String(r.figures.falseIncidents.length)),
     row('stray incidents (overlap a fault, own of none)', (r) => String(r.figures.strayIncidents.length)),
     row('incidents', (r) => String(r.figures.incidents)),

@@ -10,6 +10,7 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
 import { FaultSchema, type Fault, type FaultKind, type Injected } from '../faults.js';
+import { StallWatch } from './stall-watch.js';
 
 export const tracer = trace.getTracer('otel-app', '1.0.0');
 
@@ -117,8 +118,11 @@ export class FaultSwitch {
   private fault: Fault = { kind: 'none' };
   private readonly log: Injected[] = [];
   private hogTimer?: NodeJS.Timeout;
+  private readonly stalls: StallWatch;
 
-  constructor(readonly service: string) {}
+  constructor(readonly service: string) {
+    this.stalls = new StallWatch(service, () => this.fault.kind === 'hog');
+  }
 
   set(f: Fault): void {
     this.fault = f;
@@ -162,13 +166,15 @@ export class FaultSwitch {
   }
 
   /**
-   * The admin routes (`/admin/...`, not traced): POST /admin/fault with a Fault, GET /admin/injected.
+   * The admin routes (`/admin/...`, not traced): POST /admin/fault with a Fault, GET /admin/injected,
+   * GET /admin/stalls.
    * Returns false when the request is not an admin one.
    */
   admin(req: http.IncomingMessage, res: http.ServerResponse): boolean {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (!path.startsWith('/admin/')) return false;
     if (req.method === 'GET' && path === '/admin/injected') send(res, 200, this.log);
+    else if (req.method === 'GET' && path === '/admin/stalls') send(res, 200, this.stalls.list());
     else if (req.method === 'POST' && path === '/admin/fault')
       readJson(req).then(
         (json) => {
