@@ -109,13 +109,26 @@ export type Webhook = z.infer<typeof WebhookSchema>;
 /** A webhook as the API shows it (see redactWebhook). */
 export type ShownWebhook = Omit<Webhook, 'secret'> & { secret?: string };
 
-/** The webhook as the API shows it: the secret is never echoed back in full. */
+/**
+ * The URL as the API shows it: scheme, host and the first path segment. Receivers put credentials in the
+ * rest (Slack's incoming-webhook path is its token; others take `?token=` or user:password@), and read keys
+ * list webhooks.
+ */
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  const [first, ...rest] = u.pathname.split('/').filter(Boolean);
+  const hidden = rest.length > 0 || u.search !== '' || u.username !== '' || u.password !== '';
+  return `${u.protocol}//${u.host}/${first ?? ''}${hidden ? (first ? '/…' : '…') : ''}`;
+}
+
+/** The webhook as the API shows it: neither the secret nor a credential in the URL is echoed back in full. */
 export function redactWebhook(w: Webhook): ShownWebhook {
-  if (!w.secret) return w;
+  const url = redactUrl(w.url);
+  if (!w.secret) return { ...w, url };
   const shown = w.secret.startsWith('whsec_')
     ? 'whsec_'
     : w.secret.slice(0, Math.min(4, w.secret.length >> 2));
-  return { ...w, secret: `${shown}…` };
+  return { ...w, url, secret: `${shown}…` };
 }
 
 /** The webhook's anomaly delivery with its defaults filled in. */
