@@ -1,9 +1,9 @@
 import type { Anomaly } from '../../src/store/anomaly-record.js';
 import type { Incident } from '../../src/incidents/incident.js';
-import type { Comparison, Whoami } from '../../src/api/schemas.js';
+import type { Comparison, Session, SessionSummary, Whoami } from '../../src/api/schemas.js';
 
 /** The payloads the UI reads, typed from the server's zod schemas (type-only imports: nothing is bundled). */
-export type { Anomaly, Comparison, Incident, Whoami };
+export type { Anomaly, Comparison, Incident, Session, SessionSummary, Whoami };
 export type Page<T> = { items: T[]; nextCursor?: string };
 
 const KEY_ITEM = 'tracehound.apiKey';
