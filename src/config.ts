@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { parseApiKeys } from './api/auth.js';
+import { DEFAULT_SESSION_ATTRIBUTES } from './trace/session.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -48,6 +49,15 @@ const apiKeys = z.string().superRefine((v, ctx) => {
     ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^TRACEHOUND_API_KEYS /, '') });
   }
 });
+
+/** `a,b,c`: span attribute names, in order of preference. */
+const attributeList = z
+  .string()
+  .regex(
+    /^\s*[^\s,]+\s*(,\s*[^\s,]+\s*)*$/,
+    'expected attribute names separated by commas, e.g. "session.id,enduser.id"',
+  )
+  .transform((v) => [...new Set(v.split(',').map((a) => a.trim()))]);
 
 /**
  * The service's configuration, from the environment (and an optional JSON file named by TRACEHOUND_CONFIG
@@ -102,6 +112,8 @@ export const ConfigSchema = z.object({
   /** How long a starting process waits for Redis before it exits non-zero, s. */
   TRACEHOUND_REDIS_WAIT: seconds(30),
   TRACEHOUND_MODELS_DIR: z.string().optional(),
+  /** Span attributes naming a trace's session; the first one a trace carries groups it (see trace/session.ts). */
+  TRACEHOUND_SESSION_ATTRIBUTES: attributeList.default([...DEFAULT_SESSION_ATTRIBUTES]),
   TRACEHOUND_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 export type Config = z.infer<typeof ConfigSchema>;

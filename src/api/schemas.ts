@@ -3,6 +3,8 @@ import { AnomalySchema, CompactSpanSchema } from '../store/anomaly-record.js';
 import { DIFF_KINDS, type DiffRow } from '../explain/compare.js';
 import { ScoredTraceSchema } from '../scoring/scored-trace.js';
 import { FORMAT_NAMES } from '../formats/types.js';
+import { SessionSchema, SessionSummarySchema } from '../store/session-record.js';
+import { MAX_SESSION_ID } from '../trace/session.js';
 import { queryNumber, queryTime } from './zod-bridge.js';
 
 /** The payloads of the HTTP API. One schema each: validation, TypeScript types and OpenAPI come from it. */
@@ -277,3 +279,21 @@ export const WhoamiSchema = z.object({
   role: z.enum(['read', 'admin']).optional(),
 });
 export type Whoami = z.infer<typeof WhoamiSchema>;
+
+const SESSION_ID = z
+  .string()
+  .min(1)
+  .max(MAX_SESSION_ID)
+  .describe('a session id as the traces carry it (session.id, enduser.id: TRACEHOUND_SESSION_ATTRIBUTES)');
+
+export const SessionListQuery = z.strictObject({
+  q: SESSION_ID.optional().describe(
+    'Only sessions whose id starts with this (case-sensitive), among the 10 000 most recently active; ' +
+      'a session named exactly this comes first however old',
+  ),
+  limit: integerIn(1, 500).default(50),
+});
+export const SessionParams = z.strictObject({ id: SESSION_ID });
+export const SessionPageSchema = ItemsOf(SessionSummarySchema);
+export { SessionSchema };
+export type { Session, SessionSummary } from '../store/session-record.js';

@@ -17,6 +17,7 @@ import { scoreRoutes, type ScoreFn } from './routes/score.js';
 import { ingestRoutes, type IngestOptions } from './routes/ingest.js';
 import { samplingRoutes, type SamplingApi } from './routes/sampling.js';
 import { silenceRoutes, type SilencesApi } from './routes/silences.js';
+import { sessionRoutes, type SessionsApi } from './routes/sessions.js';
 import { webhookRoutes, type WebhooksApi } from './routes/webhooks.js';
 import { DEFAULT_UI_DIR, uiRoutes } from './routes/ui.js';
 import { whoamiRoutes } from './routes/whoami.js';
@@ -31,6 +32,8 @@ export interface ApiDeps {
   incidents?: IncidentsApi;
   /** Acknowledge and resolve incidents by hand (admin). */
   incidentActions?: IncidentActionsApi;
+  /** Scored traces grouped by their session attribute. */
+  sessions?: SessionsApi;
   /** Per-minute aggregates: the topology and trace-quality routes. */
   aggregates?: AggregatesApi;
   /** Scored traffic per endpoint, for the anomaly rates of /v1/endpoints. */
@@ -121,6 +124,7 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
   }
   if (deps.incidents)
     await app.register(incidentRoutes, { incidents: deps.incidents, actions: deps.incidentActions });
+  if (deps.sessions) await app.register(sessionRoutes, { sessions: deps.sessions });
   if (deps.aggregates) await app.register(aggregateRoutes, { aggregates: deps.aggregates });
   if (deps.score)
     await app.register(scoreRoutes, {

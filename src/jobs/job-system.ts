@@ -179,12 +179,14 @@ export class JobSystem {
 
   async enqueueScore(traces: Trace[], source: string | undefined): Promise<void> {
     const size = this.d.settings.scoreBatch ?? 200;
+    // The session attributes travel with the queued trace, or the scoring worker could not group it.
+    const keep = this.d.pipeline.sessions?.attributes;
     for (let i = 0; i < traces.length; i += size) {
       const batch = traces.slice(i, i + size);
       const ids = batch.map((t) => t.traceId);
       await this.queues.score.add(
         'score',
-        { source, traces: batch.map(compactTrace) },
+        { source, traces: batch.map((t) => compactTrace(t, keep)) },
         {
           jobId: idOf('score', ...ids),
           attempts: 5,

@@ -17,6 +17,9 @@ import { minuteOf } from '../incidents/signal.js';
 import type { MinuteEvidence } from '../incidents/incident-engine.js';
 import type { EvidenceItem, EvidenceStore } from '../store/incident-evidence.js';
 import type { AggregateStore } from '../store/aggregates.js';
+import type { SessionEntry, SessionStore } from '../store/sessions.js';
+import { sessionTrace } from '../store/session-record.js';
+import { sessionOf } from '../trace/session.js';
 
 export interface PipelineDeps {
   models: ModelCache;
@@ -31,6 +34,8 @@ export interface PipelineDeps {
   evidence?: Pick<EvidenceStore, 'put'>;
   /** Per-minute aggregates (topology, quality, aggregate signals, traffic counts) of every scored trace. */
   aggregates?: Pick<AggregateStore, 'record'>;
+  /** Every scored trace that names a session (by the first of `attributes` it carries) joins it. */
+  sessions?: { store: Pick<SessionStore, 'put'>; attributes: readonly string[] };
   now?: () => number;
 }
 
@@ -93,6 +98,7 @@ export async function scoreBatch(
   const detectedAt = new Date((deps.now ?? Date.now)()).toISOString();
   const judged: Judged[] = [];
   const recorded = { traces: [] as Trace[], scored: [] as ScoredTrace[] };
+  const sessions: SessionEntry[] = [];
   for (const [endpoint, group] of byEndpoint) {
     const model = await deps.models.get(endpoint);
     // Evidence needs the profiles scoring extracts: extracted once for both.
@@ -119,6 +125,7 @@ export async function scoreBatch(
       recorded.traces.push(...group);
       recorded.scored.push(...scored);
     }
+    if (deps.sessions) sessions.push(...sessionEntries(group, scored, deps.sessions.attributes));
     const found: StoredAnomaly[] = [];
     for (let i = 0; i < group.length; i++) {
       const s = scored[i];
@@ -154,7 +161,22 @@ export async function scoreBatch(
     result.evidenceSkipped = skipped.size;
   }
   if (deps.aggregates) await deps.aggregates.record(recorded.traces, recorded.scored);
+  // Keyed by trace id in its session: a retried batch rewrites the same entries.
+  if (deps.sessions) await deps.sessions.store.put(sessions);
   return result;
+}
+
+function sessionEntries(
+  traces: readonly Trace[],
+  scored: readonly ScoredTrace[],
+  attributes: readonly string[],
+): SessionEntry[] {
+  const out: SessionEntry[] = [];
+  traces.forEach((t, i) => {
+    const ref = sessionOf(t, attributes);
+    if (ref) out.push({ session: ref.id, startUs: t.start, trace: sessionTrace(scored[i], ref.attribute) });
+  });
+  return out;
 }
 
 /** A scored trace on its way to the incident evidence; with a model, its profile and baseline. */

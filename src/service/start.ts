@@ -17,6 +17,7 @@ import { AggregateStore } from '../store/aggregates.js';
 import { incidentsWiring } from './incidents-wiring.js';
 import { TraceReservoir } from '../store/reservoir.js';
 import { SpanBuffer } from '../store/span-buffer.js';
+import { SessionStore } from '../store/sessions.js';
 import { createSource, Poller, RedisPollerState, type TraceSource } from '../sources/index.js';
 import type { BreakerOptions } from '../sources/breaker.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../webhooks/dispatcher.js';
@@ -116,7 +117,9 @@ export async function startService(
   });
   const registry = new ModelRegistry(redis);
   const models = new ModelCache(registry);
-  const spanBuffer = new SpanBuffer(redis);
+  const sessionAttributes = c.TRACEHOUND_SESSION_ATTRIBUTES;
+  const spanBuffer = new SpanBuffer(redis, undefined, sessionAttributes);
+  const sessions = new SessionStore(redis, { maxAgeS: c.TRACEHOUND_RETENTION_DAYS * 86400 });
   const webhookStore = new WebhookStore(redis, { allowPrivate: c.TRACEHOUND_WEBHOOK_ALLOW_PRIVATE });
   const silences = new SilenceStore(redis);
   const dispatcher = new WebhookDispatcher({
@@ -152,6 +155,7 @@ export async function startService(
     reservoir,
     aggregates,
     evidence: incidents.evidence,
+    sessions: { store: sessions, attributes: sessionAttributes },
     minTrainingTraces: c.TRACEHOUND_MIN_TRAINING_TRACES,
     notify: async (a: Parameters<typeof anomalyEvent>[0]) => {
       await dispatcher.enqueue(anomalyEvent(a));
@@ -213,6 +217,7 @@ export async function startService(
         traffic: aggregates,
         incidents: incidents.store,
         incidentActions: incidents.actions,
+        sessions,
         // Synchronous scoring with each endpoint's active model; nothing is stored.
         score: payloadScorer(async (traces, opts) => {
           const scored = [];

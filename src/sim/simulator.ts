@@ -17,6 +17,7 @@ import {
 import { randomTraceId, Rng } from './random.js';
 import { DEFAULT_START_US, type Scenario } from './scenario.js';
 import { Workload } from './workload.js';
+import { simSessionId } from './sessions.js';
 
 export interface SimOptions {
   seed?: number;
@@ -202,6 +203,7 @@ export class Simulator {
     const recs = ctx.recs;
     const abs = new Array<number>(recs.length);
     const spans: Span[] = [];
+    const session = simSessionId(this.seed, k, t0, this.startUs);
     for (let i = 0; i < recs.length; i++) {
       const r = recs[i];
       const start = (abs[i] = (r.parent < 0 ? t0 : abs[r.parent]) + r.rel);
@@ -222,6 +224,7 @@ export class Simulator {
         instance: r.inst.name,
       };
       if (r.parent >= 0) span.parentId = recs[r.parent].id;
+      else if (session !== undefined) span.attributes = { ...span.attributes, 'session.id': session };
       if (r.msg !== undefined) span.statusMessage = r.msg;
       spans.push(span);
     }

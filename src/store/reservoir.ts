@@ -40,7 +40,8 @@ interface CompactTrace {
 
 const VERSION_ATTRIBUTE = 'service.version';
 
-export function compactTrace(trace: Trace): string {
+/** `keep`: span attributes kept beside KEPT_SPAN_ATTRIBUTES (see keptSpanAttributes). */
+export function compactTrace(trace: Trace, keep: readonly string[] = []): string {
   const resources: Attributes[] = [];
   const index = new Map<object, number>();
   const s = trace.spans.map((sp): CompactSpan => {
@@ -49,7 +50,7 @@ export function compactTrace(trace: Trace): string {
       index.set(sp.resource, (r = resources.length));
       resources.push(keptResource(sp.resource));
     }
-    const kept = keptSpanAttributes(sp.attributes);
+    const kept = keptSpanAttributes(sp.attributes, keep);
     const c: CompactSpan = [
       sp.spanId,
       sp.parentId ?? '',

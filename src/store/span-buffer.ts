@@ -13,7 +13,7 @@ const spansKey = (traceId: string) => `th:{buf}:t:${traceId}`;
  */
 type BufferedSpan = Omit<RawSpan, 'attributes'> & { attributes?: RawSpan['attributes'] };
 
-function compact(s: RawSpan): string {
+function compact(s: RawSpan, keep: readonly string[]): string {
   const b: BufferedSpan = {
     traceId: s.traceId,
     spanId: s.spanId,
@@ -28,7 +28,7 @@ function compact(s: RawSpan): string {
     events: s.events,
     instance: s.instance,
     shared: s.shared,
-    attributes: keptSpanAttributes(s.attributes),
+    attributes: keptSpanAttributes(s.attributes, keep),
     resource: keptResource(s.resource),
   };
   return JSON.stringify(b);
@@ -45,6 +45,8 @@ export class SpanBuffer {
   constructor(
     private readonly redis: RedisClient,
     private readonly ttlS = 3600,
+    /** Span attributes kept beside KEPT_SPAN_ATTRIBUTES: the configured session attributes. */
+    private readonly keep: readonly string[] = [],
   ) {}
 
   async add(spans: RawSpan[], nowMs = Date.now()): Promise<number> {
@@ -53,7 +55,7 @@ export class SpanBuffer {
     for (const s of spans) {
       let list = byTrace.get(s.traceId);
       if (!list) byTrace.set(s.traceId, (list = []));
-      list.push(compact(s));
+      list.push(compact(s, this.keep));
     }
     const tx = this.redis.multi();
     for (const [traceId, list] of byTrace) {

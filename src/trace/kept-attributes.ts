@@ -24,10 +24,14 @@ export const KEPT_SPAN_ATTRIBUTES: readonly string[] = [
 /** Resource values longer than this are identifiers or blobs, not dimensions worth comparing traces by. */
 const MAX_RESOURCE_VALUE = 120;
 
-/** The kept span attributes, or undefined when there are none. */
-export function keptSpanAttributes(a: Attributes): Attributes | undefined {
+/**
+ * The kept span attributes, or undefined when there are none. `extra`: more names to keep, those the
+ * configuration makes the core read (the session attributes, TRACEHOUND_SESSION_ATTRIBUTES).
+ */
+export function keptSpanAttributes(a: Attributes, extra: readonly string[] = []): Attributes | undefined {
   let out: Attributes | undefined;
   for (const k of KEPT_SPAN_ATTRIBUTES) if (a[k] !== undefined) (out ??= {})[k] = a[k];
+  for (const k of extra) if (a[k] !== undefined) (out ??= {})[k] = a[k];
   return out;
 }
 

@@ -16,6 +16,15 @@ describe('span buffer for pushed spans', () => {
     await redis?.close();
   });
 
+  it('keeps the configured session attributes beside the ones the core reads', async () => {
+    const t = '3'.repeat(32);
+    const span = raw({ spanId: 'a', traceId: t, attributes: { 'app.session': 's-9', other: 'x' } });
+    await new SpanBuffer(client, 60, ['app.session']).add([span], 1000);
+    const [got] = await new SpanBuffer(client).settled(9000, 0);
+    expect(got.spans[0].attributes).toEqual({ 'app.session': 's-9' });
+    await new SpanBuffer(client).remove([t]);
+  });
+
   it('hands a trace over only after it has been quiet for the settle time, and only once removed', async () => {
     const buf = new SpanBuffer(client);
     const t1 = '1'.repeat(32);

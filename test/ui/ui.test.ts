@@ -7,6 +7,7 @@ import { IncidentStore } from '../../src/store/incidents.js';
 import { IncidentActions } from '../../src/jobs/incident-actions.js';
 import type { IncidentWebhookEvent } from '../../src/webhooks/events.js';
 import { SilenceStore } from '../../src/store/silences.js';
+import { SessionStore } from '../../src/store/sessions.js';
 import { AggregateStore } from '../../src/store/aggregates.js';
 import type { Verdict } from '../../src/incidents/aggregates.js';
 import { generate } from '../../src/sim/generate.js';
@@ -87,6 +88,7 @@ let redis: RedisClient;
 let store: AnomalyStore;
 let incidents: IncidentStore;
 let aggregates: AggregateStore;
+let sessions: SessionStore;
 let app: FastifyInstance;
 let base: string;
 let browser: Browser;
@@ -99,6 +101,7 @@ beforeAll(async () => {
   store = new AnomalyStore(redis);
   incidents = new IncidentStore(redis);
   aggregates = new AggregateStore(redis, { retentionS: 3600 });
+  sessions = new SessionStore(redis, { now: () => T0 + 3_600_000 });
   const incidentActions = new IncidentActions({
     store: incidents,
     notify: async (e) => {
@@ -119,6 +122,7 @@ beforeAll(async () => {
       incidentActions,
       aggregates,
       silences: new SilenceStore(redis),
+      sessions,
       normals,
     }),
     { rateLimit: false, uiDir: ui.dir },
@@ -298,6 +302,66 @@ describe('web UI', () => {
     expect(await page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
     await screenshot(page, 'incident');
     await page.getByTestId('incident-traces').getByRole('link').first().click();
+    await expect.poll(() => page.getByTestId('waterfall').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('finds a session by its id and lists its traces in time order; an anomalous one leads to the anomaly', async () => {
+    await store.put(stored(6, 0.9));
+    const line = (n: number, anomalous: boolean) => ({
+      traceId: tid(n),
+      startTime: new Date(T0 + n * 1000).toISOString(),
+      service: 'frontend',
+      operation: n === 6 ? 'GET /checkout' : 'GET /cart',
+      durationMs: 20 + n,
+      score: anomalous ? 0.9 : 0.1,
+      anomalous,
+      attribute: 'session.id',
+      ...(anomalous && {
+        rootCause: {
+          service: 'payment',
+          operation: 'Charge',
+          kind: 'latency' as const,
+          evidence: 'payment: Charge took 100 ms where it normally takes 12 ms.',
+        },
+      }),
+    });
+    // Written out of order, as batches of a session's traces arrive.
+    await sessions.put(
+      [7, 3, 6, 5].map((n) => ({
+        session: 'shopper-42',
+        startUs: (T0 + n * 1000) * 1000,
+        trace: line(n, n === 6),
+      })),
+    );
+    await sessions.put([{ session: 'browser-9', startUs: (T0 + 9000) * 1000, trace: line(9, false) }]);
+
+    const page = await browser.newPage();
+    const errors = consoleErrors(page);
+    await page.goto(`${base}/#/anomalies`);
+    await page.getByPlaceholder('API key').fill(READ_KEY);
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    const rows = page.getByTestId('session-row');
+    await expect.poll(() => rows.count()).toBe(2);
+    await page.getByPlaceholder('session or user id, or its start').fill('shop');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().innerText()).toMatch(/shopper-42\s.*\s4\s+1$/s);
+    await rows.first().click();
+
+    const traces = page.getByTestId('session-trace');
+    await expect.poll(() => traces.count()).toBe(4);
+    expect(await traces.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual(
+      [3, 5, 6, 7].map(tid),
+    );
+    const flagged = page.locator('[data-testid=session-trace][data-anomalous=true]');
+    expect(await flagged.count()).toBe(1);
+    expect(await flagged.innerText()).toContain('payment: Charge took 100 ms where it normally');
+    expect(await flagged.innerText()).toContain('0.90');
+    await flagged.getByRole('link').click();
+    await expect.poll(() => new URL(page.url()).hash).toBe(`#/anomalies/${tid(6)}`);
     await expect.poll(() => page.getByTestId('waterfall').count()).toBe(1);
     expect(errors).toEqual([]);
     await page.close();

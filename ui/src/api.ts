@@ -1,10 +1,29 @@
 import type { Anomaly } from '../../src/store/anomaly-record.js';
 import type { Incident } from '../../src/incidents/incident.js';
-import type { Comparison, EndpointInfo, ModelInfo, WebhookDelivery, Whoami } from '../../src/api/schemas.js';
+import type {
+  Comparison,
+  EndpointInfo,
+  ModelInfo,
+  Session,
+  SessionSummary,
+  WebhookDelivery,
+  Whoami,
+} from '../../src/api/schemas.js';
 import type { ShownWebhook } from '../../src/webhooks/schema.js';
 
 /** The payloads the UI reads, typed from the server's zod schemas (type-only imports: nothing is bundled). */
-export type { Anomaly, Comparison, EndpointInfo, Incident, ModelInfo, ShownWebhook, WebhookDelivery, Whoami };
+export type {
+  Anomaly,
+  Comparison,
+  EndpointInfo,
+  Incident,
+  ModelInfo,
+  Session,
+  SessionSummary,
+  ShownWebhook,
+  WebhookDelivery,
+  Whoami,
+};
 export type Page<T> = { items: T[]; nextCursor?: string };
 
 const KEY_ITEM = 'tracehound.apiKey';

@@ -8,6 +8,7 @@ import { AnomalyScreen } from './screens/anomaly.js';
 import { IncidentScreen } from './screens/incident.js';
 import { IncidentsScreen } from './screens/incidents.js';
 import { ModelsScreen } from './screens/models.js';
+import { SessionScreen, SessionsScreen } from './screens/sessions.js';
 import { TopologyScreen } from './screens/topology.js';
 import { WebhooksScreen } from './screens/webhooks.js';
 import './style.css';
@@ -36,6 +37,9 @@ function App() {
           </a>
           <a class={screen === 'incidents' ? 'on' : ''} href={href(['incidents'])}>
             Incidents
+          </a>
+          <a class={screen === 'sessions' ? 'on' : ''} href={href(['sessions'])}>
+            Sessions
           </a>
           <a class={screen === 'topology' ? 'on' : ''} href={href(['topology'])}>
             Topology
@@ -74,6 +78,8 @@ function Screen(p: { screen?: string; id?: string; params: URLSearchParams; admi
     return <AnomalyScreen id={p.id} admin={p.admin} compare={p.params.get('compare') === '1'} />;
   if (p.screen === 'incidents')
     return p.id ? <IncidentScreen id={p.id} admin={p.admin} /> : <IncidentsScreen admin={p.admin} />;
+  if (p.screen === 'sessions')
+    return p.id ? <SessionScreen id={p.id} /> : <SessionsScreen params={p.params} />;
   if (p.screen === 'topology') return <TopologyScreen params={p.params} />;
   if (p.screen === 'models') return <ModelsScreen admin={p.admin} />;
   if (p.screen === 'webhooks') return <WebhooksScreen admin={p.admin} />;
