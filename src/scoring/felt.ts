@@ -9,7 +9,7 @@ const LATENCY_ONLY: ReadonlySet<EvidenceKind> = new Set(['self-time', 'duration'
 /**
  * Whether a trace the detectors find surprising changed what its caller got: an error, calls made differently,
  * spans lost, or, when the baseline saw only slower spans, an answer slower than 99% of the endpoint's normal
- * ones (with 95% confidence, given how many normal ones the model saw). A span a few milliseconds over its own tail inside a request of normal length is the jitter of a busy
+ * ones. A span a few milliseconds over its own tail inside a request of normal length is the jitter of a busy
  * machine (on the OpenTelemetry testbed most fault-free flags were such: a 3.6 ms network gap against a 2.3 ms
  * p99 inside a 15 ms request whose p99 is 27 ms), not something to show at 3 a.m. Slowdowns too small for any
  * one request to feel are the incident signals' business, which judge a minute's latency whether traces are
@@ -22,7 +22,5 @@ export function feltByCaller(score: BaselineScore, profile: TraceProfile, baseli
   for (const e of score.evidence) if (!LATENCY_ONLY.has(e.kind)) return true;
   if (profile.rootMissing) return true;
   const normal = rootNormal(profile, baseline);
-  // Slower than 99% of normal answers with confidence: a model trained on a few hundred traces knows its p99
-  // only roughly, and a root a little over that rough estimate is not yet evidence that anyone felt it.
-  return normal === undefined || profile.rootDurationUs > normal.p99HighUs;
+  return normal === undefined || profile.rootDurationUs > normal.p99Us;
 }

@@ -19,13 +19,6 @@ export interface LatencySummary {
   p50Us: number;
   p99Us: number;
   /**
-   * One-sided 95% upper confidence bound of the 99th percentile, µs: the order statistic that exceeds the true
-   * p99 in 95% of samples of n (binomial, distribution-free). From a few hundred spans the empirical p99 is the
-   * second or third largest of them and often below the true one; this bound is their largest, and it falls
-   * towards p99Us as n grows (n = 1,000: the 99.5th percentile).
-   */
-  p99HighUs: number;
-  /**
    * The 5th and 95th percentiles, t scale: one span beyond them says little, but the share of a minute's
    * spans beyond them is 5% in normal traffic whatever the path's spread (the incident layer tests it).
    */
@@ -50,17 +43,7 @@ export interface LatencySummary {
 export function summarize(s: LogSketch, rule: SpreadRule): LatencySummary {
   const scaleFloor = rule.scaleFloor;
   if (s.total <= 0)
-    return {
-      n: 0,
-      med: 0,
-      scale: scaleFloor,
-      tailScale: scaleFloor,
-      p50Us: 0,
-      p99Us: 0,
-      p99HighUs: 0,
-      p05T: 0,
-      p95T: 0,
-    };
+    return { n: 0, med: 0, scale: scaleFloor, tailScale: scaleFloor, p50Us: 0, p99Us: 0, p05T: 0, p95T: 0 };
   const q25 = s.quantileT(0.25);
   const q50 = s.quantileT(0.5);
   const q75 = s.quantileT(0.75);
@@ -74,7 +57,6 @@ export function summarize(s: LogSketch, rule: SpreadRule): LatencySummary {
     tailScale,
     p50Us: fromT(q50),
     p99Us: fromT(q99),
-    p99HighUs: fromT(s.quantileT(0.99 + 1.645 * Math.sqrt((0.99 * 0.01) / s.total))),
     p05T: s.quantileT(0.05),
     p95T: s.quantileT(0.95),
   };
