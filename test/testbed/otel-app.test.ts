@@ -19,7 +19,7 @@ describe('OpenTelemetry testbed: every fault its own incident, the faulty servic
         `${a.atS} s ${a.endpoint} ${a.durationMs} ms score ${a.score.toFixed(2)} ${JSON.stringify(a.detectors)} → ${a.cause ?? '—'}: ${a.evidence ?? ''}`,
     );
     process.stderr.write(
-      `${markdownReport([run])}\n\nfault-free anomalies:\n${clean.join('\n')}\n\nlog problems:\n${run.logProblems.join('\n')}\n`,
+      `${markdownReport([run])}\n\nincidents:\n${run.incidents.map((i) => JSON.stringify(i)).join('\n')}\n\nfault-free anomalies:\n${clean.join('\n')}\n\nlog problems:\n${run.logProblems.join('\n')}\n`,
     );
   }, 20 * 60_000);
 

@@ -37,6 +37,8 @@ export interface RunResult {
   endpoints: EndpointCount[];
   /** Warnings and errors in the processes' logs, one line each with a count. */
   logProblems: string[];
+  /** Every incident: when it was listed first, its window and its causes in order. */
+  incidents: { id: string; firstSeenS: number; start: string; end: string; causes: string[] }[];
   /** The fault-free anomalies (at most 200): what a false positive looks like, for whoever tunes against it. */
   cleanAnomalies: CleanAnomaly[];
   logDir: string;
@@ -289,6 +291,13 @@ export async function runTestbed(
       faultPhaseAfterS: Math.round((faultPhase - loadStart) / 1000),
       figures,
       tracesScored: endpoints.items.reduce((a, e) => a + e.scored, 0),
+      incidents: seen.map((s) => ({
+        id: s.incident.id,
+        firstSeenS: Math.round((s.firstSeenAt - loadStart) / 1000),
+        start: s.incident.start,
+        end: s.incident.end,
+        causes: s.incident.rootCauses.slice(0, 3).map((c) => c.service),
+      })),
       endpoints: endpoints.items.map(({ endpoint, scored, anomalous }) => ({ endpoint, scored, anomalous })),
       logProblems: logProblems([th.logFile, ...app.logs()]).slice(0, 30),
       cleanAnomalies: anomalies
