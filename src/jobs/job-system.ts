@@ -1,42 +1,30 @@
-import { createHash } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { RedisClient } from '../store/redis-client.js';
 import type { Poller } from '../sources/poller.js';
 import type { TraceSource } from '../sources/source.js';
 import type { ModelRegistry } from '../registry/redis-registry.js';
 import type { AnomalyStore } from '../store/anomalies.js';
-import { compactTrace, expandTrace, type TraceReservoir } from '../store/reservoir.js';
+import type { TraceReservoir } from '../store/reservoir.js';
 import type { SpanBuffer } from '../store/span-buffer.js';
-import { normalizeTrace } from '../trace/normalize.js';
 import type { Trace } from '../trace/trace.js';
 import type { MetricsRegistry } from '../observability/metrics.js';
-import { scoreBatch, type PipelineDeps } from './pipeline.js';
-import { trainEndpoint } from './trainer.js';
-import { QUEUE_PREFIX, QUEUES } from './redis.js';
-import { runIncidentJob } from './incidents-job.js';
-import type { IncidentJobDeps } from './incident-job-state.js';
-import { ingestProgress } from './ingest-progress.js';
-import type { IncidentStore } from '../store/incidents.js';
-import type { PollerState } from '../sources/state.js';
-
-/** The per-minute incident job's wiring; without it no incident job is scheduled or run. */
-export interface IncidentsWiring {
-  job: Omit<IncidentJobDeps, 'progress' | 'store'>;
-  store: IncidentStore;
-  /** The pollers' watermarks, so minutes are judged only once their polled traces are scored. */
-  pollState?: PollerState;
-  everyS: number;
-}
+import type { PipelineStores } from './pipeline.js';
+import { countQueueJobs, jobMetrics } from './job-metrics.js';
+import { QUEUE_PREFIX, QUEUES, enqueueRetrain, enqueueScore, type JobQueues } from './queues.js';
+import { pollProcessor } from './processors/poll.js';
+import { scoreProcessor } from './processors/score.js';
+import { trainProcessor } from './processors/train.js';
+import { maintenanceProcessor } from './processors/maintenance.js';
+import { incidentsProcessor, type IncidentsWiring } from './processors/incidents.js';
 
 export interface JobSystemDeps {
   /** BullMQ's connection (maxRetriesPerRequest: null). */
   connection: RedisClient;
   sources: TraceSource[];
   poller?: Poller;
-  pipeline: Omit<PipelineDeps, 'coldStart'>;
+  /** What the score jobs read and write; the training reservoir and the anomalies are among them. */
+  pipeline: PipelineStores & { reservoir: TraceReservoir; anomalies: AnomalyStore };
   registry: ModelRegistry;
-  reservoir: TraceReservoir;
-  anomalies: AnomalyStore;
   spanBuffer: SpanBuffer;
   incidents?: IncidentsWiring;
   metrics: MetricsRegistry;
@@ -44,7 +32,6 @@ export interface JobSystemDeps {
   settings: {
     pollIntervalS: number;
     retrainCron: string;
-    minTrainingTraces: number;
     targetFpr: number;
     pushSettleS: number;
     retentionS: number;
@@ -57,24 +44,15 @@ export interface JobSystemDeps {
   };
 }
 
-/** Job ids must not contain ':' (BullMQ); a digest keeps them short, stable and legal. */
-/**
- * Incidents whose windows training leaves out: open ones and those resolved within a day (a nightly
- * retrain still finds a resolved fault's traces in the reservoir).
- */
-const INCIDENT_LOOKBACK_MS = 86_400_000;
-
-const idOf = (...parts: string[]) =>
-  createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 40);
-
 /**
  * The service's background work on BullMQ: polling (a scheduler per source discovers services and fans out one
  * poll job per (source, service) per interval), scoring in batches, training (cold start, nightly cron, on
- * demand), the push buffer's hand-off and retention. Jobs are idempotent by id, so a worker killed mid-batch
- * hands its job back (stalled-job recovery) and the retry stores nothing twice.
+ * demand), the push buffer's hand-off and retention. This class only builds the queues (jobs/queues.ts), the
+ * schedules and the workers; each queue's work is its processor's (jobs/processors/). Jobs are idempotent by
+ * id, so a worker killed mid-batch hands its job back (stalled-job recovery) and the retry stores nothing twice.
  */
 export class JobSystem {
-  readonly queues: Record<keyof typeof QUEUES, Queue>;
+  readonly queues: JobQueues;
   private workers: Worker[] = [];
   private readonly m;
 
@@ -88,37 +66,8 @@ export class JobSystem {
       incidents: new Queue(QUEUES.incidents, opts),
     };
     for (const q of Object.values(this.queues)) q.on('error', (e) => d.log(`queue ${q.name}: ${e.message}`));
-    this.m = {
-      polled: d.metrics.counter('tracehound_traces_polled_total', 'New traces pulled from sources', [
-        'source',
-      ]),
-      pollLag: d.metrics.gauge('tracehound_poll_lag_seconds', 'How far behind now each poller is', [
-        'source',
-        'service',
-      ]),
-      pollErrors: d.metrics.counter('tracehound_poll_errors_total', 'Polls that failed', ['source']),
-      pollSkipped: d.metrics.counter(
-        'tracehound_polls_skipped_total',
-        'Polls not sent because the source is backed off or its circuit breaker is open',
-        ['source', 'reason'],
-      ),
-      scored: d.metrics.counter('tracehound_traces_scored_total', 'Traces scored', ['model']),
-      anomalies: d.metrics.counter('tracehound_anomalies_total', 'Anomalies stored', []),
-      batchSeconds: d.metrics.histogram(
-        'tracehound_score_batch_seconds',
-        'Time to score and store one batch',
-        [],
-      ),
-      trained: d.metrics.counter('tracehound_models_trained_total', 'Models trained', ['promoted']),
-      incidents: d.metrics.counter('tracehound_incident_events_total', 'Incident events', ['event']),
-      queueJobs: d.metrics.gauge('tracehound_queue_jobs', 'Jobs per queue and state', ['queue', 'state']),
-    };
-    d.metrics.onCollect(async () => {
-      for (const q of Object.values(this.queues)) {
-        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
-        for (const [state, n] of Object.entries(counts)) this.m.queueJobs.set({ queue: q.name, state }, n);
-      }
-    });
+    this.m = jobMetrics(d.metrics);
+    countQueueJobs(d.metrics, this.m, Object.values(this.queues));
   }
 
   /** Scheduler role: (re)declares every repeating job; safe to run on every start and on many machines. */
@@ -155,9 +104,10 @@ export class JobSystem {
 
   /** Worker role. */
   start(): void {
-    const lock = this.d.settings.jobLockMs ?? 30_000;
+    const d = this.d;
+    const lock = d.settings.jobLockMs ?? 30_000;
     const opts = {
-      connection: this.d.connection,
+      connection: d.connection,
       prefix: QUEUE_PREFIX,
       maxStalledCount: 5,
       lockDuration: lock,
@@ -165,168 +115,70 @@ export class JobSystem {
     };
     const w = (name: string, fn: (job: Job) => Promise<unknown>, concurrency = 1) => {
       const worker = new Worker(name, fn, { ...opts, concurrency });
-      worker.on('error', (e) => this.d.log(`worker ${name}: ${e.message}`));
-      worker.on('failed', (job, e) => this.d.log(`job ${name}/${job?.name} ${job?.id} failed: ${e.message}`));
+      worker.on('error', (e) => d.log(`worker ${name}: ${e.message}`));
+      worker.on('failed', (job, e) => d.log(`job ${name}/${job?.name} ${job?.id} failed: ${e.message}`));
       this.workers.push(worker);
     };
-    w(QUEUES.poll, (job) => this.runPoll(job), 2);
-    w(QUEUES.score, (job) => this.runScore(job), this.d.settings.scoreConcurrency ?? 2);
-    w(QUEUES.train, (job) => this.runTrain(job));
-    w(QUEUES.maintenance, (job) => this.runMaintenance(job));
+    const enqueueScore = (traces: Trace[], source: string) => this.enqueueScore(traces, source);
+    const { queues: q, m } = this;
+    w(
+      QUEUES.poll,
+      pollProcessor({
+        poller: d.poller,
+        queue: q.poll,
+        pollIntervalS: d.settings.pollIntervalS,
+        enqueueScore,
+        metrics: m,
+        log: d.log,
+      }),
+      2,
+    );
+    w(
+      QUEUES.score,
+      scoreProcessor({ pipeline: d.pipeline, sources: d.sources, trainQueue: q.train, metrics: m }),
+      d.settings.scoreConcurrency ?? 2,
+    );
+    w(
+      QUEUES.train,
+      trainProcessor({
+        queue: q.train,
+        reservoir: d.pipeline.reservoir,
+        registry: d.registry,
+        incidents: d.incidents?.store,
+        minTrainingTraces: d.pipeline.minTrainingTraces,
+        targetFpr: d.settings.targetFpr,
+        metrics: m,
+        log: d.log,
+      }),
+    );
+    w(
+      QUEUES.maintenance,
+      maintenanceProcessor({
+        anomalies: d.pipeline.anomalies,
+        incidents: d.incidents?.store,
+        spanBuffer: d.spanBuffer,
+        enqueueScore,
+        settings: d.settings,
+      }),
+    );
     // Concurrency 1 here, and a Redis lock inside, keep incident runs single-file across processes.
-    if (this.d.incidents) w(QUEUES.incidents, () => this.runIncidents());
+    if (d.incidents)
+      w(
+        QUEUES.incidents,
+        incidentsProcessor({ wiring: d.incidents, sources: d.sources, scoreQueue: q.score, metrics: m }),
+      );
   }
 
   async enqueueScore(traces: Trace[], source: string | undefined): Promise<void> {
-    const size = this.d.settings.scoreBatch ?? 200;
-    // The session attributes travel with the queued trace, or the scoring worker could not group it.
-    const keep = this.d.pipeline.sessions?.attributes;
-    for (let i = 0; i < traces.length; i += size) {
-      const batch = traces.slice(i, i + size);
-      const ids = batch.map((t) => t.traceId);
-      await this.queues.score.add(
-        'score',
-        { source, traces: batch.map((t) => compactTrace(t, keep)) },
-        {
-          jobId: idOf('score', ...ids),
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 1000 },
-          removeOnComplete: 1000,
-          removeOnFail: 5000,
-        },
-      );
-    }
+    await enqueueScore(this.queues.score, traces, source, {
+      size: this.d.settings.scoreBatch ?? 200,
+      keep: this.d.pipeline.sessions?.attributes,
+    });
   }
 
   /** Retrain now: every endpoint with a reservoir, or the given ones. */
   async retrain(endpoints?: string[]): Promise<string> {
-    const job = await this.queues.train.add(
-      'retrain-all',
-      { endpoints },
-      { removeOnComplete: 100, removeOnFail: 100 },
-    );
-    return job.id ?? '';
-  }
-
-  private async runPoll(job: Job): Promise<unknown> {
-    const poller = this.d.poller;
-    if (!poller) return;
-    const nowUs = Date.now() * 1000;
-    if (job.name === 'discover') {
-      const { services, error } = await poller.discover(job.data.source, nowUs);
-      if (error) this.d.log(`discover ${job.data.source}: ${error}`);
-      const slot = Math.floor(Date.now() / (this.d.settings.pollIntervalS * 1000));
-      const due = await poller.due(job.data.source, slot, Date.now());
-      await this.queues.poll.addBulk(
-        due.map(({ service, sweep }) => ({
-          name: 'poll',
-          data: { source: job.data.source, service },
-          opts: {
-            // A sweep reads many intervals at once: it must not hold up the polls fresh traces come from.
-            ...(sweep ? { priority: 10 } : {}),
-            jobId: idOf('poll', job.data.source, service, String(slot)),
-            removeOnComplete: 200,
-            removeOnFail: 200,
-          },
-        })),
-      );
-      return { services: services.length, polled: due.length };
-    }
-    const { source, service } = job.data as { source: string; service: string };
-    const r = await poller.pollOnce(source, service, nowUs, (traces) => this.enqueueScore(traces, source));
-    this.m.pollLag.set({ source, service }, r.stats.lagUs / 1e6);
-    if (r.stats.skipped === 'backoff' || r.stats.skipped === 'breaker-open')
-      this.m.pollSkipped.inc({ source, reason: r.stats.skipped });
-    if (r.stats.error) {
-      this.m.pollErrors.inc({ source });
-      this.d.log(`poll ${source}/${service}: ${r.stats.error}`);
-    }
-    this.m.polled.inc({ source }, r.newTraces.length);
-    return { newTraces: r.newTraces.length, lagS: r.stats.lagUs / 1e6 };
-  }
-
-  private async runScore(job: Job): Promise<unknown> {
-    const t0 = performance.now();
-    const traces = (job.data.traces as string[]).map(expandTrace);
-    const source = this.d.sources.find((s) => s.name === job.data.source);
-    const r = await scoreBatch(
-      traces,
-      {
-        ...this.d.pipeline,
-        coldStart: async (endpoint) => {
-          await this.queues.train.add(
-            'train',
-            { endpoint },
-            { jobId: idOf('train', endpoint, 'cold'), removeOnComplete: true, removeOnFail: 50 },
-          );
-        },
-      },
-      { source: job.data.source, link: source ? (id) => source.link(id) : undefined },
-    );
-    this.m.scored.inc({ model: 'trained' }, r.scored - r.withoutModel);
-    this.m.scored.inc({ model: 'none' }, r.withoutModel);
-    this.m.anomalies.inc({}, r.anomalies);
-    this.m.batchSeconds.observe({}, (performance.now() - t0) / 1000);
-    return r;
-  }
-
-  private async runTrain(job: Job): Promise<unknown> {
-    if (job.name === 'retrain-all') {
-      const endpoints: string[] = job.data.endpoints ?? (await this.d.reservoir.endpoints());
-      await this.queues.train.addBulk(
-        endpoints.map((endpoint) => ({
-          name: 'train',
-          data: { endpoint },
-          opts: { removeOnComplete: 100, removeOnFail: 100 },
-        })),
-      );
-      return { endpoints: endpoints.length };
-    }
-    const outcome = await trainEndpoint(job.data.endpoint, {
-      reservoir: this.d.reservoir,
-      registry: this.d.registry,
-      minTraces: this.d.settings.minTrainingTraces,
-      train: { targetFpr: this.d.settings.targetFpr },
-      abnormal:
-        this.d.incidents && (() => this.d.incidents!.store.windows(Date.now() - INCIDENT_LOOKBACK_MS)),
-    });
-    this.m.trained.inc({ promoted: String(outcome.promoted) });
-    const d = outcome.dropped;
-    this.d.log(
-      `train ${outcome.endpoint}: v${outcome.version ?? '-'} ${outcome.promoted ? 'active' : 'kept inactive'} (${outcome.reason})` +
-        (d ? `; left out ${d.inIncidents} traces inside incidents, ${d.screened} screened as abnormal` : ''),
-    );
-    return outcome;
-  }
-
-  private async runIncidents(): Promise<unknown> {
-    const inc = this.d.incidents!;
-    const r = await runIncidentJob({
-      ...inc.job,
-      store: inc.store,
-      progress: () => ingestProgress(inc.pollState, this.d.sources, this.queues.score),
-    });
-    this.m.incidents.inc({ event: 'opened' }, r.opened);
-    this.m.incidents.inc({ event: 'updated' }, r.updated);
-    this.m.incidents.inc({ event: 'resolved' }, r.resolved);
-    return r;
-  }
-
-  private async runMaintenance(job: Job): Promise<unknown> {
-    if (job.name === 'prune') {
-      const retention = { maxAgeS: this.d.settings.retentionS, maxCount: this.d.settings.retentionMax };
-      const anomalies = await this.d.anomalies.prune(retention);
-      const reindexed = await this.d.anomalies.migrateLegacyIndex();
-      return { ...anomalies, reindexed, incidents: await this.d.incidents?.store.prune(retention) };
-    }
-    const settled = await this.d.spanBuffer.settled(Date.now(), this.d.settings.pushSettleS * 1000);
-    if (settled.length === 0) return { traces: 0 };
-    await this.enqueueScore(
-      settled.map((t) => normalizeTrace(t.traceId, t.spans)),
-      'push',
-    );
-    await this.d.spanBuffer.remove(settled.map((t) => t.traceId));
-    return { traces: settled.length };
+    return enqueueRetrain(this.queues.train, endpoints);
   }
 
   /** Worker role started and none of its workers has stopped (closed, or its run loop gave up). */

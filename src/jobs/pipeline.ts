@@ -1,5 +1,6 @@
 import type { Trace } from '../trace/trace.js';
 import type { BaselineModel } from '../detectors/baseline/model.js';
+import type { ModelSet } from '../scoring/model-set.js';
 import { endpointOf } from '../trace/trace.js';
 import { endpointKey, endpointKeyOf } from '../trace/endpoint-key.js';
 import { errorOrigins } from '../trace/error-origins.js';
@@ -21,30 +22,50 @@ import type { SessionEntry, SessionStore } from '../store/sessions.js';
 import { sessionTrace } from '../store/session-record.js';
 import { sessionOf } from '../trace/session.js';
 
-export interface PipelineDeps {
-  models: ModelCache;
-  anomalies: AnomalyStore;
-  reservoir: TraceReservoir;
+/** What scoring reads and writes; the job system adds the cold-start hook (PipelineDeps). */
+export interface PipelineStores {
+  models: Pick<ModelCache, 'get'>;
+  anomalies: Pick<AnomalyStore, 'put'>;
+  reservoir: Pick<TraceReservoir, 'addTraces' | 'size'>;
   minTrainingTraces: number;
   /** Called with each stored anomaly (webhooks). */
   notify?: (a: Anomaly) => Promise<void>;
-  /** Called when an endpoint without a model has gathered enough traffic to train one. */
-  coldStart?: (endpoint: string) => Promise<void>;
   /** Per-minute shift evidence for incident root causes (endpoints with a model only). */
   evidence?: Pick<EvidenceStore, 'put'>;
-  /** Per-minute aggregates (topology, quality, aggregate signals, traffic counts) of every scored trace. */
+  /**
+   * Per-minute aggregates (topology, quality, aggregate signals, traffic counts) of every scored trace. They
+   * count a trace once, so they also say which traces of a batch are new (see scoreBatch).
+   */
   aggregates?: Pick<AggregateStore, 'record'>;
   /** Every scored trace that names a session (by the first of `attributes` it carries) joins it. */
   sessions?: { store: Pick<SessionStore, 'put'>; attributes: readonly string[] };
   now?: () => number;
 }
 
-export interface BatchResult {
+export interface PipelineDeps extends PipelineStores {
+  /** Called when an endpoint without a model has gathered enough traffic to train one. */
+  coldStart?: (endpoint: string) => Promise<void>;
+  /**
+   * Called with BatchResult.counted as soon as it is known, before the writes that could still fail: a
+   * running total kept from it counts a trace once even when the run fails after claiming it and is retried.
+   */
+  counted?: (c: BatchCounts) => void;
+}
+
+export interface BatchCounts {
   scored: number;
   anomalies: number;
   withoutModel: number;
+}
+
+export interface BatchResult extends BatchCounts {
   /** Traces left out of the incident evidence because it could not read them. */
   evidenceSkipped: number;
+  /**
+   * The same counts over the traces no earlier run counted (the aggregates' verdict; every trace without
+   * aggregates): what a retried batch, or a trace polled again, must not add to a running total.
+   */
+  counted: BatchCounts;
 }
 
 /**
@@ -78,15 +99,19 @@ export function errorOnly(t: Trace): ScoredTrace {
   };
 }
 
-/**
- * The scoring workers' job: score a batch with each endpoint's active model, keep anomalies with everything
- * an engineer needs, feed the training reservoir, and trigger training for endpoints that have none yet.
- */
-export async function scoreBatch(
-  traces: Trace[],
-  deps: PipelineDeps,
-  ctx: { source?: string; link?: (traceId: string) => string | undefined } = {},
-): Promise<BatchResult> {
+/** One endpoint's traces of a batch, scored. */
+interface Group {
+  endpoint: string;
+  traces: Trace[];
+  model?: ModelSet;
+  profiles?: TraceProfile[];
+  /** Every candidate cause (for explain=all) ... */
+  full: ScoredTrace[];
+  /** ... and the top ones, which everything else sees. */
+  scored: ScoredTrace[];
+}
+
+async function scoreGroups(traces: readonly Trace[], deps: PipelineStores): Promise<Group[]> {
   const byEndpoint = new Map<string, Trace[]>();
   for (const t of traces) {
     const key = endpointKeyOf(t);
@@ -94,77 +119,124 @@ export async function scoreBatch(
     if (!g) byEndpoint.set(key, (g = []));
     g.push(t);
   }
-  const result: BatchResult = { scored: 0, anomalies: 0, withoutModel: 0, evidenceSkipped: 0 };
-  const detectedAt = new Date((deps.now ?? Date.now)()).toISOString();
-  const judged: Judged[] = [];
-  const recorded = { traces: [] as Trace[], scored: [] as ScoredTrace[] };
-  const sessions: SessionEntry[] = [];
+  const groups: Group[] = [];
   for (const [endpoint, group] of byEndpoint) {
     const model = await deps.models.get(endpoint);
     // Evidence needs the profiles scoring extracts: extracted once for both.
     const profiles = model && deps.evidence ? group.map((t) => extractProfile(t)) : undefined;
-    // Every candidate cause is kept with an anomaly (for explain=all); everything else sees the top ones.
     const full = model ? model.score(group, { profiles, causes: 'all' }) : group.map(errorOnly);
     const scored = full.map((s) => ({ ...s, rootCauses: topCauses(s.rootCauses) }));
-    if (!model) result.withoutModel += group.length;
-    result.scored += group.length;
-    // Anomalies stay out of the training sample, so retraining does not learn the fault as normal.
-    await deps.reservoir.addTraces(group.filter((_, i) => !scored[i].anomalous));
-    if (deps.evidence)
-      group.forEach((trace, i) =>
-        judged.push({
-          traceId: trace.traceId,
-          minute: minuteOf(trace.start),
-          trace,
-          scored: scored[i],
-          profile: profiles?.[i],
-          baseline: model?.baseline,
-        }),
-      );
-    if (deps.aggregates) {
-      recorded.traces.push(...group);
-      recorded.scored.push(...scored);
-    }
-    if (deps.sessions) sessions.push(...sessionEntries(group, scored, deps.sessions.attributes));
-    const found: StoredAnomaly[] = [];
-    for (let i = 0; i < group.length; i++) {
-      const s = scored[i];
-      if (!s.anomalous) continue;
-      const otherCauses = full[i].rootCauses.slice(s.rootCauses.length);
-      found.push({
-        ...s,
-        ...(otherCauses.length ? { otherCauses } : {}),
-        id: s.traceId,
-        detectedAt,
-        source: ctx.source,
-        link: ctx.link?.(s.traceId),
-        spans: viewSpans(group[i], model?.baseline, profiles?.[i]),
-      });
-    }
-    // Distinct ids, so the writes cannot conflict and go out together. Every stored anomaly is notified,
-    // not only new ones: a worker killed between storing and notifying is re-run, finds the record there
-    // already, and must still send what it never sent; the delivery's id (the anomaly's) dedupes the rest.
-    await Promise.all(
-      found.map(async (a) => {
-        const { record } = await deps.anomalies.put(a);
-        await deps.notify?.(record);
-      }),
-    );
-    result.anomalies += found.length;
-    if (!model && (await deps.reservoir.size(endpoint)) >= deps.minTrainingTraces)
-      await deps.coldStart?.(endpoint);
+    groups.push({ endpoint, traces: group, model, profiles, full, scored });
   }
-  // Both stores count a trace once, so a retried job, or a trace polled again in another batch, adds nothing.
+  return groups;
+}
+
+/**
+ * The scoring workers' job: score a batch with each endpoint's active model, keep anomalies with everything
+ * an engineer needs, feed the training reservoir, and trigger training for endpoints that have none yet.
+ * Safe to run again on the same traces (a retried job, a trace polled twice): every store counts a trace
+ * once or is keyed by its id, and the reservoir, which cannot tell a trace it sampled before, is offered
+ * only the traces the aggregates count for the first time.
+ */
+export async function scoreBatch(
+  traces: Trace[],
+  deps: PipelineDeps,
+  ctx: { source?: string; link?: (traceId: string) => string | undefined } = {},
+): Promise<BatchResult> {
+  const groups = await scoreGroups(traces, deps);
+  // First, so that they can say which traces are new. A worker lost right after leaves those out of the
+  // reservoir when the job is retried: a uniform sample can spare them, a count cannot take them twice.
+  const fresh = deps.aggregates
+    ? await deps.aggregates.record(
+        groups.flatMap((g) => g.traces),
+        groups.flatMap((g) => g.scored),
+      )
+    : undefined;
+  const isNew = (t: Trace) => !fresh || fresh.has(t.traceId);
+  const result: BatchResult = {
+    ...countsOf(groups, () => true),
+    evidenceSkipped: 0,
+    counted: countsOf(groups, isNew),
+  };
+  deps.counted?.(result.counted);
+  const detectedAt = new Date((deps.now ?? Date.now)()).toISOString();
+  for (const g of groups) {
+    // Anomalies stay out of the training sample, so retraining does not learn the fault as normal.
+    await deps.reservoir.addTraces(g.traces.filter((t, i) => !g.scored[i].anomalous && isNew(t)));
+    await storeAnomalies(g, deps, { ...ctx, detectedAt });
+    if (!g.model && (await deps.reservoir.size(g.endpoint)) >= deps.minTrainingTraces)
+      await deps.coldStart?.(g.endpoint);
+  }
+  // It counts a trace once too, so a retried job, or a trace polled again in another batch, adds nothing.
   if (deps.evidence) {
     const skipped = new Set<string>();
+    const judged = groups.flatMap(judgedOf);
     await deps.evidence.put(judged, (_, items) => minuteEvidence(items, skipped));
     result.evidenceSkipped = skipped.size;
   }
-  if (deps.aggregates) await deps.aggregates.record(recorded.traces, recorded.scored);
   // Keyed by trace id in its session: a retried batch rewrites the same entries.
-  if (deps.sessions) await deps.sessions.store.put(sessions);
+  if (deps.sessions)
+    await deps.sessions.store.put(
+      groups.flatMap((g) => sessionEntries(g.traces, g.scored, deps.sessions!.attributes)),
+    );
   return result;
 }
+
+/** The batch's traces, anomalies and traces without a model, among those `counts` picks. */
+function countsOf(groups: readonly Group[], counts: (t: Trace) => boolean): BatchCounts {
+  const c: BatchCounts = { scored: 0, anomalies: 0, withoutModel: 0 };
+  for (const g of groups)
+    g.traces.forEach((t, i) => {
+      if (!counts(t)) return;
+      c.scored++;
+      if (g.scored[i].anomalous) c.anomalies++;
+      if (!g.model) c.withoutModel++;
+    });
+  return c;
+}
+
+/**
+ * Stores a group's anomalies. Distinct ids, so the writes cannot conflict and go out together. Every stored
+ * anomaly is notified, not only new ones: a worker killed between storing and notifying is re-run, finds the
+ * record there already, and must still send what it never sent; the delivery's id (the anomaly's) dedupes
+ * the rest.
+ */
+async function storeAnomalies(
+  g: Group,
+  deps: PipelineStores,
+  ctx: { source?: string; link?: (traceId: string) => string | undefined; detectedAt: string },
+): Promise<void> {
+  const found: StoredAnomaly[] = [];
+  g.scored.forEach((s, i) => {
+    if (!s.anomalous) return;
+    const otherCauses = g.full[i].rootCauses.slice(s.rootCauses.length);
+    found.push({
+      ...s,
+      ...(otherCauses.length ? { otherCauses } : {}),
+      id: s.traceId,
+      detectedAt: ctx.detectedAt,
+      source: ctx.source,
+      link: ctx.link?.(s.traceId),
+      spans: viewSpans(g.traces[i], g.model?.baseline, g.profiles?.[i]),
+    });
+  });
+  await Promise.all(
+    found.map(async (a) => {
+      const { record } = await deps.anomalies.put(a);
+      await deps.notify?.(record);
+    }),
+  );
+}
+
+const judgedOf = (g: Group): Judged[] =>
+  g.traces.map((trace, i) => ({
+    traceId: trace.traceId,
+    minute: minuteOf(trace.start),
+    trace,
+    scored: g.scored[i],
+    profile: g.profiles?.[i],
+    baseline: g.model?.baseline,
+  }));
 
 function sessionEntries(
   traces: readonly Trace[],

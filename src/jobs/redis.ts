@@ -78,14 +78,3 @@ export function createRedis(
 export function redisWhere(t: RedisTarget): string {
   return t.clusterNodes ? `cluster ${t.clusterNodes}` : t.url.replace(/\/\/[^@]*@/, '//***@');
 }
-
-/** BullMQ queue keys carry a hash tag so that, in a Redis Cluster, each queue lives on one slot. */
-export const QUEUE_PREFIX = '{th}';
-
-export const QUEUES = {
-  poll: 'poll',
-  score: 'score',
-  train: 'train',
-  maintenance: 'maintenance',
-  incidents: 'incidents',
-} as const;

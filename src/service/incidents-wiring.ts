@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { MinuteBucket } from '../incidents/aggregates.js';
 import { IncidentEngine } from '../incidents/incident-engine.js';
 import { IncidentActions } from '../jobs/incident-actions.js';
-import type { IncidentsWiring } from '../jobs/job-system.js';
+import type { IncidentsWiring } from '../jobs/processors/incidents.js';
 import { EvidenceStore } from '../store/incident-evidence.js';
 import { IncidentStore } from '../store/incidents.js';
 import type { RedisClient } from '../store/redis-client.js';

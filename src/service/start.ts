@@ -167,8 +167,6 @@ export async function startService(
     poller,
     pipeline,
     registry,
-    reservoir,
-    anomalies,
     spanBuffer,
     incidents: incidents.wiring,
     metrics,
@@ -176,7 +174,6 @@ export async function startService(
     settings: {
       pollIntervalS: c.TRACEHOUND_POLL_INTERVAL,
       retrainCron: c.TRACEHOUND_RETRAIN_CRON,
-      minTrainingTraces: c.TRACEHOUND_MIN_TRAINING_TRACES,
       targetFpr: c.TRACEHOUND_TARGET_FPR,
       pushSettleS: c.TRACEHOUND_POLL_SETTLE,
       retentionS: c.TRACEHOUND_RETENTION_DAYS * 86400,

@@ -113,12 +113,13 @@ export class AggregateStore {
 
   /**
    * Adds scored traces to the minutes they start in. A trace counts once: recorded again, alone or in
-   * another batch, within `countedS` of its minute's end, it is left out. Minutes past retention are dropped.
+   * another batch, within `countedS` of its minute's end, it is left out. Minutes past retention are dropped
+   * (their traces are returned as counted: nothing remembers them). Returns the ids counted by this call.
    */
-  async record(traces: readonly Trace[], verdicts?: readonly (Verdict | undefined)[]): Promise<void> {
+  async record(traces: readonly Trace[], verdicts?: readonly (Verdict | undefined)[]): Promise<Set<string>> {
     const nowS = Math.floor(this.now() / 1000);
     const items = traces.map((trace, i) => ({ trace, verdict: verdicts?.[i] }));
-    await writeOnce(
+    return writeOnce(
       items,
       (it) => it.trace.traceId,
       (it) => minuteOf(it.trace.start),

@@ -35,14 +35,15 @@ local at = ${first} + n + 1
 /**
  * Runs `write` for each minute's items until it has written the ones no earlier write claimed. `write`
  * returns the ids found claimed already (then it wrote nothing); each round drops at least one item, so
- * the loop ends. Items with the same id within one call count once (the first is kept).
+ * the loop ends. Items with the same id within one call count once (the first is kept). Returns the ids
+ * this call wrote: the items counted for the first time.
  */
 export async function writeOnce<T>(
   items: readonly T[],
   idOf: (item: T) => string,
   minuteOf: (item: T) => number,
   write: (minute: number, items: readonly T[]) => Promise<readonly string[]>,
-): Promise<void> {
+): Promise<Set<string>> {
   const byMinute = new Map<number, T[]>();
   const ids = new Set<string>();
   for (const it of items) {
@@ -54,14 +55,17 @@ export async function writeOnce<T>(
     if (!g) byMinute.set(m, (g = []));
     g.push(it);
   }
+  const written = new Set<string>();
   await Promise.all(
     [...byMinute].map(async ([minute, group]) => {
       let pending: readonly T[] = group;
       while (pending.length > 0) {
         const dup = new Set(await write(minute, pending));
-        if (dup.size === 0) return;
+        if (dup.size === 0) break;
         pending = pending.filter((it) => !dup.has(idOf(it)));
       }
+      for (const it of pending) written.add(idOf(it));
     }),
   );
+  return written;
 }

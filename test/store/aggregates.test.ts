@@ -37,7 +37,7 @@ describe('AggregateStore', () => {
     const now = () => traces[0].start / 1000;
     const store = new AggregateStore(redis, { retentionS: 3600, now });
     // Interleaved batches written at once: the Lua merge must be atomic per minute.
-    const batches: Promise<void>[] = [];
+    const batches: Promise<unknown>[] = [];
     for (let i = 0; i < traces.length; i += 97)
       batches.push(store.record(traces.slice(i, i + 97), v.slice(i, i + 97)));
     await Promise.all(batches);
