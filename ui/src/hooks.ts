@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 export interface Loaded<T> {
   data?: T;
@@ -22,7 +22,9 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], pollMs?: num
         g === gen.current && setState((s) => ({ data: s.data, error: e.message, loading: false })),
     );
   }, deps);
-  useEffect(() => {
+  // A layout effect: the request goes out as the screen is drawn, not a frame later (useEffect waits for the
+  // next animation frame, which on a busy machine is what the first screen's rows wait on).
+  useLayoutEffect(() => {
     setState({ loading: true });
     run();
     if (!pollMs) return;

@@ -1,7 +1,9 @@
 import { render } from 'preact';
 import { useState } from 'preact/hooks';
-import { api, apiKey, type Whoami } from './api.js';
+import { apiKey, type Whoami } from './api.js';
+import { prepareClock } from './format.js';
 import { useLoad } from './hooks.js';
+import { fetchFirst, prefetch } from './prefetch.js';
 import { href, useRoute } from './router.js';
 import { AnomaliesScreen } from './screens/anomalies.js';
 import { AnomalyScreen } from './screens/anomaly.js';
@@ -16,7 +18,7 @@ import './style.css';
 function App() {
   const route = useRoute();
   const [keyGen, setKeyGen] = useState(0);
-  const me = useLoad(() => api<Whoami>('/v1/whoami'), [keyGen]);
+  const me = useLoad(() => fetchFirst<Whoami>('/v1/whoami'), [keyGen]);
   const changeKey = () => setKeyGen((g) => g + 1);
 
   if (me.loading && !me.data) return <p class="muted">Loading…</p>;
@@ -114,5 +116,11 @@ function KeyPrompt({ problem, done }: { problem?: string; done: () => void }) {
     </form>
   );
 }
+
+// The first request goes out before the first render rather than from its effect, and the time formatter is
+// built while it is in flight. The list itself waits for /v1/whoami: without a key yet, asking for it would be
+// refused (401, an error in the browser's console) whenever auth is on.
+prefetch('/v1/whoami');
+prepareClock();
 
 render(<App />, document.getElementById('app')!);

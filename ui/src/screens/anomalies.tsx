@@ -38,7 +38,12 @@ export function AnomaliesScreen({ params }: { params: URLSearchParams }) {
     limit: PAGE,
   });
   const page = useLoad(() => api<Page<Anomaly>>(`/v1/anomalies${q}`), [q], POLL_MS);
-  const catalog = useLoad(loadCatalog, [], 60_000);
+  // The filters' options wait for the first answer about rows (later filter changes keep them): the rows are
+  // what the screen is for, and the catalog's requests would otherwise share the server with the list's.
+  const answered = useRef(false);
+  if (page.data !== undefined || page.error !== undefined) answered.current = true;
+  const listed = answered.current;
+  const catalog = useLoad(() => (listed ? loadCatalog() : Promise.resolve(undefined)), [listed], 60_000);
 
   // Rows that were not there at the previous poll are marked new until the next one.
   const seen = useRef<Set<string> | null>(null);
