@@ -57,6 +57,13 @@ export const AnomalyListQuery = z
       .max(4096)
       .optional()
       .describe('nextCursor of the previous page (same order); pages do not shift when anomalies arrive'),
+    view: z
+      .enum(['full', 'summary'])
+      .default('full')
+      .describe(
+        'summary: each anomaly without its spans and features (a list screen needs neither; a trace of ' +
+          'thousands of spans makes a page megabytes); GET /v1/anomalies/{id} has them',
+      ),
   })
   .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
     message: 'from must not be after to',

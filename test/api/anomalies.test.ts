@@ -70,6 +70,19 @@ describe('GET /v1/anomalies', () => {
     expect(ids).toEqual(Array.from({ length: 30 }, (_, i) => tid(29 - i)));
   });
 
+  it('view=summary lists the same anomalies without their spans and features', async () => {
+    const span = { spanId: 'a1', service: 'a', operation: 'x', start: 1, duration: 5, error: false };
+    await store.put(anomaly(90, { score: 0.99, spans: [span], features: [] }));
+    const full = await get('/v1/anomalies?limit=1');
+    const summary = await get('/v1/anomalies?limit=1&view=summary');
+    expect(full.body.items[0].spans).toHaveLength(1);
+    expect(full.body.items[0].features).toEqual([]);
+    const { spans: _s, features: _f, ...rest } = full.body.items[0];
+    expect(summary.body.items).toEqual([rest]);
+    expect(summary.body.nextCursor).toBe(full.body.nextCursor);
+    expect((await get('/v1/anomalies?view=short')).status).toBe(400);
+  });
+
   it('names the parameter that is wrong', async () => {
     const cases: [string, RegExp][] = [
       ['limit=0', /query parameter limit: .*>=1/],

@@ -18,7 +18,11 @@ export const anomalyRoutes: FastifyPluginAsync<{ anomalies: AnomaliesApi }> = as
     access: 'read',
     query: AnomalyListQuery,
     responses: { 200: AnomalyPageSchema, 400: ErrorSchema },
-    handler: async (req) => anomalies.list(req.query),
+    handler: async (req) => {
+      const page = await anomalies.list(req.query);
+      if (req.query.view === 'full') return page;
+      return { ...page, items: page.items.map(({ spans: _s, features: _f, ...summary }) => summary) };
+    },
   });
 
   defineRoute<z.output<typeof IdParams>, z.output<typeof ExplainQuery>>(app, {

@@ -36,6 +36,7 @@ export function AnomaliesScreen({ params }: { params: URLSearchParams }) {
     from: filters.from && fromLocalInput(filters.from),
     to: filters.to && fromLocalInput(filters.to),
     limit: PAGE,
+    view: 'summary',
   });
   const page = useLoad(() => api<Page<Anomaly>>(`/v1/anomalies${q}`), [q], POLL_MS);
   // The filters' options wait for the first answer about rows (later filter changes keep them): the rows are
