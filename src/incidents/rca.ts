@@ -1,5 +1,6 @@
 import type { IncidentRootCause } from './incident.js';
-import type { ServiceShift, ShiftEvidence } from './shift-evidence.js';
+import type { ShiftEvidence } from './shift-evidence.js';
+import type { ServiceShift } from './shift-records.js';
 import type { Signal } from './signal.js';
 import { endpointKey, parseEndpointKey } from '../trace/endpoint-key.js';
 import { median } from '../detectors/median.js';

@@ -7,6 +7,15 @@ import type { Trace } from '../trace/trace.js';
 import { unansweredPeer } from '../explain/calls.js';
 import { errorOrigins } from '../trace/error-origins.js';
 import { endpointKey } from '../trace/endpoint-key.js';
+import type {
+  AttributeShift,
+  Example,
+  HopShift,
+  OperationShift,
+  ServiceShift,
+  ShiftEvidenceJson,
+} from './shift-records.js';
+import { structureSurprise } from './structure-surprise.js';
 
 /**
  * What a window of traffic did to each service and operation, against the trained baseline: the evidence an
@@ -31,109 +40,6 @@ const MAX_ATTRIBUTES = 5000;
 const MIN_TAIL_SAMPLES = 20;
 /** Example traces kept per service: the ones whose spans there deviated most (an incident's members). */
 const MAX_EXAMPLES = 10;
-/** A call count seen in fewer than this share of normal traces is a structure change. */
-const RARE_COUNT = 0.01;
-const MIN_COUNT_HISTORY = 100;
-
-export interface OperationShift {
-  service: string;
-  operation: string;
-  spans: number;
-  /** Sum of clipped robust z of self time (µs on the baseline's log scale) over spans with a baseline. */
-  selfZ: number;
-  /** The same for whole-span duration; a negative sum means calls ended early (returned or threw). */
-  durZ: number;
-  /** Spans with a baseline (the z sums are over these). */
-  judged: number;
-  /**
-   * Tail exceedances against the model: of `tailJudged` spans, `slow` had self time above their path's
-   * normal 95th percentile and `early` a duration below its 5th (calls that returned or threw early). In
-   * normal traffic each is about 5% of the spans judged, whatever the path: the per-minute test reads them.
-   */
-  tailJudged: number;
-  slow: number;
-  /** Of `entryJudged` entry spans (the service answering a call, or the root), those that ended early. */
-  entryJudged: number;
-  early: number;
-  /**
-   * Of `errorJudged` calls (spans with a model; calls no server answered count at the service called),
-   * those that failed with no failing call below them, and how many the model expects among them.
-   */
-  errorJudged: number;
-  errorOrigins: number;
-  /**
-   * Calls the operation answered (its entry spans with a model) and calls made to it that no server answered:
-   * what an error rate is a share of. Spans are not: a service answering with five spans per call would
-   * water a 30% failure rate down to 6%.
-   */
-  errorCalls: number;
-  errorExpected: number;
-  /** Instances (pods, hosts) seen, with their span counts, self-z sums and slow spans: the fault may sit in one. */
-  instances: Record<string, InstanceShift>;
-}
-
-export interface InstanceShift {
-  spans: number;
-  selfZ: number;
-  tailJudged?: number;
-  slow?: number;
-}
-
-/** Client-to-server gap of one service pair (the wire, queues and proxies between them). */
-export interface HopShift {
-  client: string;
-  server: string;
-  /** Hops with a baseline, and the sum of their clipped gap z. */
-  judged: number;
-  gapZ: number;
-  /** Hops judged against a gap model with enough samples, and those above its normal 95th percentile. */
-  tailJudged?: number;
-  slow?: number;
-}
-
-/** Traces carrying one attribute value (on a span of `service`), flagged or not: BubbleUp's comparison. */
-export interface AttributeShift {
-  service: string;
-  attribute: string;
-  traces: number;
-  anomalous: number;
-}
-
-export interface ServiceShift {
-  /** Traces that touched the service, and the sum of their combined scores. */
-  traces: number;
-  scoreSum: number;
-  /** Traces flagged anomalous that touched the service. */
-  anomalous: number;
-  /** Per-trace root-cause mass of flagged traces: sum of score x contribution. */
-  cause: number;
-  /** Structure surprise of this service's spans: usual calls missing, unknown calls made (observed, expected). */
-  structureObserved: number;
-  structureExpected: number;
-  /** Error spans that started here (no erroring child). */
-  errorOrigins: number;
-  spans: number;
-}
-
-/**
- * A trace whose spans in a service deviated, by how much (slow spans, early ends, slow hops, errors), and
- * the endpoint it served.
- */
-export type Example = [traceId: string, weight: number, endpoint: string];
-
-export interface ShiftEvidenceJson {
-  traces: number;
-  anomalous: number;
-  scoreSum: number;
-  services: Record<string, ServiceShift>;
-  operations: Record<string, OperationShift>;
-  hops?: Record<string, HopShift>;
-  attributes?: Record<string, AttributeShift>;
-  /** Caller service -> callee services seen (the topology of the window). */
-  calls: Record<string, string[]>;
-  /** Per service, the traces that deviated most there. */
-  examples?: Record<string, Example[]>;
-}
 
 const newService = (): ServiceShift => ({
   traces: 0,
@@ -346,45 +252,12 @@ export class ShiftEvidence {
     this.examples.set(service, keepTop(mine));
   }
 
-  /**
-   * Structure surprise, blamed on the caller's service. For each call path the endpoint's model knows whose
-   * parent path is present, q is how often it appears under that parent; its absence counts q against an
-   * expected q(1 - q) (the mean of that count under normal traffic). A path the model never saw under a
-   * known parent counts 1 against an expected 0, and so does a path called more often than in 99% of normal
-   * traces (against an expected 0.01). Each service counts at most 1 per trace, so one broken
-   * trace cannot dominate a window.
-   */
+  /** Structure surprise (see structureSurprise), blamed on the caller's service, at most 1 per trace. */
   private addStructure(profile: TraceProfile, model: BaselineModel): void {
-    const pop = model.endpointModel(profile.endpoint.key);
-    if (pop === undefined) return;
-    const present = new Set<string>();
-    for (const cp of profile.callPaths) present.add(cp.key);
-    const observed = new Map<string, number>();
-    const expected = new Map<string, number>();
-    const bump = (m: Map<string, number>, s: string, v: number) => m.set(s, (m.get(s) ?? 0) + v);
-    for (const st of pop.pathList) {
-      if (st.parentKey === null || !present.has(st.parentKey)) continue;
-      const parent = pop.paths.get(st.parentKey);
-      if (parent === undefined || parent.traces === 0) continue;
-      const q = Math.min(1, st.traces / parent.traces);
-      bump(expected, parent.service, q * (1 - q));
-      if (!present.has(st.key)) bump(observed, parent.service, q);
-    }
-    for (const cp of profile.callPaths) {
-      if (cp.parent < 0) continue;
-      const caller = profile.callPaths[cp.parent].service;
-      const known = pop.paths.get(cp.key);
-      if (known === undefined) {
-        if (pop.paths.has(profile.callPaths[cp.parent].key)) bump(observed, caller, 1);
-        continue;
-      }
-      // Called more often than almost ever before (retries, N+1): rarer than RARE_COUNT of traces.
-      if (known.counts.total < MIN_COUNT_HISTORY) continue;
-      bump(expected, caller, RARE_COUNT);
-      if (known.counts.tails(cp.count).ge / known.counts.total < RARE_COUNT) bump(observed, caller, 1);
-    }
-    for (const [s, e] of expected) this.service(s).structureExpected += Math.min(1, e);
-    for (const [s, o] of observed) this.service(s).structureObserved += Math.min(1, o);
+    const surprise = structureSurprise(profile, model);
+    if (surprise === undefined) return;
+    for (const [s, e] of surprise.expected) this.service(s).structureExpected += Math.min(1, e);
+    for (const [s, o] of surprise.observed) this.service(s).structureObserved += Math.min(1, o);
   }
 
   /**
