@@ -1,6 +1,7 @@
 import type { MinuteBucket } from './aggregates.js';
 import type { IncidentEvent, IncidentRootCause } from './incident.js';
-import { entryLoadFirst, rankServices, suspectFirst, toRootCauses } from './rca.js';
+import { rankServices } from './rca.js';
+import { entryLoadFirst, suspectFirst, toRootCauses } from './root-causes.js';
 import {
   DEFAULT_SERVICE_SIGNAL_OPTIONS,
   detectServiceSignals,
