@@ -11,8 +11,8 @@ import type { CallRt, CompiledTopology, EndpointRt, InstanceRt, LatencyRt, OpRt 
 import type { RootCause } from './faults.js';
 import { markStatus, matchesNode, protocolAttrs, sampleLatency, waitOf } from './engine-util.js';
 import { NormalRanges } from './normal-range.js';
-import { randomSpanId } from './random.js';
-import type { LiveFault, Rec, TraceCtx } from './engine-state.js';
+import type { LiveFault, TraceCtx } from './engine-state.js';
+import { recordSpan, touchFault } from './trace-recording.js';
 
 export class TraceEngine {
   private readonly normal = new NormalRanges();
@@ -22,45 +22,6 @@ export class TraceEngine {
   run(ctx: TraceCtx, endpoint: EndpointRt): { error: boolean } {
     const inst = ctx.rng.pick(endpoint.op.service.instances);
     return this.runOp(ctx, endpoint.op, inst, -1, 'server', 0, undefined);
-  }
-
-  /** Records that `fault` changed this trace at `root`; with a weight, the heaviest place wins. */
-  private touch(ctx: TraceCtx, fault: LiveFault, root: RootCause, weight = 0): void {
-    for (const t of ctx.touches)
-      if (t.fault === fault) {
-        if (weight > t.weight) {
-          t.root = root;
-          t.weight = weight;
-        }
-        return;
-      }
-    ctx.touches.push({ fault, root, weight });
-  }
-
-  private rec(
-    ctx: TraceCtx,
-    parent: number,
-    inst: InstanceRt,
-    name: string,
-    kind: SpanKind,
-    rel: number,
-    attrs: Attributes,
-    dropped: boolean,
-  ): Rec {
-    const r: Rec = {
-      id: randomSpanId(ctx.rng),
-      parent,
-      inst,
-      name,
-      kind,
-      rel,
-      dur: 0,
-      error: false,
-      attrs,
-      dropped,
-    };
-    ctx.recs.push(r);
-    return r;
   }
 
   /** One server (or consumer) span and everything under it; returns its duration (µs) and whether it failed. */
@@ -74,7 +35,7 @@ export class TraceEngine {
     via: string | undefined,
   ): { dur: number; error: boolean } {
     const rng = ctx.rng;
-    const rec = this.rec(ctx, parent, inst, op.name, kind, rel, protocolAttrs(via, op, false), false);
+    const rec = recordSpan(ctx, parent, inst, op.name, kind, rel, protocolAttrs(via, op, false), false);
     const index = ctx.recs.length - 1;
     const where: RootCause = { service: op.service.name, operation: op.name, instance: inst.name };
     const self0 = sampleLatency(rng, op.latency);
@@ -125,7 +86,7 @@ export class TraceEngine {
         case 'lost-spans':
           if (matchesNode(f, op, inst) && rng.chance(f.spec.intensity)) {
             rec.dropped = true;
-            this.touch(ctx, lf, where);
+            touchFault(ctx, lf, where);
           }
           break;
       }
@@ -140,7 +101,7 @@ export class TraceEngine {
     else if (failFault && rng.chance(failP)) {
       error = true;
       msg = failFault.rt.spec.type === 'retry-storm' ? 'UNAVAILABLE: overloaded' : 'injected fault';
-      this.touch(ctx, failFault, where);
+      touchFault(ctx, failFault, where);
     }
     const steps = op.steps;
     const nSteps = error ? rng.int(0, steps.length) : steps.length;
@@ -209,13 +170,13 @@ export class TraceEngine {
     if (slowedBy.length === 0 && !spiked) return;
     const beyond = this.normal.changed(op, rho0, self0 + wait0, self + wait);
     for (const lf of slowedBy) {
-      if (beyond) this.touch(ctx, lf, where);
+      if (beyond) touchFault(ctx, lf, where);
       else ctx.withinNormal.add(lf);
     }
     if (spiked) {
       const ep = ctx.spike!.rt.endpoint?.op ?? op;
       const load = { service: ep.service.name, operation: ep.name };
-      if (beyond) this.touch(ctx, ctx.spike!, { ...where, load }, spikedWait - wait0);
+      if (beyond) touchFault(ctx, ctx.spike!, { ...where, load }, spikedWait - wait0);
       else ctx.withinNormal.add(ctx.spike!);
     }
   }
@@ -229,7 +190,7 @@ export class TraceEngine {
     start: number,
     dropped: boolean,
   ): { end: number; error: boolean } {
-    const r = this.rec(ctx, parent, inst, name, 'internal', Math.round(start), {}, dropped);
+    const r = recordSpan(ctx, parent, inst, name, 'internal', Math.round(start), {}, dropped);
     r.dur = Math.max(1, Math.round(sampleLatency(ctx.rng, lat)));
     return { end: start + r.dur, error: false };
   }
@@ -259,7 +220,7 @@ export class TraceEngine {
       if (f.spec.type === 'n-plus-one' && f.op === caller && f.call === target) {
         n = Math.max(n, Math.round(f.spec.intensity));
         concurrent = false;
-        this.touch(ctx, lf, { service: caller.service.name, operation: caller.name, instance: inst.name });
+        touchFault(ctx, lf, { service: caller.service.name, operation: caller.name, instance: inst.name });
       } else if (
         f.spec.type === 'structure' &&
         f.op === caller &&
@@ -268,7 +229,7 @@ export class TraceEngine {
         rng.chance(f.spec.intensity)
       ) {
         target = f.add;
-        this.touch(ctx, lf, { service: caller.service.name, operation: caller.name, instance: inst.name });
+        touchFault(ctx, lf, { service: caller.service.name, operation: caller.name, instance: inst.name });
       } else if (f.spec.type === 'retry-storm' && f.service && target.reaches.has(f.service.name)) {
         retries = Math.max(retries, 3);
         storm = true;
@@ -334,8 +295,8 @@ export class TraceEngine {
         failing = lf;
     let t: number;
     if (failing) {
-      this.touch(ctx, failing, { service: target.service.name, operation: target.name });
-      const r = this.rec(
+      touchFault(ctx, failing, { service: target.service.name, operation: target.name });
+      const r = recordSpan(
         ctx,
         parent,
         inst,
@@ -369,7 +330,7 @@ export class TraceEngine {
     t = fb.end;
     if (call.fill && !fb.error) {
       if (failing) {
-        const r = this.rec(
+        const r = recordSpan(
           ctx,
           parent,
           inst,
@@ -405,7 +366,7 @@ export class TraceEngine {
         'messaging.system': 'kafka',
         'messaging.destination': call.def.topic ?? target.service.name,
       };
-      const p = this.rec(
+      const p = recordSpan(
         ctx,
         parent,
         inst,
@@ -428,7 +389,7 @@ export class TraceEngine {
       if (f.spec.type === 'network' && f.from === from && f.to === target.service) {
         netOut += f.spec.intensity * 1000 * rng.logNormal(1, 0.15);
         netBack += f.spec.intensity * 1000 * rng.logNormal(1, 0.15);
-        this.touch(ctx, lf, {
+        touchFault(ctx, lf, {
           service: target.service.name,
           operation: target.name,
           instance: callee.name,
@@ -437,7 +398,7 @@ export class TraceEngine {
       }
     }
     netOut = Math.round(netOut);
-    const client = this.rec(
+    const client = recordSpan(
       ctx,
       parent,
       inst,
