@@ -38,7 +38,15 @@ export interface RunResult {
   /** Warnings and errors in the processes' logs, one line each with a count. */
   logProblems: string[];
   /** Every incident: when it was listed first, its window and its causes in order. */
-  incidents: { id: string; firstSeenS: number; start: string; end: string; causes: string[] }[];
+  incidents: {
+    id: string;
+    firstSeenS: number;
+    start: string;
+    end: string;
+    causes: string[];
+    /** Its strongest signals: kind, target, suspect, evidence (why it blamed whom). */
+    signals: string[];
+  }[];
   /** The fault-free anomalies (at most 200): what a false positive looks like, for whoever tunes against it. */
   cleanAnomalies: CleanAnomaly[];
   logDir: string;
@@ -297,6 +305,9 @@ export async function runTestbed(
         start: s.incident.start,
         end: s.incident.end,
         causes: s.incident.rootCauses.slice(0, 3).map((c) => c.service),
+        signals: s.incident.signals
+          .slice(0, 8)
+          .map((g) => `${g.kind} ${g.target.key} -> ${g.suspect ?? '?'}: ${g.evidence}`),
       })),
       endpoints: endpoints.items.map(({ endpoint, scored, anomalous }) => ({ endpoint, scored, anomalous })),
       logProblems: logProblems([th.logFile, ...app.logs()]).slice(0, 30),
