@@ -3,6 +3,7 @@ import { api, query, type Anomaly, type Page } from '../api.js';
 import { fromLocalInput, ms, time, toLocalInput } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { href, replaceParams } from '../router.js';
+import { FirstCause } from '../first-cause.js';
 
 /** How often the list asks for new anomalies. */
 const POLL_MS = 5000;
@@ -191,18 +192,7 @@ function AnomalyRow({ a, fresh }: { a: Anomaly; fresh: boolean }) {
         </span>
       </td>
       <td>
-        {rc ? (
-          <>
-            <b>
-              {rc.service}
-              {rc.operation ? `: ${rc.operation}` : ''}
-            </b>{' '}
-            <span class={`kind ${rc.kind}`}>{rc.kind}</span>
-            <div class="evidence">{rc.evidence}</div>
-          </>
-        ) : (
-          <span class="muted">none named</span>
-        )}
+        <FirstCause cause={rc} none="none named" />
       </td>
     </tr>
   );

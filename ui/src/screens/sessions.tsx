@@ -3,6 +3,7 @@ import { api, query, type Session, type SessionSummary } from '../api.js';
 import { lasted, ms, time } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { href, replaceParams } from '../router.js';
+import { FirstCause } from '../first-cause.js';
 
 const POLL_MS = 10_000;
 
@@ -164,18 +165,7 @@ function SessionTraceRow({ t }: { t: Session['items'][number] }) {
         </span>
       </td>
       <td>
-        {rc ? (
-          <>
-            <b>
-              {rc.service}
-              {rc.operation ? `: ${rc.operation}` : ''}
-            </b>{' '}
-            <span class={`kind ${rc.kind}`}>{rc.kind}</span>
-            <div class="evidence">{rc.evidence}</div>
-          </>
-        ) : (
-          <span class="muted">{t.anomalous ? 'none named' : 'normal'}</span>
-        )}
+        <FirstCause cause={rc} none={t.anomalous ? 'none named' : 'normal'} />
       </td>
     </tr>
   );
