@@ -87,6 +87,9 @@ export interface TrackerState {
 }
 
 const usOf = (isoTime: string) => Date.parse(isoTime) * 1000;
+/** Whether a signal judged over its last `windowMinutes` minutes counted `minute`. */
+const windowHolds = (s: Signal, minute: number) =>
+  minute <= s.minute && minute > s.minute - (s.windowMinutes ?? 1) * MINUTE_US;
 const signalKey = (s: Signal) => `${s.kind}|${s.target.type}|${s.target.key}`;
 
 export class IncidentTracker {
@@ -335,6 +338,11 @@ export class IncidentTracker {
         t.aliases.add(suspect);
         return t;
       }
+    // A symptom the incident already holds (the same kind on the same endpoint or edge), judged over a
+    // window that reaches back into minutes its suspect fired in, is that fault's traffic still in the
+    // window as the fault ends, whichever suspect the minute's few flagged traces happen to blame.
+    for (const t of this.open.values())
+      if (group.some((s) => t.signals.has(signalKey(s)) && windowHolds(s, t.lastSignal))) return t;
     return undefined;
   }
 

@@ -51,6 +51,8 @@ export interface ServiceTuning {
     WebhookDispatcherOptions,
     'attempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'timeoutMs' | 'concurrency'
   >;
+  /** Where the built web UI is (default dist/ui, which `npm run build` writes). */
+  uiDir?: string;
 }
 
 export interface RunningService {
@@ -254,7 +256,7 @@ export async function startService(
         apiKeys,
       },
       // Fastify's pino logger (JSON lines with request ids on stdout): a 5xx is never silent.
-      { registry: metrics, logger: { level: c.TRACEHOUND_LOG_LEVEL } },
+      { registry: metrics, logger: { level: c.TRACEHOUND_LOG_LEVEL }, uiDir: tuning.uiDir },
     );
     url = await api.listen({ host: c.HOST, port: c.PORT });
     log(`API listening on ${url} (OpenAPI at ${url}/docs)`);

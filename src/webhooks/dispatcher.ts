@@ -133,12 +133,16 @@ export class WebhookDispatcher {
   /**
    * Queues one delivery per matching webhook; returns their delivery ids. Idempotent per event id.
    * `follow`: webhooks already told about this incident, which get the rest of its story even when their
-   * filters no longer match (see webhookFollows).
+   * filters no longer match (see webhookFollows). When it is given, they are the whole audience of its
+   * resolve: a receiver that never heard of the incident (silenced, or filtered out, while it was open) is
+   * not told that it ended.
    */
   async enqueue(event: WebhookEvent, opts: { follow?: readonly string[] } = {}): Promise<string[]> {
     const follow = new Set(opts.follow ?? []);
+    const onlyFollowers = event.type === 'incident.resolved' && opts.follow !== undefined;
     const hooks = (await this.opts.store.list()).filter(
-      (w) => webhookMatches(w, event) || (follow.has(w.id) && webhookFollows(w, event)),
+      (w) =>
+        (!onlyFollowers && webhookMatches(w, event)) || (follow.has(w.id) && webhookFollows(w, event)),
     );
     if (hooks.length === 0) return [];
     if (this.opts.silences && event.type !== 'webhook.test') {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { WebhookEvent } from './events.js';
-import { facts } from './filter.js';
+import { endpointKey, serviceOfEndpointKey } from '../trace/endpoint-key.js';
 
 /** At most a week: a silence is for a deploy or an outage being handled, not for hiding a service. */
 export const MAX_SILENCE_MINUTES = 7 * 24 * 60;
@@ -36,8 +36,11 @@ export const SilenceSchema = z.object({
 export type Silence = z.infer<typeof SilenceSchema>;
 
 /**
- * The silence that holds back `event` at `nowMs`, if any. Silenced: new anomalies and incidents opening or
- * changing that concern the service or endpoint (as itself or as a root cause). A resolve still goes out, so
+ * The silence that holds back `event` at `nowMs`, if any. An anomaly or incident is silenced when its suspect
+ * is (the first root cause's service or endpoint), or when everything it affects is (its own endpoint, or every
+ * endpoint of the incident): a team that silences the service it is deploying is not paged about it, yet a
+ * fault elsewhere that merely lists it among the lesser suspects, or also breaks an endpoint nobody silenced,
+ * still pages, as an Alertmanager silence mutes only alerts whose labels all match. A resolve still goes out, so
  * a receiver paged before the silence learns that it is over; a test event is always sent.
  */
 export function silencedBy(
@@ -46,11 +49,17 @@ export function silencedBy(
   nowMs: number,
 ): Silence | undefined {
   if (event.type === 'webhook.test' || event.type === 'incident.resolved') return undefined;
-  const f = facts(event);
-  return silences.find(
-    (s) =>
-      Date.parse(s.until) > nowMs &&
-      ((s.service !== undefined && f.services.has(s.service)) ||
-        (s.endpoint !== undefined && f.endpoints.has(s.endpoint))),
-  );
+  const active = silences.filter((s) => Date.parse(s.until) > nowMs);
+  const covers = (s: Silence, service: string, endpoint?: string) =>
+    s.service === service || (endpoint !== undefined && s.endpoint === endpoint);
+  const suspect = event.data.rootCauses[0];
+  const suspectEndpoint = suspect?.operation ? endpointKey(suspect.service, suspect.operation) : undefined;
+  const affected =
+    event.type === 'anomaly.detected'
+      ? [endpointKey(event.data.service, event.data.operation)]
+      : event.data.endpoints;
+  const bySuspect = suspect && active.find((s) => covers(s, suspect.service, suspectEndpoint));
+  if (bySuspect) return bySuspect;
+  const byEndpoint = affected.map((e) => active.find((s) => covers(s, serviceOfEndpointKey(e), e)));
+  return affected.length > 0 && byEndpoint.every(Boolean) ? byEndpoint[0] : undefined;
 }

@@ -181,6 +181,30 @@ describe('IncidentTracker', () => {
     ).toEqual(['web']);
   });
 
+  it("keeps a windowed symptom that still counts its fault's minutes in that incident, as the fault ends", () => {
+    const tr = new IncidentTracker();
+    const rank = rankSuspect();
+    const calls = new Map([['web', new Set(['pay', 'db'])]]);
+    // web's errors judged over the last three minutes: what pay's failures make of web.
+    const errors = (k: number, strength: number): Signal => ({
+      ...signal(at(k), 'web:GET /', strength),
+      kind: 'error-rate',
+      windowMinutes: 3,
+    });
+    const pay = (k: number) => flagged('web:GET /', 'pay', 3, `p${k}`);
+    for (const k of [0, 1, 2]) tr.observe(at(k), [own(at(k), 'pay', 3), errors(k, 4)], pay(k), rank, calls);
+    expect(tr.openIncidents()).toHaveLength(1);
+    // pay's fault is over; web's window still holds its minutes, and the two traces left blame db.
+    const tail = tr.observe(at(3), [errors(3, 4)], flagged('web:GET /', 'db', 2, 't'), rank, calls);
+    expect(tail.map((e) => e.type)).toEqual(['incident.updated']);
+    expect(tr.openIncidents().map((i) => i.rootCauses[0].service)).toEqual(['pay']);
+    // Three minutes after pay last fired the window holds none of its minutes: errors now are news.
+    const fresh = tr.observe(at(5), [errors(5, 4)], flagged('web:GET /', 'db', 4, 'u'), rank, calls);
+    expect(fresh.filter((e) => e.type === 'incident.opened').map((e) => e.incident.rootCauses[0].service)).toEqual(
+      ['db'],
+    );
+  });
+
   it("never moves an incident's start or end backwards", () => {
     const tr = new IncidentTracker();
     const rank = rankSuspect();

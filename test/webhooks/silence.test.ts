@@ -13,13 +13,27 @@ const silence = (over: Partial<Silence>): Silence => ({
 
 describe('silencedBy', () => {
   const anomaly = anomalyEvent(sampleAnomaly());
-  it('holds back anomalies and incidents naming the service or endpoint, as itself or as a root cause', () => {
+  it('holds back anomalies and incidents whose first suspect, or all they affect, is silenced', () => {
     expect(silencedBy(anomaly, [silence({ service: 'frontend' })], NOW)?.id).toBe('sil_1');
     expect(silencedBy(anomaly, [silence({ service: 'payments' })], NOW)).toBeDefined();
     expect(silencedBy(anomaly, [silence({ endpoint: 'payments:Charge' })], NOW)).toBeDefined();
+    expect(silencedBy(anomaly, [silence({ endpoint: 'frontend:GET /checkout' })], NOW)).toBeDefined();
     expect(silencedBy(anomaly, [silence({ service: 'shipping' })], NOW)).toBeUndefined();
     expect(silencedBy(anomaly, [silence({ endpoint: 'frontend:GET /cart' })], NOW)).toBeUndefined();
-    expect(silencedBy(opened(), [silence({ endpoint: 'api:POST /orders' })], NOW)).toBeDefined();
+    expect(silencedBy(opened(), [silence({ service: 'payments' })], NOW)).toBeDefined();
+    // Both endpoints the incident affects, silenced apart.
+    const both = [silence({ endpoint: 'api:POST /orders' }), silence({ id: 'sil_2', service: 'frontend' })];
+    expect(silencedBy(opened(), both, NOW)).toBeDefined();
+  });
+
+  it('still pages a fault elsewhere that lists a silenced service lower, or breaks more than was silenced', () => {
+    // db is the anomaly's second suspect, cart its third: a team deploying either is not the page's subject.
+    expect(silencedBy(anomaly, [silence({ service: 'db' })], NOW)).toBeUndefined();
+    expect(silencedBy(anomaly, [silence({ endpoint: 'cart:Get' })], NOW)).toBeUndefined();
+    expect(silencedBy(opened(), [silence({ service: 'db' })], NOW)).toBeUndefined();
+    // frontend:GET /checkout is broken too, and nobody silenced it.
+    expect(silencedBy(opened(), [silence({ endpoint: 'api:POST /orders' })], NOW)).toBeUndefined();
+    expect(silencedBy(opened({ rootCauses: [] }), [silence({ service: 'api' })], NOW)).toBeUndefined();
   });
 
   it('lets a resolve, a test and anything after the silence ended through', () => {

@@ -1,0 +1,321 @@
+/**
+ * The web UI against the real service: `serve`'s API process (with the UI) and its worker and scheduler,
+ * polling the simulator's Jaeger API, on a private Redis. The shop had two faults before the service started:
+ * productcatalogservice slow, then cartservice failing. An admin silences productcatalogservice in the browser
+ * before the workers start; both faults become incidents, only cartservice's pages. Then the browser walks the
+ * screens an on-call engineer walks: the top anomaly, its trace with the cause marked, the comparison with a
+ * normal trace, the incident with its causes (acknowledged there), a session, the topology. The README's
+ * pictures of those screens come from here (TRACEHOUND_SCREENSHOTS=docs/ui).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { Redis } from 'ioredis';
+import type { Browser, Page } from 'playwright-core';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { startSimServer, generate, type SimServer } from '../../src/sim/index.js';
+import { getScenario } from '../../src/sim/scenarios.js';
+import type { Scenario } from '../../src/sim/scenario.js';
+import { normalizeTrace } from '../../src/trace/normalize.js';
+import { trainModelSet } from '../../src/scoring/train.js';
+import { ModelRegistry } from '../../src/registry/redis-registry.js';
+import { WebhookStore } from '../../src/webhooks/store.js';
+import { loadConfig } from '../../src/config.js';
+import { startService, type Role, type RunningService } from '../../src/service/start.js';
+import type { Incident } from '../../src/incidents/incident.js';
+import type { Anomaly } from '../../src/store/anomaly-record.js';
+import { endpointKeyOf } from '../../src/trace/endpoint-key.js';
+import { buildUi, consoleErrors, launchChromium, screenshot } from '../helpers/browser.js';
+
+const ADMIN = 'admin-key-4567890';
+const READ = 'read-key-1234567';
+const BACKFILL_S = 960;
+
+/** The shop at 3 traces/s: productcatalogservice's GetProduct slow 240-420 s, cartservice failing 540-720 s. */
+function scenario(): Scenario {
+  const errors = getScenario('shop-errors');
+  const latency = getScenario('shop-latency');
+  return {
+    ...errors,
+    name: 'shop-two-faults',
+    workload: { ...errors.workload, rate: 3 },
+    faults: [
+      ...latency.faults.map((f) => ({ ...f, startS: 240, endS: 420 })),
+      ...errors.faults.map((f) => ({ ...f, startS: 540, endS: 720 })),
+    ],
+    durationS: BACKFILL_S + 600,
+  };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, log: string[]) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}; the service said:\n${log.slice(-30).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+describe('the web UI on `serve` polling the simulator', () => {
+  let redis: TestRedis;
+  let sim: SimServer;
+  let api: RunningService;
+  let workers: RunningService | undefined;
+  let receiver: Server;
+  let browser: Browser;
+  let ui: Awaited<ReturnType<typeof buildUi>>;
+  const pages: { path: string; id: string; body: string }[] = [];
+  const logs: string[] = [];
+  const T0 = Date.now();
+
+  const config = () =>
+    loadConfig({
+      REDIS_URL: redis.url,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      TRACEHOUND_JAEGER_URL: sim.url,
+      TRACEHOUND_POLL_INTERVAL: '1',
+      TRACEHOUND_POLL_SETTLE: '1',
+      TRACEHOUND_POLL_LIMIT: '1000',
+      TRACEHOUND_INITIAL_LOOKBACK: String(BACKFILL_S + 20),
+      TRACEHOUND_INCIDENT_INTERVAL: '1',
+      TRACEHOUND_INCIDENT_DELAY: '5',
+      TRACEHOUND_WEBHOOK_ALLOW_PRIVATE: 'true',
+      TRACEHOUND_API_KEYS: `${ADMIN}:admin,${READ}:read`,
+      TRACEHOUND_LOG_LEVEL: 'warn',
+    });
+  const start = (roles: Role[]) =>
+    startService(
+      config(),
+      new Set(roles),
+      (m) => logs.push(`${((Date.now() - T0) / 1000).toFixed(1)} s ${m}`),
+      { uiDir: ui.dir },
+    );
+  const get = async <T,>(url: string): Promise<T> =>
+    (await api.api!.inject({ url, headers: { authorization: `Bearer ${READ}` } })).json() as T;
+
+  async function signIn(page: Page, key: string, hash = ''): Promise<void> {
+    await page.goto(`${api.url}/${hash}`);
+    await page.getByPlaceholder('API key').fill(key);
+    await page.getByRole('button', { name: 'Use key' }).click();
+  }
+
+  beforeAll(async () => {
+    let normalModel: Awaited<ReturnType<typeof trainModelSet>>;
+    [redis, ui, browser, normalModel] = await Promise.all([
+      startRedis(),
+      buildUi(),
+      launchChromium(),
+      (async () => {
+        const normal = generate('shop-normal', { seed: 5, durationS: 240 });
+        return trainModelSet(
+          normal.traces.map((s) => normalizeTrace(s[0].traceId, s)),
+          { seed: 1, autoencoder: false },
+        );
+      })(),
+    ]);
+    const admin = new Redis(redis.url);
+    const registry = new ModelRegistry(admin);
+    const normal = generate('shop-normal', { seed: 5, durationS: 240 });
+    for (const ep of new Set(normal.traces.map((s) => endpointKeyOf(normalizeTrace(s[0].traceId, s)))))
+      await registry.activate(ep, await registry.publish(ep, normalModel));
+    normalModel.dispose();
+
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        pages.push({ path: req.url ?? '', id: String(req.headers['webhook-id']), body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const addr = receiver.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    await new WebhookStore(admin, { allowPrivate: true }).create({
+      url: `http://127.0.0.1:${port}/am`,
+      format: 'alertmanager',
+      events: ['incident.opened', 'incident.updated', 'incident.resolved'],
+    });
+    admin.disconnect();
+
+    sim = await startSimServer({ scenario: scenario(), port: 0, seed: 9, backfillS: BACKFILL_S });
+    api = await start(['api']);
+  }, 90_000);
+
+  afterAll(async () => {
+    await workers?.close();
+    await api?.close();
+    await sim?.close();
+    receiver?.close();
+    await browser?.close();
+    await redis?.close();
+    ui?.remove();
+  });
+
+  it('silences a service in the browser: its fault is recorded as an incident and pages nobody', async () => {
+    const page = await browser.newPage();
+    const errors = consoleErrors(page);
+    await signIn(page, ADMIN, '#/incidents');
+    await page.getByPlaceholder('service, or service:operation').fill('productcatalogservice');
+    await page.getByPlaceholder('why (optional)').fill('catalog migration, being watched');
+    await page.getByRole('button', { name: 'Silence', exact: true }).click();
+    await expect.poll(() => page.getByTestId('silence').count()).toBe(1);
+
+    // Only now do the workers start: the backfill holds both faults.
+    workers = await start(['worker', 'scheduler']);
+    const both = await until(
+      'two incidents',
+      async () => {
+        const { items } = await get<{ items: Incident[] }>('/v1/incidents?limit=50');
+        const first = new Set(items.map((i) => i.rootCauses[0]?.service));
+        return first.has('cartservice') && first.has('productcatalogservice') ? items : undefined;
+      },
+      90_000,
+      logs,
+    );
+    const cart = both.find((i) => i.rootCauses[0]?.service === 'cartservice')!;
+    const catalog = both.find((i) => i.rootCauses[0]?.service === 'productcatalogservice')!;
+    const told = both.map(
+      (i) =>
+        `${i.id} ${i.status} ${i.start}..${i.end} ${i.endpoints.join(',')} <- ${i.rootCauses
+          .slice(0, 3)
+          .map((c) => `${c.service}:${c.operation ?? ''} ${c.score.toFixed(2)} ${c.evidence}`)
+          .join(' | ')}\n   signals: ${i.signals
+          .slice(0, 6)
+          .map((g) => `${g.kind} ${g.target.key} ${new Date(g.minute / 1000).toISOString().slice(11, 16)} ${g.strength.toFixed(1)} ${g.evidence}`)
+          .join('\n   ')}`,
+    );
+    expect(both.map((i) => i.id).sort(), `one incident per fault:\n${told.join('\n')}`).toEqual([cart.id, catalog.id].sort());
+    await until(
+      "cartservice's page",
+      async () => (pages.some((p) => p.id.includes(`_${cart.id}_`)) ? true : undefined),
+      15_000,
+      logs,
+    );
+    await until(
+      "the catalog incident's page held back",
+      async () => (logs.some((l) => l.includes(`${catalog.id}`) && l.includes('silenced')) ? true : undefined),
+      15_000,
+      logs,
+    );
+    // Nothing about it reaches the receiver, not even its resolve (the receiver never heard it open).
+    await until(
+      'the catalog incident to resolve',
+      async () =>
+        (await get<Incident>(`/v1/incidents/${catalog.id}`)).status === 'resolved' ? true : undefined,
+      30_000,
+      logs,
+    );
+    await until(
+      "the catalog incident's resolve held back too",
+      async () =>
+        logs.some((l) => l.includes(`incident.resolved ${catalog.id} `)) ? true : undefined,
+      15_000,
+      logs,
+    );
+    expect(pages.filter((p) => p.id.includes(`_${catalog.id}_`))).toEqual([]);
+    expect(pages.filter((p) => p.id.includes(`_${cart.id}_opened`))).toHaveLength(1);
+
+    // Still recorded, and shown: the incident list holds both.
+    await page.reload();
+    const rows = page.getByTestId('incident-row');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 150_000);
+
+  it('walks from the top anomaly to its trace, the cause marked, and compares it with a normal trace', async () => {
+    const [top] = (await get<{ items: Anomaly[] }>('/v1/anomalies?limit=1')).items;
+    expect(top, 'the service stored anomalies').toBeDefined();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = consoleErrors(page);
+    await signIn(page, READ);
+    const rows = page.getByTestId('anomaly-row');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBeGreaterThan(10);
+    expect(await rows.first().getAttribute('data-id')).toBe(top.id);
+    const cause = top.rootCauses[0];
+    expect(await rows.first().innerText()).toContain(cause.service);
+    await screenshot(page, 'anomalies');
+
+    await rows.first().click();
+    const marked = page.locator('[data-testid=span][data-root-cause=true]');
+    await expect.poll(() => marked.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await marked.first().getAttribute('data-service')).toBe(cause.service);
+    expect(await marked.first().innerText()).toContain('cause #1');
+    expect(await page.getByTestId('root-causes').innerText()).toContain(cause.evidence.slice(0, 40));
+    await screenshot(page, 'anomaly');
+
+    await page.getByRole('button', { name: 'Compare with normal' }).click();
+    const diff = page.getByTestId('diff-row');
+    await expect.poll(() => diff.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await page.getByTestId('compare').innerText()).toMatch(/the most typical of \d+ normal traces/);
+    expect(await page.getByTestId('waterfall-normal').count()).toBe(1);
+    // What the cause did shows among the differences.
+    expect(await diff.allInnerTexts()).toEqual(
+      expect.arrayContaining([expect.stringContaining(cause.service.replace(/service$/, ''))]),
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("shows cartservice's incident with its causes, and an admin acknowledges it there", async () => {
+    const { items } = await get<{ items: Incident[] }>('/v1/incidents?limit=50');
+    const cart = items.find((i) => i.rootCauses[0]?.service === 'cartservice')!;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = consoleErrors(page);
+    await signIn(page, ADMIN, `#/incidents/${encodeURIComponent(cart.id)}`);
+    const causes = page.getByTestId('incident-causes');
+    await expect.poll(() => causes.innerText().catch(() => ''), { timeout: 10_000 }).toContain('#1');
+    const heads = await causes.locator('.cause-head').allTextContents();
+    expect(heads[0]).toContain('cartservice');
+    expect(await causes.innerText()).toContain(cart.rootCauses[0].evidence.slice(0, 40));
+    expect(await page.getByTestId('incident-traces').getByRole('link').count()).toBeGreaterThan(0);
+    await screenshot(page, 'incident');
+
+    await page.getByPlaceholder('note (optional)').fill('rolling back cartservice');
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('acknowledged')
+          .innerText()
+          .catch(() => ''),
+      )
+      .toContain('rolling back cartservice');
+    const after = await get<Incident>(`/v1/incidents/${encodeURIComponent(cart.id)}`);
+    expect(after.acknowledgeNote).toBe('rolling back cartservice');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('lists a session of the shop with its traces in time order', async () => {
+    const page = await browser.newPage();
+    const errors = consoleErrors(page);
+    await signIn(page, READ, '#/sessions');
+    const sessions = page.getByTestId('session-row');
+    await expect.poll(() => sessions.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await sessions.first().click();
+    const traces = page.getByTestId('session-trace');
+    await expect.poll(() => traces.count(), { timeout: 10_000 }).toBeGreaterThan(1);
+    const ids = await traces.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 30_000);
+
+  it("draws the shop's topology from what the service recorded", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = consoleErrors(page);
+    await signIn(page, READ, '#/topology');
+    const graph = page.getByTestId('topology-graph');
+    const drawn = async () =>
+      Object.keys(JSON.parse((await graph.getAttribute('data-nodes').catch(() => null)) ?? '{}'));
+    await expect.poll(drawn, { timeout: 15_000 }).toEqual(expect.arrayContaining(['cartservice', 'frontend']));
+    expect(await page.getByTestId('edges').innerText()).toMatch(/frontend → cartservice/);
+    await screenshot(page, 'topology');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 30_000);
+});
