@@ -4,7 +4,8 @@ import { installAuth, type Role } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import type { MetricsRegistry } from '../observability/metrics.js';
 import { installRateLimit, type RateLimitOptions } from './rate-limit.js';
-import { aggregateRoutes, type AggregatesApi } from './routes/aggregates.js';
+import { aggregateRoutes } from './routes/aggregates.js';
+import type { AggregateHistory } from '../incidents/aggregates.js';
 import { anomalyRoutes, type AnomaliesApi } from './routes/anomalies.js';
 import { catalogRoutes, type CatalogOptions } from './routes/catalog.js';
 import { compareRoutes, type NormalTraffic } from './routes/compare.js';
@@ -35,7 +36,7 @@ export interface ApiDeps {
   /** Scored traces grouped by their session attribute. */
   sessions?: SessionsApi;
   /** Per-minute aggregates: the topology and trace-quality routes. */
-  aggregates?: AggregatesApi;
+  aggregates?: AggregateHistory;
   /** Scored traffic per endpoint, for the anomaly rates of /v1/endpoints. */
   traffic?: CatalogOptions['traffic'];
   score?: ScoreFn;

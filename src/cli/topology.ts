@@ -4,7 +4,7 @@ import { Aggregates, sumQuality } from '../incidents/aggregates.js';
 import { qualityReport } from '../incidents/quality.js';
 import { MINUTE_US } from '../incidents/signal.js';
 import { buildTopology } from '../incidents/topology.js';
-import { errorOnly } from '../jobs/pipeline.js';
+import { errorOnly } from '../scoring/error-only.js';
 import { loadModelSet } from '../registry/model-dir.js';
 import { withInputOptions, type InputFlags } from './input-options.js';
 import { readWithProgress } from './load.js';

@@ -302,3 +302,12 @@ export function sumQuality(buckets: readonly MinuteBucket[]): Map<string, Qualit
     }
   return out;
 }
+
+/**
+ * Stored per-minute buckets, read by a window: the buckets of the minutes in [from, to] (µs, minute-aligned,
+ * both ends included) that hold traffic. The incident signals, the topology and quality routes and the
+ * sampling advice all read through it.
+ */
+export interface AggregateHistory {
+  buckets(from: number, to: number): Promise<MinuteBucket[]>;
+}

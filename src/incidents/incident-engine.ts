@@ -1,4 +1,4 @@
-import type { MinuteBucket } from './aggregates.js';
+import type { AggregateHistory, MinuteBucket } from './aggregates.js';
 import type { IncidentEvent, IncidentRootCause } from './incident.js';
 import { rankServices } from './rca.js';
 import { entryLoadFirst, suspectFirst, toRootCauses } from './root-causes.js';
@@ -25,9 +25,8 @@ export interface MinuteEvidence {
  * Where the per-minute inputs come from: memory for the CLI (`tracehound incidents`), Redis for the service.
  * Ranges are µs, minute-aligned, both ends included; minutes without traffic are simply absent.
  */
-export interface MinuteSource {
+export interface MinuteSource extends AggregateHistory {
   evidence(from: number, to: number): Promise<Map<number, MinuteEvidence>>;
-  buckets(from: number, to: number): Promise<MinuteBucket[]>;
 }
 
 export interface JudgedMinute {

@@ -1,16 +1,14 @@
 import type { Trace } from '../trace/trace.js';
 import type { BaselineModel } from '../detectors/baseline/model.js';
 import type { ModelSet } from '../scoring/model-set.js';
-import { endpointOf } from '../trace/trace.js';
 import { endpointKey, endpointKeyOf } from '../trace/endpoint-key.js';
-import { errorOrigins } from '../trace/error-origins.js';
 import type { ScoredTrace } from '../scoring/scored-trace.js';
+import { errorOnly } from '../scoring/error-only.js';
 import type { ModelCache } from '../registry/redis-registry.js';
 import type { AnomalyStore } from '../store/anomalies.js';
 import type { TraceReservoir } from '../store/reservoir.js';
 import type { Anomaly, StoredAnomaly } from '../store/anomaly-record.js';
 import { topCauses } from '../explain/index.js';
-import { isoFromMicros } from '../trace/iso-time.js';
 import { extractProfile, type TraceProfile } from '../features/profile.js';
 import { ShiftEvidence } from '../incidents/shift-evidence.js';
 import { viewSpans } from '../explain/span-context.js';
@@ -66,37 +64,6 @@ export interface BatchResult extends BatchCounts {
    * aggregates): what a retried batch, or a trace polled again, must not add to a running total.
    */
   counted: BatchCounts;
-}
-
-/**
- * Before an endpoint has a model only what needs no training is reported: a trace whose spans say they
- * failed. Its root cause is the error span with no failing span below it.
- */
-export function errorOnly(t: Trace): ScoredTrace {
-  const { service, operation } = endpointOf(t);
-  const origin = errorOrigins(t);
-  const origins = t.spans.filter((_, i) => origin[i]);
-  return {
-    traceId: t.traceId,
-    service,
-    operation,
-    startTime: isoFromMicros(t.start),
-    durationMs: (t.end - t.start) / 1000,
-    spanCount: t.spans.length,
-    score: origins.length ? 1 : 0,
-    // No model, so no normal to measure added latency or surprise against: errors are the whole cost.
-    impact: { addedMs: 0, errors: origins.length },
-    anomalous: origins.length > 0,
-    detectors: { errors: origins.length ? 1 : 0 },
-    rootCauses: origins.slice(0, 3).map((s) => ({
-      service: s.service,
-      operation: s.operation,
-      instance: s.instance,
-      kind: 'error' as const,
-      contribution: 1 / Math.min(3, origins.length),
-      evidence: `${s.service}:${s.operation} failed${s.statusMessage ? ` ("${s.statusMessage}")` : ''} and no call it made did`,
-    })),
-  };
 }
 
 /** One endpoint's traces of a batch, scored. */

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { MinuteBucket } from '../incidents/aggregates.js';
+import type { AggregateHistory } from '../incidents/aggregates.js';
 import { IncidentEngine } from '../incidents/incident-engine.js';
 import { IncidentActions } from '../jobs/incident-actions.js';
 import type { IncidentsWiring } from '../jobs/processors/incidents.js';
@@ -8,12 +8,6 @@ import { IncidentStore } from '../store/incidents.js';
 import type { RedisClient } from '../store/redis-client.js';
 import type { PollerState } from '../sources/state.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
-
-/** Stored per-minute aggregates, as the signal detectors read them. */
-export interface AggregateHistory {
-  /** The buckets of the minutes in [from, to] (µs, minute-aligned, inclusive) that hold traffic. */
-  buckets(from: number, to: number): Promise<MinuteBucket[]>;
-}
 
 export interface IncidentsParts {
   store: IncidentStore;
@@ -42,11 +36,7 @@ export function incidentsWiring(
       buckets: (from, to) => d.history.buckets(from, to),
     }),
     judged: (minute) => evidence.compact(minute),
-    async notify(event, follow) {
-      const ids = await d.dispatcher.enqueue(event, { follow });
-      // Delivery ids are `${event.id}:${webhook id}`, and event ids hold no ':'.
-      return ids.map((id) => id.slice(id.lastIndexOf(':') + 1));
-    },
+    notify: (event, follow) => d.dispatcher.tell(event, { follow }),
     options: { delayS: c.TRACEHOUND_INCIDENT_DELAY },
     log: d.log,
   };

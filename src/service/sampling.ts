@@ -1,5 +1,5 @@
 import type { SamplingApi } from '../api/routes/sampling.js';
-import type { MinuteBucket } from '../incidents/aggregates.js';
+import type { AggregateHistory, MinuteBucket } from '../incidents/aggregates.js';
 import type { ModelRegistry } from '../registry/redis-registry.js';
 import { adviseService } from '../sampling/advise.js';
 import { jaegerStrategy, type JaegerStrategy } from '../sampling/jaeger.js';
@@ -12,7 +12,7 @@ import type { IncidentStore } from '../store/incidents.js';
 import type { SamplingStateStore } from '../store/sampling-state.js';
 
 export interface SamplingAdvisorDeps {
-  aggregates: { buckets(fromUs: number, toUs: number): Promise<MinuteBucket[]> };
+  aggregates: AggregateHistory;
   incidents: Pick<IncidentStore, 'list'>;
   registry: Pick<ModelRegistry, 'endpoints' | 'activeVersion' | 'baseline'>;
   states: Pick<SamplingStateStore, 'get' | 'swap'>;

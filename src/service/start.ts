@@ -1,42 +1,19 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { parseHeaders, type Config } from '../config.js';
-import { buildApi } from '../api/server.js';
-import { parseApiKeys } from '../api/auth.js';
-import { payloadScorer } from '../api/routes/score.js';
 import { MetricsRegistry } from '../observability/metrics.js';
 import { createRedis, redisWhere } from '../jobs/redis.js';
 import { waitForRedis } from './wait-for-redis.js';
-import { otlpListeners } from './otlp-listeners.js';
-import type { PushIntake } from '../api/push-intake.js';
 import { JobSystem } from '../jobs/job-system.js';
-import { errorOnly } from '../jobs/pipeline.js';
-import { ModelCache, ModelRegistry } from '../registry/redis-registry.js';
-import { AnomalyStore } from '../store/anomalies.js';
-import { AggregateStore } from '../store/aggregates.js';
 import { incidentsWiring } from './incidents-wiring.js';
-import { TraceReservoir } from '../store/reservoir.js';
-import { SpanBuffer } from '../store/span-buffer.js';
-import { SessionStore } from '../store/sessions.js';
+import { openStores } from './stores.js';
+import { startApi } from './api-process.js';
 import { createSource, Poller, RedisPollerState, type TraceSource } from '../sources/index.js';
 import type { BreakerOptions } from '../sources/breaker.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../webhooks/dispatcher.js';
-import { SilenceStore } from '../store/silences.js';
-import { WebhookStore } from '../webhooks/store.js';
 import { anomalyEvent } from '../webhooks/events.js';
-import { modelsApi, webhooksApi } from './adapters.js';
-import { SamplingAdvisor } from './sampling.js';
-import { samplingOptions } from '../sampling/options.js';
-import { SamplingStateStore } from '../store/sampling-state.js';
-import { endpointKeyOf } from '../trace/endpoint-key.js';
 
 export type Role = 'api' | 'worker' | 'scheduler';
-
-/**
- * Normal traces read to pick the one an anomaly is compared with: enough for the median and the commonest
- * structure, few enough to read and profile within a click (see TraceReservoir.spread).
- */
-const NORMAL_SAMPLE = 400;
 
 /** Knobs below the configuration, for tests and benchmarks: the defaults suit production. */
 export interface ServiceTuning {
@@ -112,22 +89,12 @@ export async function startService(
   const redis = createRedis(target, log);
   const bull = createRedis(target, log);
   const metrics = new MetricsRegistry();
-  const anomalies = new AnomalyStore(redis, { maxAgeS: c.TRACEHOUND_RETENTION_DAYS * 86400 });
-  const reservoir = new TraceReservoir(redis);
-  const aggregates = new AggregateStore(redis, {
-    retentionS: c.TRACEHOUND_AGGREGATE_RETENTION_HOURS * 3600,
-  });
-  const registry = new ModelRegistry(redis);
-  const models = new ModelCache(registry);
-  const sessionAttributes = c.TRACEHOUND_SESSION_ATTRIBUTES;
-  const spanBuffer = new SpanBuffer(redis, undefined, sessionAttributes);
-  const sessions = new SessionStore(redis, { maxAgeS: c.TRACEHOUND_RETENTION_DAYS * 86400 });
-  const webhookStore = new WebhookStore(redis, { allowPrivate: c.TRACEHOUND_WEBHOOK_ALLOW_PRIVATE });
-  const silences = new SilenceStore(redis);
+  const stores = openStores(c, redis);
+  const { anomalies, reservoir, aggregates, registry, models, spanBuffer, sessions } = stores;
   const dispatcher = new WebhookDispatcher({
     connection: bull,
-    store: webhookStore,
-    silences,
+    store: stores.webhookStore,
+    silences: stores.silences,
     allowPrivate: c.TRACEHOUND_WEBHOOK_ALLOW_PRIVATE,
     lockDurationMs: tuning.jobLockMs,
     log,
@@ -157,7 +124,7 @@ export async function startService(
     reservoir,
     aggregates,
     evidence: incidents.evidence,
-    sessions: { store: sessions, attributes: sessionAttributes },
+    sessions: { store: sessions, attributes: c.TRACEHOUND_SESSION_ATTRIBUTES },
     minTrainingTraces: c.TRACEHOUND_MIN_TRAINING_TRACES,
     notify: async (a: Parameters<typeof anomalyEvent>[0]) => {
       await dispatcher.enqueue(anomalyEvent(a));
@@ -191,85 +158,26 @@ export async function startService(
     dispatcher.startWorker();
   }
 
-  let api: FastifyInstance | undefined;
-  let url: string | undefined;
-  let extra: Array<{ close(): Promise<void> }> = [];
-  const intake: PushIntake = {
-    ingest: async (traces) => {
-      await spanBuffer.add(traces.flatMap((t) => t.spans));
-    },
-    overloaded: async () => (await spanBuffer.pending()) >= c.TRACEHOUND_PUSH_MAX_PENDING,
-  };
-  if (roles.has('api')) {
-    const apiKeys = parseApiKeys(c.TRACEHOUND_API_KEYS);
-    if (apiKeys.size === 0)
-      log('warning: TRACEHOUND_API_KEYS is not set: the API is open to anyone who can reach it');
-    api = await buildApi(
-      {
+  const served = roles.has('api')
+    ? await startApi(c, {
         redis,
-        anomalies,
-        normals: {
-          traces: (endpoint) => reservoir.spread(endpoint, NORMAL_SAMPLE),
-          baseline: async (endpoint) => (await models.get(endpoint))?.baseline,
-        },
-        aggregates,
-        traffic: aggregates,
-        incidents: incidents.store,
-        incidentActions: incidents.actions,
-        sessions,
-        // Synchronous scoring with each endpoint's active model; nothing is stored.
-        score: payloadScorer(async (traces, opts) => {
-          const scored = [];
-          for (const t of traces) {
-            const m = t.spans[t.root] ? await models.get(endpointKeyOf(t)) : undefined;
-            // An endpoint without a model yet gets what needs no model: its error spans.
-            scored.push(...(m ? m.score([t], opts) : [errorOnly(t)]));
-          }
-          return scored;
-        }),
-        ingest: intake.ingest,
-        pushOverloaded: intake.overloaded,
-        models: modelsApi(registry, jobs, { reservoir, minTraces: c.TRACEHOUND_MIN_TRAINING_TRACES }),
-        sampling: new SamplingAdvisor({
-          aggregates,
-          incidents: incidents.store,
-          registry,
-          states: new SamplingStateStore(redis),
-          options: samplingOptions({
-            budgetTps: c.TRACEHOUND_SAMPLING_BUDGET,
-            completeAfterMs: c.TRACEHOUND_INCIDENT_DELAY * 1000,
-            targetFpr: c.TRACEHOUND_TARGET_FPR,
-          }),
-          log,
-        }),
-        webhooks: webhooksApi(webhookStore, dispatcher),
-        silences,
-        health: async () => ({
-          redis: await redis.ping().then(
-            () => true,
-            () => false,
-          ),
-          workers: !roles.has('worker') || (jobs.workersRunning() && dispatcher.workerRunning()),
-          models: (await registry.endpoints()).length > 0,
-        }),
-        metrics: () => metrics.render(),
-        apiKeys,
-      },
-      // Fastify's pino logger (JSON lines with request ids on stdout): a 5xx is never silent.
-      { registry: metrics, logger: { level: c.TRACEHOUND_LOG_LEVEL }, uiDir: tuning.uiDir },
-    );
-    url = await api.listen({ host: c.HOST, port: c.PORT });
-    log(`API listening on ${url} (OpenAPI at ${url}/docs)`);
-    extra = await otlpListeners(c, intake, apiKeys, log);
-  }
+        stores,
+        dispatcher,
+        incidents,
+        jobs,
+        metrics,
+        workers: roles.has('worker'),
+        uiDir: tuning.uiDir,
+        log,
+      })
+    : undefined;
 
   return {
-    api,
-    url,
+    api: served?.api,
+    url: served?.url,
     jobs,
     async close() {
-      for (const l of extra) await l.close();
-      await api?.close();
+      await served?.close();
       await jobs.close();
       await dispatcher.close();
       await poller?.close();

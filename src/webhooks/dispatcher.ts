@@ -138,11 +138,19 @@ export class WebhookDispatcher {
    * not told that it ended.
    */
   async enqueue(event: WebhookEvent, opts: { follow?: readonly string[] } = {}): Promise<string[]> {
+    return (await this.place(event, opts)).map((d) => d.deliveryId);
+  }
+
+  /** As enqueue, answering with the webhooks told: those an incident's later events follow. */
+  async tell(event: WebhookEvent, opts: { follow?: readonly string[] } = {}): Promise<string[]> {
+    return (await this.place(event, opts)).map((d) => d.webhookId);
+  }
+
+  private async place(event: WebhookEvent, opts: { follow?: readonly string[] }): Promise<DeliveryJob[]> {
     const follow = new Set(opts.follow ?? []);
     const onlyFollowers = event.type === 'incident.resolved' && opts.follow !== undefined;
     const hooks = (await this.opts.store.list()).filter(
-      (w) =>
-        (!onlyFollowers && webhookMatches(w, event)) || (follow.has(w.id) && webhookFollows(w, event)),
+      (w) => (!onlyFollowers && webhookMatches(w, event)) || (follow.has(w.id) && webhookFollows(w, event)),
     );
     if (hooks.length === 0) return [];
     if (this.opts.silences && event.type !== 'webhook.test') {
@@ -161,7 +169,7 @@ export class WebhookDispatcher {
             this.job(event.type, { deliveryId: `${event.id}:${w.id}`, webhookId: w.id, event }),
           );
     await this.queue.addBulk(jobs);
-    return jobs.map((j) => j.data.deliveryId);
+    return jobs.map((j) => j.data);
   }
 
   private job(name: string, data: DeliveryJob, delay?: number) {

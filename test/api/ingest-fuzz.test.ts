@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi, payloadScorer } from '../../src/api/index.js';
 import { encodeOtlpProto } from '../../src/formats/otlp-proto.js';
 import { toOtlpDocument } from '../../src/formats/write/otlp-json.js';
-import { errorOnly } from '../../src/jobs/pipeline.js';
+import { errorOnly } from '../../src/scoring/error-only.js';
 import { trainModelSet } from '../../src/scoring/train.js';
 import { normalTraffic } from '../helpers/traffic.js';
 import { ADMIN_KEY, auth, baseDeps } from './stubs.js';

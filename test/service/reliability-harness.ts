@@ -23,7 +23,7 @@ import { ModelCache, ModelRegistry } from '../../src/registry/redis-registry.js'
 import { compactTrace, expandTrace } from '../../src/store/reservoir.js';
 import { AnomalyStore } from '../../src/store/anomalies.js';
 import { globalIndex, REFS_KEY } from '../../src/store/anomaly-keys.js';
-import { errorOnly } from '../../src/jobs/pipeline.js';
+import { errorOnly } from '../../src/scoring/error-only.js';
 import { QUEUE_PREFIX, QUEUES } from '../../src/jobs/queues.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
 import { WEBHOOK_QUEUE } from '../../src/webhooks/dispatcher.js';

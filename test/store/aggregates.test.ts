@@ -7,7 +7,8 @@ import { getScenario } from '../../src/sim/scenarios.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
 import type { Trace } from '../../src/trace/trace.js';
 import { useRedis } from '../helpers/redis.js';
-import { errorOnly, scoreBatch, type PipelineDeps } from '../../src/jobs/pipeline.js';
+import { scoreBatch, type PipelineDeps } from '../../src/jobs/pipeline.js';
+import { errorOnly } from '../../src/scoring/error-only.js';
 import { sumTargets } from '../../src/incidents/aggregates.js';
 
 let redis: RedisClient;

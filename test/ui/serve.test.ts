@@ -92,7 +92,7 @@ describe('the web UI on `serve` polling the simulator', () => {
       (m) => logs.push(`${((Date.now() - T0) / 1000).toFixed(1)} s ${m}`),
       { uiDir: ui.dir },
     );
-  const get = async <T,>(url: string): Promise<T> =>
+  const get = async <T>(url: string): Promise<T> =>
     (await api.api!.inject({ url, headers: { authorization: `Bearer ${READ}` } })).json() as T;
 
   async function signIn(page: Page, key: string, hash = ''): Promise<void> {
@@ -184,10 +184,15 @@ describe('the web UI on `serve` polling the simulator', () => {
           .map((c) => `${c.service}:${c.operation ?? ''} ${c.score.toFixed(2)} ${c.evidence}`)
           .join(' | ')}\n   signals: ${i.signals
           .slice(0, 6)
-          .map((g) => `${g.kind} ${g.target.key} ${new Date(g.minute / 1000).toISOString().slice(11, 16)} ${g.strength.toFixed(1)} ${g.evidence}`)
+          .map(
+            (g) =>
+              `${g.kind} ${g.target.key} ${new Date(g.minute / 1000).toISOString().slice(11, 16)} ${g.strength.toFixed(1)} ${g.evidence}`,
+          )
           .join('\n   ')}`,
     );
-    expect(both.map((i) => i.id).sort(), `one incident per fault:\n${told.join('\n')}`).toEqual([cart.id, catalog.id].sort());
+    expect(both.map((i) => i.id).sort(), `one incident per fault:\n${told.join('\n')}`).toEqual(
+      [cart.id, catalog.id].sort(),
+    );
     await until(
       "cartservice's page",
       async () => (pages.some((p) => p.id.includes(`_${cart.id}_`)) ? true : undefined),
@@ -196,7 +201,8 @@ describe('the web UI on `serve` polling the simulator', () => {
     );
     await until(
       "the catalog incident's page held back",
-      async () => (logs.some((l) => l.includes(`${catalog.id}`) && l.includes('silenced')) ? true : undefined),
+      async () =>
+        logs.some((l) => l.includes(`${catalog.id}`) && l.includes('silenced')) ? true : undefined,
       15_000,
       logs,
     );
@@ -210,8 +216,7 @@ describe('the web UI on `serve` polling the simulator', () => {
     );
     await until(
       "the catalog incident's resolve held back too",
-      async () =>
-        logs.some((l) => l.includes(`incident.resolved ${catalog.id} `)) ? true : undefined,
+      async () => (logs.some((l) => l.includes(`incident.resolved ${catalog.id} `)) ? true : undefined),
       15_000,
       logs,
     );
@@ -290,17 +295,32 @@ describe('the web UI on `serve` polling the simulator', () => {
     await page.close();
   }, 60_000);
 
-  it('lists a session of the shop with its traces in time order', async () => {
+  it('finds a session of the shop by its id and lists its traces in time order, its anomaly leading on', async () => {
+    type Summary = { id: string; traces: number; anomalies: number };
+    const { items } = await get<{ items: Summary[] }>('/v1/sessions?limit=100');
+    const chosen = items.find((x) => x.anomalies > 0 && x.traces >= 3);
+    expect(chosen, `a session with an anomaly among ${items.length}`).toBeDefined();
+    const truth = await get<{ items: { traceId: string; startTime: string; anomalous: boolean }[] }>(
+      `/v1/sessions/${encodeURIComponent(chosen!.id)}`,
+    );
     const page = await browser.newPage();
     const errors = consoleErrors(page);
     await signIn(page, READ, '#/sessions');
-    const sessions = page.getByTestId('session-row');
-    await expect.poll(() => sessions.count(), { timeout: 10_000 }).toBeGreaterThan(0);
-    await sessions.first().click();
+    await page.getByPlaceholder('session or user id, or its start').fill(chosen!.id);
+    await page.getByRole('button', { name: 'Search' }).click();
+    const rows = page.getByTestId('session-row');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
+    await rows.first().click();
     const traces = page.getByTestId('session-trace');
-    await expect.poll(() => traces.count(), { timeout: 10_000 }).toBeGreaterThan(1);
-    const ids = await traces.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
-    expect(new Set(ids).size).toBe(ids.length);
+    await expect.poll(() => traces.count(), { timeout: 10_000 }).toBe(truth.items.length);
+    const byTime = [...truth.items].sort((a, b) => Date.parse(a.startTime) - Date.parse(b.startTime));
+    expect(await traces.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual(
+      byTime.map((t) => t.traceId),
+    );
+    const flagged = page.locator('[data-testid=session-trace][data-anomalous=true]');
+    expect(await flagged.count()).toBe(truth.items.filter((t) => t.anomalous).length);
+    await flagged.first().getByRole('link').click();
+    await expect.poll(() => page.getByTestId('waterfall').count(), { timeout: 10_000 }).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
   }, 30_000);
@@ -312,7 +332,9 @@ describe('the web UI on `serve` polling the simulator', () => {
     const graph = page.getByTestId('topology-graph');
     const drawn = async () =>
       Object.keys(JSON.parse((await graph.getAttribute('data-nodes').catch(() => null)) ?? '{}'));
-    await expect.poll(drawn, { timeout: 15_000 }).toEqual(expect.arrayContaining(['cartservice', 'frontend']));
+    await expect
+      .poll(drawn, { timeout: 15_000 })
+      .toEqual(expect.arrayContaining(['cartservice', 'frontend']));
     expect(await page.getByTestId('edges').innerText()).toMatch(/frontend → cartservice/);
     await screenshot(page, 'topology');
     expect(errors).toEqual([]);

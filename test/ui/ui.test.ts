@@ -157,7 +157,6 @@ describe('web UI', () => {
     await store.put(stored(9, 0.99));
     await expect.poll(() => rows.first().getAttribute('data-id'), { timeout: 15_000 }).toBe(tid(9));
 
-    await screenshot(page, 'anomalies');
     await rows.first().click();
     const marked = page.locator('[data-testid=span][data-root-cause=true]');
     await expect.poll(() => marked.count()).toBe(2);
@@ -171,7 +170,6 @@ describe('web UI', () => {
     const failed = page.locator('[data-testid=span].error');
     expect(await failed.count()).toBe(1);
     expect(await failed.getAttribute('data-service')).toBe('inventory');
-    await screenshot(page, 'anomaly');
     // A read key cannot record feedback, so the buttons are not offered.
     expect(await page.getByRole('button', { name: 'False alarm' }).count()).toBe(0);
     expect(errors).toEqual([]);
@@ -300,7 +298,6 @@ describe('web UI', () => {
     );
     // A read key cannot acknowledge or resolve.
     expect(await page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
-    await screenshot(page, 'incident');
     await page.getByTestId('incident-traces').getByRole('link').first().click();
     await expect.poll(() => page.getByTestId('waterfall').count()).toBe(1);
     expect(errors).toEqual([]);
@@ -436,7 +433,6 @@ describe('web UI', () => {
     expect(await page.getByTestId('edges').innerText()).toMatch(/frontend → cartservice\s+[\d.]+\s+\d+%/);
     const quality = page.getByTestId('quality-row');
     expect(await quality.count()).toBe(services.length);
-    await screenshot(page, 'topology');
 
     const [x, y] = (await drawn()).cartservice;
     const box = (await graph.boundingBox())!;

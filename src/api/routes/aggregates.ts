@@ -1,16 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { sumQuality, type MinuteBucket } from '../../incidents/aggregates.js';
+import { sumQuality, type AggregateHistory } from '../../incidents/aggregates.js';
 import { QualityReportSchema, qualityReport } from '../../incidents/quality.js';
 import { MINUTE_US, minuteOf } from '../../incidents/signal.js';
 import { TopologySchema, buildTopology } from '../../incidents/topology.js';
 import { ApiError, ErrorSchema } from '../errors.js';
 import { defineRoute, queryTime } from '../zod-bridge.js';
-
-/** What the aggregate routes need: the stored minutes starting in a window (µs). */
-export interface AggregatesApi {
-  buckets(fromUs: number, toUs: number): Promise<MinuteBucket[]>;
-}
 
 /** Widest window one request may ask for. */
 export const MAX_WINDOW_MINUTES = 7 * 24 * 60;
@@ -46,10 +41,10 @@ function windowOf(q: WindowQuery, now: () => number): { from: number; to: number
 }
 
 /** The service topology and the trace-quality report, from the per-minute aggregates. */
-export const aggregateRoutes: FastifyPluginAsync<{ aggregates: AggregatesApi; now?: () => number }> = async (
-  app,
-  { aggregates, now = Date.now },
-) => {
+export const aggregateRoutes: FastifyPluginAsync<{
+  aggregates: AggregateHistory;
+  now?: () => number;
+}> = async (app, { aggregates, now = Date.now }) => {
   defineRoute<unknown, WindowQuery>(app, {
     method: 'GET',
     url: '/v1/topology',
