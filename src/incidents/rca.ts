@@ -52,7 +52,7 @@ export interface RankedService {
   service: string;
   score: number;
   components: Record<RcaComponent, number>;
-  /** The operation with the strongest latency or duration shift, when one stands out. */
+  /** The operation that failed most beyond normal, or else the one with the strongest latency or duration shift. */
   operation?: string;
   instance?: string;
   /** An attribute value over-represented in the service's flagged traces, `key=value`. */
@@ -267,6 +267,9 @@ export function rankServices(
       const sl = slow.get(service);
       const qk = quick.get(service);
       const lead = leading(components, weights);
+      // Led by its flagged traces' own causes, a service that fails is named by the operation that fails:
+      // its slowest operation may be any bystander then.
+      const failing = lead === 'cause' ? mostFailing(ev, service) : undefined;
       const op = lead === 'early' ? qk : sl;
       const s = ev.services.get(service)!;
       const bubble = bubbleUp(ev, service);
@@ -277,13 +280,15 @@ export function rankServices(
         causeShare: components.cause,
         op,
         hop: hops.get(service),
+        failing,
       });
+      const timed = failing === undefined && op !== undefined && op.value > 0 ? op.operation : undefined;
       return {
         service,
         score: score.get(service) ?? 0,
         components,
-        operation: op && op.value > 0 ? op.operation : undefined,
-        instance: op && op.value > 0 ? slowInstance(ev, service, op.operation) : undefined,
+        operation: failing?.operation ?? timed,
+        instance: timed !== undefined ? slowInstance(ev, service, timed) : undefined,
         attribute: bubble?.attribute,
         evidence: bubble
           ? `${sentence}; ${bubble.attribute} in ${pct(bubble.flagged)} of its flagged traces, ${pct(bubble.other)} of the others`
@@ -357,9 +362,39 @@ const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 const fmt = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(1);
 
 /** One sentence a person can check, from the piece of evidence that weighs most for the service. */
+/** Failing calls an operation must have had, beyond what normal traffic explains, to be named for them. */
+const MIN_FAILURES = 3;
+
+interface FailingPick {
+  operation: string;
+  failed: number;
+  calls: number;
+  expected: number;
+}
+
+/** The service's operation with the most failures beyond the model's expectation, when it has some. */
+function mostFailing(ev: ShiftEvidence, service: string): FailingPick | undefined {
+  let top: FailingPick | undefined;
+  for (const o of ev.operations.values()) {
+    if (o.service !== service) continue;
+    const excess = o.errorOrigins - o.errorExpected;
+    if (excess < MIN_FAILURES || (top !== undefined && excess <= top.failed - top.expected)) continue;
+    top = { operation: o.operation, failed: o.errorOrigins, calls: o.errorCalls, expected: o.errorExpected };
+  }
+  return top;
+}
+
 function describe(
   lead: RcaComponent,
-  d: { service: string; ev: ShiftEvidence; s: ServiceShift; causeShare: number; op?: OpPick; hop?: HopPick },
+  d: {
+    service: string;
+    ev: ShiftEvidence;
+    s: ServiceShift;
+    causeShare: number;
+    op?: OpPick;
+    hop?: HopPick;
+    failing?: FailingPick;
+  },
 ): string {
   const { service, ev, s, op, hop } = d;
   switch (lead) {
@@ -382,5 +417,9 @@ function describe(
     case 'cause':
       break;
   }
-  return `flagged traces put ${(100 * d.causeShare).toFixed(0)}% of their per-trace root-cause weight on ${service} (in ${s.anomalous} of ${ev.anomalous} flagged traces)`;
+  const f = d.failing;
+  const failed = f
+    ? `; ${service}:${f.operation} failed ${f.failed} times in ${f.calls} calls with no failing call below (about ${f.expected.toFixed(1)} expected)`
+    : '';
+  return `flagged traces put ${(100 * d.causeShare).toFixed(0)}% of their per-trace root-cause weight on ${service} (in ${s.anomalous} of ${ev.anomalous} flagged traces)${failed}`;
 }

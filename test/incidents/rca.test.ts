@@ -95,6 +95,25 @@ describe('rankServices', () => {
 });
 
 describe('bubbleUp', () => {
+  it('names a failing service by the operation that fails, not by a bystander slower by chance', () => {
+    const traffic = new Traffic(11);
+    const ev = new ShiftEvidence();
+    for (let i = 0; i < 150; i++) {
+      const bad = i % 3 === 0;
+      const t = traffic.checkout({ deepError: bad });
+      const v = verdict(t, bad);
+      if (bad)
+        v.rootCauses = [
+          { service: 'payment', operation: 'db.query', kind: 'error', contribution: 1, evidence: 'failed' },
+        ];
+      ev.add(t, extractProfile(t), v, model);
+    }
+    const [top] = rankServices(ev);
+    expect(top.service).toBe('payment');
+    expect(top.operation).toBe('db.query');
+    expect(top.evidence).toMatch(/payment:db\.query failed 50 times in \d+ calls with no failing call below/);
+  });
+
   it('names the attribute value over-represented in flagged traces', () => {
     const traffic = new Traffic(3);
     const ev = new ShiftEvidence();

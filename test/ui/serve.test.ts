@@ -274,7 +274,9 @@ describe('the web UI on `serve` polling the simulator', () => {
     const causes = page.getByTestId('incident-causes');
     await expect.poll(() => causes.innerText().catch(() => ''), { timeout: 10_000 }).toContain('#1');
     const heads = await causes.locator('.cause-head').allTextContents();
-    expect(heads[0]).toContain('cartservice');
+    // Named by the operation the fault broke, with a sentence that says so.
+    expect(heads[0]).toContain('cartservice: hipstershop.CartService/GetCart');
+    expect(await causes.innerText()).toMatch(/GetCart failed \d+ times in \d+ calls/);
     expect(await causes.innerText()).toContain(cart.rootCauses[0].evidence.slice(0, 40));
     expect(await page.getByTestId('incident-traces').getByRole('link').count()).toBeGreaterThan(0);
     await screenshot(page, 'incident');
