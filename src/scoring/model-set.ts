@@ -4,6 +4,7 @@ import { FEATURE_SCHEMA_VERSION } from '../features/schema-version.js';
 import { BaselineModel, type BaselineScore } from '../detectors/baseline/index.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Autoencoder, type AutoencoderArtifacts } from '../detectors/autoencoder.js';
+import type { VectorDetector } from '../detectors/vector-detector.js';
 import { COMBINE_METHODS, EmpiricalCalibrator, combineScores } from '../detectors/calibration.js';
 import { combineLogTails } from '../detectors/log-tail.js';
 import { matrixFromRows } from '../detectors/matrix.js';
@@ -20,12 +21,29 @@ export const MODEL_SET_VERSION = 1;
 const MANIFEST_COMBINES = [...COMBINE_METHODS, 'views'] as const;
 export type ManifestCombine = (typeof MANIFEST_COMBINES)[number];
 
+/** The detectors that read an endpoint's call-path vectors, in the order their scores are combined. */
+export const VECTOR_DETECTORS = ['forest', 'autoencoder'] as const;
+export type VectorDetectorName = (typeof VECTOR_DETECTORS)[number];
+
 /** The models of one endpoint (root service:operation) with enough traffic for models of its own. */
 export interface EndpointModels {
   vectorizer: PathVectorizer;
   forest?: IsolationForest;
   autoencoder?: Autoencoder;
-  calibrators: Partial<Record<'forest' | 'autoencoder', EmpiricalCalibrator>>;
+  calibrators: Partial<Record<VectorDetectorName, EmpiricalCalibrator>>;
+}
+
+/** An endpoint's vector detectors that are trained and calibrated, each with its calibrator. */
+export function vectorDetectors(
+  m: EndpointModels,
+): [VectorDetectorName, VectorDetector, EmpiricalCalibrator][] {
+  const out: [VectorDetectorName, VectorDetector, EmpiricalCalibrator][] = [];
+  for (const name of VECTOR_DETECTORS) {
+    const d = m[name];
+    const c = m.calibrators[name];
+    if (d && c) out.push([name, d, c]);
+  }
+  return out;
 }
 
 export interface ModelSetManifest {
@@ -118,12 +136,7 @@ export class ModelSet {
         idx.map((i) => m.vectorizer.vector(profiles[i])),
         m.vectorizer.width,
       );
-      const views = [
-        ['forest', m.forest, m.calibrators.forest],
-        ['autoencoder', m.autoencoder, m.calibrators.autoencoder],
-      ] as const;
-      for (const [name, detector, calibrator] of views) {
-        if (!detector || !calibrator) continue;
+      for (const [name, detector, calibrator] of vectorDetectors(m)) {
         const raw = detector.scoreMany(rows);
         idx.forEach((i, k) => {
           calibrated[i][name] = calibrator.calibrate(raw[k]);
@@ -237,7 +250,7 @@ export class ModelSet {
     for (const [key, e] of Object.entries(a.endpoints ?? {})) {
       const calibrators: EndpointModels['calibrators'] = {};
       for (const [name, c] of Object.entries(e.calibrators ?? {}))
-        calibrators[name as 'forest' | 'autoencoder'] = EmpiricalCalibrator.fromJSON(c);
+        calibrators[name as VectorDetectorName] = EmpiricalCalibrator.fromJSON(c);
       endpoints.set(key, {
         vectorizer: PathVectorizer.fromJSON(e.vectorizer as { paths: string[] }),
         forest: e.forest === undefined ? undefined : IsolationForest.fromJSON(e.forest),

@@ -8,7 +8,13 @@ import { EmpiricalCalibrator } from '../detectors/calibration.js';
 import { thresholdForFpr } from '../detectors/threshold.js';
 import { matrixFromRows } from '../detectors/matrix.js';
 import { Prng } from '../detectors/prng.js';
-import { ModelSet, MODEL_SET_FORMAT, MODEL_SET_VERSION, type EndpointModels } from './model-set.js';
+import {
+  ModelSet,
+  MODEL_SET_FORMAT,
+  MODEL_SET_VERSION,
+  VECTOR_DETECTORS,
+  type EndpointModels,
+} from './model-set.js';
 import { isoFromMicros } from '../trace/iso-time.js';
 import { screenTraining } from './screen.js';
 import { PathVectorizer } from './vectorizer.js';
@@ -117,9 +123,10 @@ export async function trainModelSet(traces: readonly Trace[], options: TrainOpti
       cal.map((i) => vectorizer.vector(profiles[i])),
       vectorizer.width,
     );
-    if (models.forest) models.calibrators.forest = EmpiricalCalibrator.fit(models.forest.scoreMany(calRows));
-    if (models.autoencoder)
-      models.calibrators.autoencoder = EmpiricalCalibrator.fit(models.autoencoder.scoreMany(calRows));
+    for (const name of VECTOR_DETECTORS) {
+      const detector = models[name];
+      if (detector) models.calibrators[name] = EmpiricalCalibrator.fit(detector.scoreMany(calRows));
+    }
     endpoints.set(key, models);
   }
   progress('endpoint models', busy.length, busy.length);
