@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/index.js';
 import { QualityReportSchema } from '../../src/incidents/quality.js';
 import { TopologySchema } from '../../src/incidents/topology.js';
+import { AnomalyRateSchema } from '../../src/incidents/anomaly-rate.js';
+import { endpointKeyOf } from '../../src/trace/endpoint-key.js';
 import { generate } from '../../src/sim/generate.js';
 import { getScenario } from '../../src/sim/scenarios.js';
 import { AggregateStore } from '../../src/store/aggregates.js';
@@ -94,6 +96,61 @@ describe('GET /v1/topology and /v1/quality', () => {
 
   it('are documented in the OpenAPI document', async () => {
     const doc = (await app.inject({ url: '/docs/openapi.json' })).json();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/topology', '/v1/quality']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/topology', '/v1/quality', '/v1/anomaly-rate']),
+    );
+  });
+});
+
+describe('GET /v1/anomaly-rate', () => {
+  it('gives traces and anomalous traces per minute for the endpoints with the most anomalies', async () => {
+    const flagged = traces.map((t) => t.spans.some((s) => s.error));
+    await store.record(
+      traces,
+      flagged.map((anomalous) => ({ anomalous, rootCauses: [] })),
+    );
+    // What the answer must hold, counted from the traces themselves.
+    const want = new Map<string, { traces: number[]; anomalous: number[] }>();
+    traces.forEach((t, i) => {
+      const ep = endpointKeyOf(t);
+      const m = Math.floor((t.start - T0) / 60e6);
+      const w = want.get(ep) ?? { traces: [0, 0], anomalous: [0, 0] };
+      w.traces[m]++;
+      if (flagged[i]) w.anomalous[m]++;
+      want.set(ep, w);
+    });
+    const byAnomalies = [...want].sort(
+      (a, b) =>
+        b[1].anomalous[0] + b[1].anomalous[1] - a[1].anomalous[0] - a[1].anomalous[1] ||
+        b[1].traces[0] + b[1].traces[1] - a[1].traces[0] - a[1].traces[1],
+    );
+    const r = await get(`/v1/anomaly-rate?from=${iso(T0)}&to=${iso(T0 + 119e6)}&limit=3`);
+    expect(r.status).toBe(200);
+    const rate = AnomalyRateSchema.parse(r.body);
+    expect(rate.stepS).toBe(60);
+    expect(rate.times).toEqual([iso(T0 - (T0 % 60e6)), iso(T0 - (T0 % 60e6) + 60e6)]);
+    expect(rate.series.map((s) => s.endpoint)).toEqual(byAnomalies.slice(0, 3).map(([ep]) => ep));
+    const top = rate.series[0];
+    expect(top.anomalous.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect({ traces: top.traces, anomalous: top.anomalous }).toEqual(want.get(top.endpoint));
+
+    const one = AnomalyRateSchema.parse(
+      (
+        await get(
+          `/v1/anomaly-rate?from=${iso(T0)}&to=${iso(T0 + 119e6)}&endpoint=${encodeURIComponent(byAnomalies[4][0])}`,
+        )
+      ).body,
+    );
+    expect(one.series.map((s) => s.endpoint)).toEqual([byAnomalies[4][0]]);
+
+    // A week takes 28 minutes a point: 360 points, never one per minute.
+    const week = AnomalyRateSchema.parse(
+      (await get(`/v1/anomaly-rate?from=${iso(T0 + 119e6 - 7 * 86400e6 + 60e6)}&to=${iso(T0 + 119e6)}`)).body,
+    );
+    expect(week.stepS).toBe(28 * 60);
+    expect(week.times.length).toBeLessThanOrEqual(360);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    expect(sum(week.series[0].traces)).toBe(sum(rate.series[0].traces));
+    expect((await get('/v1/anomaly-rate?limit=50')).status).toBe(400);
   });
 });

@@ -24,6 +24,7 @@ import { startService, type Role, type RunningService } from '../../src/service/
 import type { Incident } from '../../src/incidents/incident.js';
 import type { Anomaly } from '../../src/store/anomaly-record.js';
 import { endpointKeyOf } from '../../src/trace/endpoint-key.js';
+import { DIFF_KINDS } from '../../src/explain/compare.js';
 import { buildUi, consoleErrors, launchChromium, screenshot } from '../helpers/browser.js';
 
 const ADMIN = 'admin-key-4567890';
@@ -242,6 +243,17 @@ describe('the web UI on `serve` polling the simulator', () => {
     expect(await rows.first().getAttribute('data-id')).toBe(top.id);
     const cause = top.rootCauses[0];
     expect(await rows.first().innerText()).toContain(cause.service);
+    // Above the rows, the anomaly rate over time of the endpoints with the most anomalies, drawn.
+    const charts = page.getByTestId('anomaly-rate');
+    await expect.poll(() => charts.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => charts.first().locator('canvas').count(), { timeout: 10_000 }).toBe(1);
+    const rate = await get<{ series: { endpoint: string; anomalous: number[] }[] }>(
+      '/v1/anomaly-rate?limit=4',
+    );
+    expect(await charts.evaluateAll((els) => els.map((e) => e.getAttribute('data-endpoint')))).toEqual(
+      rate.series.map((s) => s.endpoint),
+    );
+    expect(rate.series[0].anomalous.some((n) => n > 0)).toBe(true);
     await screenshot(page, 'anomalies');
 
     await rows.first().click();
@@ -257,10 +269,20 @@ describe('the web UI on `serve` polling the simulator', () => {
     await expect.poll(() => diff.count(), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await page.getByTestId('compare').innerText()).toMatch(/the most typical of \d+ normal traces/);
     expect(await page.getByTestId('waterfall-normal').count()).toBe(1);
-    // What the cause did shows among the differences.
-    expect(await diff.allInnerTexts()).toEqual(
-      expect.arrayContaining([expect.stringContaining(cause.service.replace(/service$/, ''))]),
-    );
+    const kinds = await diff.evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    expect(kinds.every((k) => (DIFF_KINDS as readonly (string | null)[]).includes(k))).toBe(true);
+
+    // A click on an endpoint's chart narrows the list to that endpoint.
+    await page.getByRole('link', { name: 'Anomalies' }).first().click();
+    const chart = page.getByTestId('anomaly-rate').first();
+    await expect.poll(() => chart.count(), { timeout: 10_000 }).toBe(1);
+    const endpoint = (await chart.getAttribute('data-endpoint'))!;
+    await chart.click();
+    const filtered = () => new URLSearchParams(new URL(page.url()).hash.split('?')[1] ?? '').get('endpoint');
+    await expect.poll(filtered).toBe(endpoint);
+    await expect
+      .poll(() => page.getByTestId('anomaly-row').first().innerText(), { timeout: 10_000 })
+      .toContain(endpoint.slice(endpoint.indexOf(':') + 1));
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);

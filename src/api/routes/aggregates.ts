@@ -4,6 +4,7 @@ import { sumQuality, type AggregateHistory } from '../../incidents/aggregates.js
 import { QualityReportSchema, qualityReport } from '../../incidents/quality.js';
 import { MINUTE_US, minuteOf } from '../../incidents/signal.js';
 import { TopologySchema, buildTopology } from '../../incidents/topology.js';
+import { AnomalyRateSchema, anomalyRate } from '../../incidents/anomaly-rate.js';
 import { ApiError, ErrorSchema } from '../errors.js';
 import { defineRoute, queryTime } from '../zod-bridge.js';
 
@@ -24,6 +25,32 @@ export const AggregateWindowQuery = z
   });
 type WindowQuery = z.output<typeof AggregateWindowQuery>;
 
+/** Points per series in an anomaly-rate answer: a minute each for up to six hours, coarser beyond. */
+const RATE_POINTS = 360;
+
+export const AnomalyRateQuery = z
+  .strictObject({
+    from: queryTime
+      .optional()
+      .describe('Start of the window: ISO 8601 or epoch milliseconds (default: an hour before `to`)'),
+    to: queryTime.optional().describe('End of the window: ISO 8601 or epoch milliseconds (default: now)'),
+    endpoint: z.string().min(1).max(1024).optional().describe('One endpoint, `service:operation`'),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(5)
+      .describe(
+        'Without `endpoint`: the endpoints with the most anomalous traces in the window, at most this many',
+      ),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
+    message: 'from must not be after to',
+    path: ['from'],
+  });
+type RateQuery = z.output<typeof AnomalyRateQuery>;
+
 /** The window in µs: the minutes that overlap [from, to], from the start of the one holding `from`. */
 function windowOf(q: WindowQuery, now: () => number): { from: number; to: number } {
   const toMs = q.to ?? now();
@@ -40,7 +67,7 @@ function windowOf(q: WindowQuery, now: () => number): { from: number; to: number
   return { from, to };
 }
 
-/** The service topology and the trace-quality report, from the per-minute aggregates. */
+/** The service topology, the trace-quality report and anomaly rates over time, from the per-minute aggregates. */
 export const aggregateRoutes: FastifyPluginAsync<{
   aggregates: AggregateHistory;
   now?: () => number;
@@ -71,6 +98,25 @@ export const aggregateRoutes: FastifyPluginAsync<{
     handler: async (req) => {
       const w = windowOf(req.query, now);
       return qualityReport(sumQuality(await aggregates.buckets(w.from, w.to)), w.from, w.to);
+    },
+  });
+
+  defineRoute<unknown, RateQuery>(app, {
+    method: 'GET',
+    url: '/v1/anomaly-rate',
+    summary: 'Traces and anomalous traces per endpoint over time, for the endpoints with the most anomalies',
+    tag: 'aggregates',
+    access: 'read',
+    query: AnomalyRateQuery,
+    responses: { 200: AnomalyRateSchema, 400: ErrorSchema },
+    handler: async (req) => {
+      const w = windowOf(req.query, now);
+      const { endpoint, limit } = req.query;
+      return anomalyRate(await aggregates.buckets(w.from, w.to), w, {
+        endpoint,
+        limit,
+        maxPoints: RATE_POINTS,
+      });
     },
   });
 };

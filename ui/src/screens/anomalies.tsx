@@ -4,6 +4,7 @@ import { fromLocalInput, ms, time, toLocalInput } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { href, replaceParams } from '../router.js';
 import { FirstCause } from '../first-cause.js';
+import { AnomalyRates } from '../anomaly-rates.js';
 
 /** How often the list asks for new anomalies. */
 const POLL_MS = 5000;
@@ -137,6 +138,14 @@ export function AnomaliesScreen({ params }: { params: URLSearchParams }) {
           Clear
         </button>
       </form>
+      {listed && (
+        <AnomalyRates
+          endpoint={filters.endpoint}
+          from={filters.from ? fromLocalInput(filters.from) : undefined}
+          to={filters.to ? fromLocalInput(filters.to) : undefined}
+          pick={(endpoint) => set('endpoint', endpoint)}
+        />
+      )}
       {page.error && <p class="error">Could not load anomalies: {page.error}</p>}
       {!page.data && page.loading && <p class="muted">Loading…</p>}
       {page.data && rows.length === 0 && (
