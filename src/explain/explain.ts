@@ -1,5 +1,5 @@
 import type { BaselineModel } from '../detectors/baseline/model.js';
-import type { BaselineScore, Evidence } from '../detectors/baseline/score.js';
+import type { BaselineScore, Evidence } from '../detectors/baseline/evidence.js';
 import { extractProfile, type TraceProfile } from '../features/profile.js';
 import type { Trace } from '../trace/trace.js';
 import { formatCount, formatMs, formatShareOf, opName } from './format.js';
