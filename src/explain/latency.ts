@@ -1,6 +1,6 @@
 import type { BaselineModel } from '../detectors/baseline/model.js';
 import { toT } from '../detectors/baseline/log-sketch.js';
-import type { BaselineScore } from '../detectors/baseline/score.js';
+import type { BaselineScore } from '../detectors/baseline/evidence.js';
 import type { TraceProfile } from '../features/profile.js';
 import type { Trace } from '../trace/trace.js';
 

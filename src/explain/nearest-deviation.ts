@@ -1,5 +1,5 @@
 import type { BaselineModel } from '../detectors/baseline/model.js';
-import { latencyZ } from '../detectors/baseline/score.js';
+import { latencyZ } from '../detectors/baseline/evidence.js';
 import type { TraceProfile } from '../features/profile.js';
 import type { Trace } from '../trace/trace.js';
 import type { RootCause } from './explain.js';

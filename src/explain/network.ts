@@ -1,4 +1,4 @@
-import type { Evidence } from '../detectors/baseline/score.js';
+import type { Evidence } from '../detectors/baseline/evidence.js';
 import type { TraceProfile } from '../features/profile.js';
 import type { SpanKind } from '../trace/span.js';
 import type { Trace } from '../trace/trace.js';

@@ -14,7 +14,8 @@ import {
 import type { ServiceSignalOptions } from './service-signals.js';
 import { ShiftEvidence } from './shift-evidence.js';
 import { MINUTE_US, minuteOf } from './signal.js';
-import { IncidentTracker, type TrackerOptions } from './tracker.js';
+import { IncidentTracker } from './tracker.js';
+import type { TrackerOptions } from './tracker-options.js';
 import { endpointKey } from '../trace/endpoint-key.js';
 
 /**

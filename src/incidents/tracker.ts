@@ -2,6 +2,7 @@ import type { Incident, IncidentAction, IncidentEvent, IncidentRootCause } from 
 import { MINUTE_US, type Signal } from './signal.js';
 import { downstream, groupBySuspect, isOwnEvidence, strength, type MinuteAnomaly } from './suspects.js';
 import { isoFromMicros } from '../trace/iso-time.js';
+import { DEFAULT_TRACKER_OPTIONS, type TrackerOptions } from './tracker-options.js';
 
 export { suspectOf, type MinuteAnomaly } from './suspects.js';
 
@@ -22,26 +23,6 @@ export { suspectOf, type MinuteAnomaly } from './suspects.js';
  * never folded, whoever it calls: being upstream is not being explained. And when an incident's suspect
  * has gone quiet, a new suspect upstream of it is a new fault, not an echo.
  */
-
-export interface TrackerOptions {
-  /** A suspect opens an incident once its signals fired in this many of the last `openWindow` minutes... */
-  openMinutes: number;
-  openWindow: number;
-  /** ...or at once with a signal this strong. */
-  strongSignal: number;
-  /** An incident resolves after this many minutes without a signal of its suspect. */
-  quietMinutes: number;
-  /** Trace ids kept per incident (the count goes on). */
-  maxTraceIds: number;
-}
-
-export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
-  openMinutes: 2,
-  openWindow: 3,
-  strongSignal: 3,
-  quietMinutes: 5,
-  maxTraceIds: 200,
-});
 
 /** Traces whose spans deviated at a service in the minute, with the endpoint each served (see ShiftEvidence). */
 export type MinuteExamples = ReadonlyMap<string, readonly (readonly [string, number, string?])[]>;

@@ -1,6 +1,7 @@
 import type { IncidentEvent } from '../incidents/incident.js';
 import { MINUTE_US } from '../incidents/signal.js';
-import { DEFAULT_TRACKER_OPTIONS, type TrackerOptions, type TrackerState } from '../incidents/tracker.js';
+import type { TrackerState } from '../incidents/tracker.js';
+import { DEFAULT_TRACKER_OPTIONS, type TrackerOptions } from '../incidents/tracker-options.js';
 import type { IncidentEngine } from '../incidents/incident-engine.js';
 import type { IncidentStore } from '../store/incidents.js';
 import { incidentEvent, type IncidentWebhookEvent } from '../webhooks/events.js';

@@ -1,5 +1,5 @@
 import type { BaselineModel } from '../detectors/baseline/model.js';
-import type { BaselineScore, EvidenceKind } from '../detectors/baseline/score.js';
+import type { BaselineScore, EvidenceKind } from '../detectors/baseline/evidence.js';
 import type { TraceProfile } from '../features/profile.js';
 import { rootNormal } from './impact.js';
 

@@ -200,9 +200,9 @@ describe('IncidentTracker', () => {
     expect(tr.openIncidents().map((i) => i.rootCauses[0].service)).toEqual(['pay']);
     // Three minutes after pay last fired the window holds none of its minutes: errors now are news.
     const fresh = tr.observe(at(5), [errors(5, 4)], flagged('web:GET /', 'db', 4, 'u'), rank, calls);
-    expect(fresh.filter((e) => e.type === 'incident.opened').map((e) => e.incident.rootCauses[0].service)).toEqual(
-      ['db'],
-    );
+    expect(
+      fresh.filter((e) => e.type === 'incident.opened').map((e) => e.incident.rootCauses[0].service),
+    ).toEqual(['db']);
   });
 
   it("never moves an incident's start or end backwards", () => {

@@ -2,7 +2,8 @@ import { extractProfile, type TraceProfile } from '../../features/profile.js';
 import type { Trace } from '../../trace/trace.js';
 import { resolveOptions, type BaselineOptions } from './options.js';
 import { accumulate, pooledGapKey, Population, type GapStats, type PathStats } from './population.js';
-import { scoreTrace, type BaselineScore } from './score.js';
+import type { BaselineScore } from './evidence.js';
+import { scoreTrace } from './score.js';
 import { modelFromJson, modelToJson, type BaselineModelJson } from './serialize.js';
 import { endpointKey } from '../../trace/endpoint-key.js';
 

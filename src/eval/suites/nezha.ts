@@ -31,6 +31,7 @@ import { rankingSummary, rankOfFirstHit, type RankingCase, type RankingSummary }
 import { IncidentRun } from '../../incidents/incident-run.js';
 import { rankServices } from '../../incidents/rca.js';
 import type { ScoredTrace } from '../../scoring/scored-trace.js';
+import type { ModelSet } from '../../scoring/model-set.js';
 import { matchFaults, replayIncidents, type EndToEndResult, type EndToEndSummary } from '../end-to-end.js';
 import { filterNezhaCsv, readNezhaFaults, type NezhaFault } from '../nezha-data.js';
 
@@ -161,6 +162,64 @@ async function quietHours(
 export async function runNezha(system: NezhaSystem, opts: SuiteOptions = {}): Promise<NezhaResult> {
   const log = logger(opts);
   const seed = opts.seed ?? 1;
+  const tag = `[nezha-${system}]`;
+  const { traces, faults, allFaults } = await loadNezha(system, opts, seed, log);
+  const split = splitFaultFree(traces, allFaults, seed);
+  const { train, heldOut } = split;
+  const meter = new CostMeter();
+  meter.trainSpans = spanCount(train);
+  log(`${tag} training on ${train.length} fault-free traces (${heldOut.length} held out)`);
+  const model = await meter.time('train', () =>
+    trainModelSet(train, {
+      seed,
+      onProgress: (stage, done, total) => {
+        if (done === total) log(`  ${stage} done`);
+      },
+    }),
+  );
+  const windows = await rankFaultWindows(model, traces, train, faults, meter);
+  const incidents = await endToEndIncidents(model, traces, faults, windows.outcomes, tag, log);
+  const negatives = heldOut.map((t) => windows.scoredOf.get(t)!);
+  const quiet = opts.sample === undefined ? await quietHours(traces, allFaults, seed, log) : null;
+  model.dispose();
+  const result: NezhaResult = {
+    suite: `nezha-${system}`,
+    system,
+    seed,
+    sample: opts.sample,
+    counts: {
+      traces: traces.length,
+      faultFree: split.faultFree.length,
+      trainTraces: train.length,
+      heldOutNormal: heldOut.length,
+      faults: faults.length,
+      faultsWithoutTraces: faults.length - windows.cases.length,
+    },
+    ...windowReport(windows, negatives),
+    ...incidents,
+    quiet,
+    cost: meter.finish(),
+    published: NEZHA_PUBLISHED[system],
+  };
+  const r = result.rankingAllFaults.top;
+  log(`${tag} AS@1 ${r[1].toFixed(3)} AS@3 ${r[3].toFixed(3)} AS@5 ${r[5].toFixed(3)}`);
+  return result;
+}
+
+interface NezhaData {
+  /** Both days, in time order. */
+  traces: Trace[];
+  /** The faults evaluated (a sample of allFaults in a smoke run). */
+  faults: NezhaFault[];
+  allFaults: NezhaFault[];
+}
+
+async function loadNezha(
+  system: NezhaSystem,
+  opts: SuiteOptions,
+  seed: number,
+  log: (l: string) => void,
+): Promise<NezhaData> {
   const { dataset, days } = SYSTEMS[system];
   const files = days.map((d) => `traces_${d}.csv.gz`);
   if (!hasDataset(opts, dataset, ['faults.csv', ...files]))
@@ -193,7 +252,21 @@ export async function runNezha(system: NezhaSystem, opts: SuiteOptions = {}): Pr
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
   traces.sort((a, b) => a.start - b.start || (a.traceId < b.traceId ? -1 : 1));
+  return { traces, faults, allFaults };
+}
 
+interface FaultFreeSplit {
+  faultFree: Trace[];
+  /** A seeded HOLDOUT share of the fault-free traces, kept out of training as negatives; in time order. */
+  heldOut: Trace[];
+  train: Trace[];
+}
+
+function splitFaultFree(
+  traces: readonly Trace[],
+  allFaults: readonly NezhaFault[],
+  seed: number,
+): FaultFreeSplit {
   const faultFree = traces.filter((t) => !allFaults.some((f) => inWindow(f, t.start, MARGIN_S)));
   const order = new Prng(seed).shuffle(Array.from(faultFree.keys()));
   const nHold = Math.floor(faultFree.length * HOLDOUT);
@@ -205,20 +278,32 @@ export async function runNezha(system: NezhaSystem, opts: SuiteOptions = {}): Pr
     .slice(nHold)
     .sort((a, b) => a - b)
     .map((i) => faultFree[i]);
-  const meter = new CostMeter();
-  meter.trainSpans = spanCount(train);
-  log(`[nezha-${system}] training on ${train.length} fault-free traces (${heldOut.length} held out)`);
-  const model = await meter.time('train', () =>
-    trainModelSet(train, {
-      seed,
-      onProgress: (stage, done, total) => {
-        if (done === total) log(`  ${stage} done`);
-      },
-    }),
-  );
+  return { faultFree, heldOut, train };
+}
 
+/** The window-given ranking: each fault's window ranked against the hour before it, as Nezha's Table 3. */
+interface WindowRanking {
+  outcomes: FaultOutcome[];
+  /** Scored traces of the fault windows. */
+  positives: ScoredTrace[];
+  /** Faults whose window has traces. */
+  cases: RankingCase[];
+  /** All faults, one without traces ranking nothing. */
+  allCases: RankingCase[];
+  byTypeCases: Map<string, RankingCase[]>;
+  /** Every trace the model did not train on, scored. */
+  scoredOf: Map<Trace, ScoredTrace>;
+}
+
+async function rankFaultWindows(
+  model: ModelSet,
+  traces: readonly Trace[],
+  train: readonly Trace[],
+  faults: readonly NezhaFault[],
+  meter: CostMeter,
+): Promise<WindowRanking> {
   const outcomes: FaultOutcome[] = [];
-  const positives = [];
+  const positives: ScoredTrace[] = [];
   const cases: RankingCase[] = [];
   const allCases: RankingCase[] = [];
   const byTypeCases = new Map<string, RankingCase[]>();
@@ -262,9 +347,22 @@ export async function runNezha(system: NezhaSystem, opts: SuiteOptions = {}): Pr
       timeToDetectS: firstFlag < 0 ? null : Math.max(0, (window[firstFlag].start - f.start) / 1e6),
     });
   }
-  // What a user gets: the model trained on fault-free traffic, then every trace of the days (the training
-  // traces among them, as a user would run the command over the whole file) through the CLI's incident path.
-  log(`[nezha-${system}] replaying ${traces.length} traces through the incident path`);
+  return { outcomes, positives, cases, allCases, byTypeCases, scoredOf };
+}
+
+/**
+ * What a user gets: the model trained on fault-free traffic, then every trace of the days (the training
+ * traces among them, as a user would run the command over the whole file) through the CLI's incident path.
+ */
+async function endToEndIncidents(
+  model: ModelSet,
+  traces: readonly Trace[],
+  faults: readonly NezhaFault[],
+  outcomes: readonly FaultOutcome[],
+  tag: string,
+  log: (l: string) => void,
+): Promise<Pick<NezhaResult, 'endToEnd' | 'endToEndWithTraces'>> {
+  log(`${tag} replaying ${traces.length} traces through the incident path`);
   const known = faults.map((f) => ({
     id: f.faultId,
     type: f.type,
@@ -282,49 +380,34 @@ export async function runNezha(system: NezhaSystem, opts: SuiteOptions = {}): Pr
   ).summary;
   const e = endToEnd.summary;
   log(
-    `[nezha-${system}] end to end: ${e.incidents} incidents; ${e.own}/${e.faults} faults with one of their own, ${e.ownFirst} naming the faulty service first; AS@1 ${e.asK[1].toFixed(3)}; ${e.falseIncidents} away from every fault`,
+    `${tag} end to end: ${e.incidents} incidents; ${e.own}/${e.faults} faults with one of their own, ${e.ownFirst} naming the faulty service first; AS@1 ${e.asK[1].toFixed(3)}; ${e.falseIncidents} away from every fault`,
   );
-  const negatives = heldOut.map((t) => scoredOf.get(t)!);
-  const quiet = opts.sample === undefined ? await quietHours(traces, allFaults, seed, log) : null;
-  model.dispose();
-  const ttd = outcomes
+  return { endToEnd, endToEndWithTraces };
+}
+
+/** The window-given ranking's summaries, time to detect, and detection of window traces against held-out ones. */
+function windowReport(
+  w: WindowRanking,
+  negatives: readonly ScoredTrace[],
+): Pick<NezhaResult, 'ranking' | 'rankingAllFaults' | 'byType' | 'faults' | 'timeToDetect' | 'detection'> {
+  const ttd = w.outcomes
     .map((o) => o.timeToDetectS)
     .filter((x): x is number => x !== null)
     .sort((a, b) => a - b);
   const byType: Record<string, RankingSummary> = {};
-  for (const [type, cs] of [...byTypeCases.entries()].sort()) byType[type] = rankingSummary(cs);
-  const result: NezhaResult = {
-    suite: `nezha-${system}`,
-    system,
-    seed,
-    sample: opts.sample,
-    counts: {
-      traces: traces.length,
-      faultFree: faultFree.length,
-      trainTraces: train.length,
-      heldOutNormal: heldOut.length,
-      faults: faults.length,
-      faultsWithoutTraces: faults.length - cases.length,
-    },
-    ranking: rankingSummary(cases),
-    rankingAllFaults: rankingSummary(allCases),
+  for (const [type, cs] of [...w.byTypeCases.entries()].sort()) byType[type] = rankingSummary(cs);
+  return {
+    ranking: rankingSummary(w.cases),
+    rankingAllFaults: rankingSummary(w.allCases),
     byType,
-    faults: outcomes,
+    faults: w.outcomes,
     timeToDetect: {
       detected: ttd.length,
       medianS: ttd.length ? ttd[Math.floor((ttd.length - 1) / 2)] : null,
     },
     detection: detection(
-      [...positives, ...negatives],
-      [...positives.map(() => true), ...negatives.map(() => false)],
+      [...w.positives, ...negatives],
+      [...w.positives.map(() => true), ...negatives.map(() => false)],
     ),
-    endToEnd,
-    endToEndWithTraces,
-    quiet,
-    cost: meter.finish(),
-    published: NEZHA_PUBLISHED[system],
   };
-  const r = result.rankingAllFaults.top;
-  log(`[nezha-${system}] AS@1 ${r[1].toFixed(3)} AS@3 ${r[3].toFixed(3)} AS@5 ${r[5].toFixed(3)}`);
-  return result;
 }
