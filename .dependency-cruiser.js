@@ -10,7 +10,7 @@
 const CORE = '^src/(trace|features|detectors|explain|scoring|incidents|sampling)/';
 // I/O around the core, and the wiring and commands that build and start it.
 const EDGES = '^src/(registry|sources|store|webhooks|jobs|api|observability)/';
-const WIRING = '^src/(service|cli)/|^src/config[.]ts$';
+const WIRING = '^src/(app|cli)/|^src/config[.]ts$';
 
 export default {
   forbidden: [

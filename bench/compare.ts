@@ -8,7 +8,7 @@ import { trainBaseline } from '../src/detectors/baseline/index.js';
 import { compareTraces } from '../src/explain/compare.js';
 import { viewSpans } from '../src/explain/span-context.js';
 import { typicalTrace } from '../src/explain/typical-trace.js';
-import { startRedis } from '../src/service/private-redis.js';
+import { startRedis } from '../src/app/private-redis.js';
 import { TraceReservoir } from '../src/store/reservoir.js';
 import type { Trace } from '../src/trace/trace.js';
 import { endpointTraffic } from './train-stall.js';

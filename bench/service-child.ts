@@ -3,7 +3,7 @@
  * environment like `tracehound serve`, with BENCH_TUNING (JSON ServiceTuning). Prints "ready" once running.
  */
 import { loadConfig } from '../src/config.js';
-import { startService, type Role, type ServiceTuning } from '../src/service/start.js';
+import { startService, type Role, type ServiceTuning } from '../src/app/start.js';
 
 const roles = new Set((process.argv[2] ?? 'api,worker,scheduler').split(',') as Role[]);
 const tuning = JSON.parse(process.env.BENCH_TUNING ?? '{}') as ServiceTuning;

@@ -22,8 +22,8 @@ import { ModelRegistry } from '../src/registry/redis-registry.js';
 import { WebhookStore } from '../src/webhooks/store.js';
 import { globalIndex, recordKey } from '../src/store/anomaly-keys.js';
 import { TRAFFIC_KEY } from '../src/store/aggregates.js';
-import { startRedis } from '../src/service/private-redis.js';
-import type { ServiceTuning } from '../src/service/start.js';
+import { startRedis } from '../src/app/private-redis.js';
+import type { ServiceTuning } from '../src/app/start.js';
 import { BenchJaeger } from './sim-jaeger.js';
 import { median } from '../src/detectors/median.js';
 

@@ -5,7 +5,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import { startRedis } from '../src/service/private-redis.js';
+import { startRedis } from '../src/app/private-redis.js';
 import { generate } from '../src/sim/index.js';
 import { normalizeTrace } from '../src/trace/normalize.js';
 import type { Trace } from '../src/trace/trace.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
 import { buildApi } from '../src/api/index.js';
-import { startRedis } from '../src/service/private-redis.js';
+import { startRedis } from '../src/app/private-redis.js';
 import { AnomalyStore } from '../src/store/anomalies.js';
 import type { Anomaly } from '../src/store/anomaly-record.js';
 import { buildUi, launchChromium } from '../test/helpers/browser.js';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
-import { startService, type Role } from '../service/start.js';
+import { startService, type Role } from '../app/start.js';
 
 const ROLES: Role[] = ['api', 'worker', 'scheduler'];
 

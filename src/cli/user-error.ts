@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { InputError } from '../formats/types.js';
-import { RedisUnreachableError } from '../service/wait-for-redis.js';
+import { RedisUnreachableError } from '../app/wait-for-redis.js';
 
 /** A mistake in how the command was called (a missing or contradictory option, an unknown name). */
 export class UsageError extends Error {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { Cluster, Redis } from 'ioredis';
-import { startRedis } from '../../src/service/private-redis.js';
+import { startRedis } from '../../src/app/private-redis.js';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { startRedisCluster } from './redis-cluster.js';
 
-export { startRedis, freePort, type PrivateRedis as TestRedis } from '../../src/service/private-redis.js';
+export { startRedis, freePort, type PrivateRedis as TestRedis } from '../../src/app/private-redis.js';
 
 /** `TRACEHOUND_TEST_REDIS=cluster` runs the suites that use `useRedis` against a 3-master Redis Cluster. */
 export const CLUSTER = process.env.TRACEHOUND_TEST_REDIS === 'cluster';

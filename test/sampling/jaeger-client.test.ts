@@ -7,7 +7,7 @@ import { buildApi } from '../../src/api/index.js';
 import { Aggregates } from '../../src/incidents/aggregates.js';
 import type { JaegerStrategy } from '../../src/sampling/jaeger.js';
 import { samplingOptions } from '../../src/sampling/options.js';
-import { SamplingAdvisor } from '../../src/service/sampling.js';
+import { SamplingAdvisor } from '../../src/app/sampling.js';
 import { AggregateStore } from '../../src/store/aggregates.js';
 import { IncidentStore } from '../../src/store/incidents.js';
 import type { RedisClient } from '../../src/store/redis-client.js';

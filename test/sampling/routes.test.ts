@@ -8,7 +8,7 @@ import { samplingOptions } from '../../src/sampling/options.js';
 import { TailSamplingConfigSchema, endpointCondition } from '../../src/sampling/tail.js';
 import { trainModelSet } from '../../src/scoring/train.js';
 import type { ModelSet } from '../../src/scoring/model-set.js';
-import { SamplingAdvisor } from '../../src/service/sampling.js';
+import { SamplingAdvisor } from '../../src/app/sampling.js';
 import { AggregateStore } from '../../src/store/aggregates.js';
 import { IncidentStore } from '../../src/store/incidents.js';
 import type { RedisClient } from '../../src/store/redis-client.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from 'ioredis';
 import { startSimServer, type SimServer } from '../../src/sim/index.js';
 import { loadConfig } from '../../src/config.js';
-import { startService, type RunningService } from '../../src/service/start.js';
+import { startService, type RunningService } from '../../src/app/start.js';
 import { ModelRegistry } from '../../src/registry/redis-registry.js';
 import { TraceReservoir } from '../../src/store/reservoir.js';
 import { SpanBuffer } from '../../src/store/span-buffer.js';

@@ -8,7 +8,7 @@ import { normalizeTrace } from '../../src/trace/normalize.js';
 import { trainModelSet } from '../../src/scoring/train.js';
 import { ModelRegistry } from '../../src/registry/redis-registry.js';
 import { loadConfig } from '../../src/config.js';
-import { startService, type RunningService } from '../../src/service/start.js';
+import { startService, type RunningService } from '../../src/app/start.js';
 import { endpointKeyOf } from '../../src/trace/endpoint-key.js';
 
 interface Received {

@@ -10,7 +10,7 @@ import { trainModelSet } from '../../src/scoring/train.js';
 import { ModelRegistry } from '../../src/registry/redis-registry.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
 import { loadConfig } from '../../src/config.js';
-import { startService, type RunningService } from '../../src/service/start.js';
+import { startService, type RunningService } from '../../src/app/start.js';
 import type { Incident } from '../../src/incidents/incident.js';
 import type { AlertmanagerPayload } from '../../src/webhooks/formats/alertmanager.js';
 import type { PagerDutyEvent } from '../../src/webhooks/formats/pagerduty.js';

@@ -4,7 +4,7 @@ import { buildApi, type ModelInfo } from '../../src/api/index.js';
 import { runTrainTask } from '../../src/jobs/train-task.js';
 import { trainEndpoint } from '../../src/jobs/trainer.js';
 import { ModelRegistry } from '../../src/registry/redis-registry.js';
-import { modelsApi } from '../../src/service/adapters.js';
+import { modelsApi } from '../../src/app/adapters.js';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { TraceReservoir } from '../../src/store/reservoir.js';
 import { ADMIN_KEY, READ_KEY, auth, baseDeps, emptyAnomalies } from '../api/stubs.js';

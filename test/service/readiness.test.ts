@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { loadConfig } from '../../src/config.js';
-import { startService, type Role, type RunningService } from '../../src/service/start.js';
+import { startService, type Role, type RunningService } from '../../src/app/start.js';
 
 describe('readiness of a running service', () => {
   let redis: TestRedis;

@@ -28,7 +28,7 @@ import { QUEUE_PREFIX, QUEUES } from '../../src/jobs/queues.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
 import { WEBHOOK_QUEUE } from '../../src/webhooks/dispatcher.js';
 import { loadConfig } from '../../src/config.js';
-import { startService, type Role, type RunningService, type ServiceTuning } from '../../src/service/start.js';
+import { startService, type Role, type RunningService, type ServiceTuning } from '../../src/app/start.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { endpointKeyOf } from '../../src/trace/endpoint-key.js';
 

@@ -4,7 +4,7 @@
  * can shorten job locks and backoffs. Prints "ready" once running.
  */
 import { loadConfig } from '../../src/config.js';
-import { startService, type Role, type ServiceTuning } from '../../src/service/start.js';
+import { startService, type Role, type ServiceTuning } from '../../src/app/start.js';
 
 const roles = new Set((process.argv[2] ?? 'worker').split(',') as Role[]);
 const tuning = JSON.parse(process.env.TRACEHOUND_TEST_TUNING ?? '{}') as ServiceTuning;

@@ -6,7 +6,7 @@ import { runTrainTask } from '../../src/jobs/train-task.js';
 import { trainEndpoint } from '../../src/jobs/trainer.js';
 import { ModelRegistry } from '../../src/registry/redis-registry.js';
 import { trainModelSet } from '../../src/scoring/train.js';
-import { modelsApi, webhooksApi } from '../../src/service/adapters.js';
+import { modelsApi, webhooksApi } from '../../src/app/adapters.js';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { TraceReservoir } from '../../src/store/reservoir.js';
 import { AggregateStore } from '../../src/store/aggregates.js';

@@ -20,7 +20,7 @@ import { trainModelSet } from '../../src/scoring/train.js';
 import { ModelRegistry } from '../../src/registry/redis-registry.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
 import { loadConfig } from '../../src/config.js';
-import { startService, type Role, type RunningService } from '../../src/service/start.js';
+import { startService, type Role, type RunningService } from '../../src/app/start.js';
 import type { Incident } from '../../src/incidents/incident.js';
 import type { Anomaly } from '../../src/store/anomaly-record.js';
 import { endpointKeyOf } from '../../src/trace/endpoint-key.js';

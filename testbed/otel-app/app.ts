@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { freePort } from '../../src/service/private-redis.js';
+import { freePort } from '../../src/app/private-redis.js';
 import { spawnNode, type Child } from './child.js';
 import type { Fault, Injected, Stall } from './faults.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Incident } from '../../src/incidents/incident.js';
 import type { Anomaly } from '../../src/store/anomaly-record.js';
-import { freePort } from '../../src/service/private-redis.js';
+import { freePort } from '../../src/app/private-redis.js';
 import { startApp, type OtelApp } from './app.js';
 import {
   cleanAt,

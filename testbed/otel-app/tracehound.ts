@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { startRedis, type PrivateRedis } from '../../src/service/private-redis.js';
+import { startRedis, type PrivateRedis } from '../../src/app/private-redis.js';
 import { spawnNode, tail, type Child } from './child.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
