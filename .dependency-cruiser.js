@@ -7,7 +7,7 @@
  */
 
 // The pure core: no network, no Redis, no files; it imports only itself.
-const CORE = '^src/(trace|features|detectors|explain|scoring|incidents|sampling)/';
+const CORE = '^src/(trace|features|detectors|explain|scoring|traffic|incidents|sampling)/';
 // I/O around the core, and the wiring and commands that build and start it.
 const EDGES = '^src/(registry|sources|store|webhooks|jobs|api|observability)/';
 const WIRING = '^src/(app|cli)/|^src/config[.]ts$';
@@ -25,7 +25,7 @@ export default {
       name: 'core-imports-only-core',
       severity: 'error',
       comment:
-        'The core (trace, features, detectors, explain, scoring, incidents, sampling) is pure: it never ' +
+        'The core (trace, features, detectors, explain, scoring, traffic, incidents, sampling) is pure: it never ' +
         'imports readers, the simulator, evaluation, stores, jobs, the API, the wiring or the CLI.',
       from: { path: CORE },
       to: { path: '^src/', pathNot: CORE },

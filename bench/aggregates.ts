@@ -3,7 +3,7 @@
  * size of one minute as the Redis store keeps it (field names + JSON values) for the simulated shop at
  * 50 traces/s.
  */
-import { Aggregates } from '../src/incidents/aggregates.js';
+import { Aggregates } from '../src/traffic/minute-buckets.js';
 import { generate } from '../src/sim/generate.js';
 import { getScenario } from '../src/sim/scenarios.js';
 import { normalizeTrace } from '../src/trace/normalize.js';

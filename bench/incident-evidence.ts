@@ -6,7 +6,7 @@
  */
 import { extractProfile } from '../src/features/profile.js';
 import { ShiftEvidence } from '../src/incidents/shift-evidence.js';
-import { minuteOf } from '../src/incidents/signal.js';
+import { minuteOf } from '../src/traffic/minute.js';
 import { trainModelSet } from '../src/scoring/train.js';
 import { generate } from '../src/sim/generate.js';
 import { getScenario } from '../src/sim/scenarios.js';

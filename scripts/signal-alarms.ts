@@ -19,8 +19,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Aggregates } from '../src/incidents/aggregates.js';
-import { minuteOf, type Signal } from '../src/incidents/signal.js';
+import { Aggregates } from '../src/traffic/minute-buckets.js';
+import { minuteOf } from '../src/traffic/minute.js';
+import type { Signal } from '../src/incidents/signal.js';
 import { detectSignals } from '../src/incidents/signals.js';
 import { readTraceFiles } from '../src/formats/read.js';
 import { readNezhaFaults, type NezhaFault } from '../src/eval/nezha-data.js';
@@ -32,7 +33,7 @@ import type { FaultTarget } from '../src/sim/faults.js';
 import { DEFAULT_START_US, type Scenario } from '../src/sim/scenario.js';
 import { normalizeTrace } from '../src/trace/normalize.js';
 import type { Trace } from '../src/trace/trace.js';
-import { splitEdge, splitEndpoint } from '../src/incidents/topology.js';
+import { splitEdge, splitEndpoint } from '../src/traffic/service-graph.js';
 
 const { values: args } = parseArgs({
   options: {

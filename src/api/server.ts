@@ -5,7 +5,7 @@ import { installErrorHandlers } from './errors.js';
 import type { MetricsRegistry } from '../observability/metrics.js';
 import { installRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { aggregateRoutes } from './routes/aggregates.js';
-import type { AggregateHistory } from '../incidents/aggregates.js';
+import type { AggregateHistory } from '../traffic/minute-buckets.js';
 import { anomalyRoutes, type AnomaliesApi } from './routes/anomalies.js';
 import { catalogRoutes, type CatalogOptions } from './routes/catalog.js';
 import { compareRoutes, type NormalTraffic } from './routes/compare.js';

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { AggregateHistory } from '../incidents/aggregates.js';
+import type { AggregateHistory } from '../traffic/minute-buckets.js';
 import { IncidentEngine } from '../incidents/incident-engine.js';
 import { IncidentActions } from '../jobs/incident-actions.js';
 import type { IncidentsWiring } from '../jobs/processors/incidents.js';

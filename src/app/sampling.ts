@@ -1,5 +1,5 @@
 import type { SamplingApi } from '../api/routes/sampling.js';
-import type { AggregateHistory, MinuteBucket } from '../incidents/aggregates.js';
+import type { AggregateHistory, MinuteBucket } from '../traffic/minute-buckets.js';
 import type { ModelRegistry } from '../registry/redis-registry.js';
 import { adviseService } from '../sampling/advise.js';
 import { jaegerStrategy, type JaegerStrategy } from '../sampling/jaeger.js';

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { Aggregates, sumQuality } from '../incidents/aggregates.js';
-import { qualityReport } from '../incidents/quality.js';
-import { MINUTE_US } from '../incidents/signal.js';
-import { buildTopology } from '../incidents/topology.js';
+import { Aggregates, sumQuality } from '../traffic/minute-buckets.js';
+import { qualityReport } from '../traffic/quality.js';
+import { MINUTE_US } from '../traffic/minute.js';
+import { buildTopology } from '../traffic/service-graph.js';
 import { errorOnly } from '../scoring/error-only.js';
 import { loadModelSet } from '../registry/model-dir.js';
 import { withInputOptions, type InputFlags } from './input-options.js';

@@ -4,9 +4,9 @@
  * the advice computed from that, and which traces the tracers (head) or the Collector (tail) then keep.
  */
 import { createHash } from 'node:crypto';
-import { Aggregates } from '../incidents/aggregates.js';
+import { Aggregates } from '../traffic/minute-buckets.js';
 import type { Incident } from '../incidents/incident.js';
-import { MINUTE_US, minuteOf } from '../incidents/signal.js';
+import { MINUTE_US, minuteOf } from '../traffic/minute.js';
 import { detectSignals } from '../incidents/signals.js';
 import { IncidentTracker, type MinuteAnomaly } from '../incidents/tracker.js';
 import { adviseService } from '../sampling/advise.js';

@@ -1,4 +1,4 @@
-import type { AggregateHistory, MinuteBucket } from './aggregates.js';
+import type { AggregateHistory, MinuteBucket } from '../traffic/minute-buckets.js';
 import type { IncidentEvent, IncidentRootCause } from './incident.js';
 import { rankServices } from './rca.js';
 import { entryLoadFirst, suspectFirst, toRootCauses } from './root-causes.js';
@@ -8,7 +8,8 @@ import {
   type ServiceSignalOptions,
 } from './service-signals.js';
 import { ShiftEvidence } from './shift-evidence.js';
-import { MINUTE_US, type Signal } from './signal.js';
+import { MINUTE_US } from '../traffic/minute.js';
+import type { Signal } from './signal.js';
 import { detectSignals } from './signals.js';
 import type { IncidentTracker, MinuteAnomaly, MinuteExamples } from './tracker.js';
 

@@ -2,7 +2,7 @@ import type { BaselineModel } from '../detectors/baseline/model.js';
 import { extractProfile, type TraceProfile } from '../features/profile.js';
 import type { ScoredTrace } from '../scoring/scored-trace.js';
 import type { Trace } from '../trace/trace.js';
-import { Aggregates } from './aggregates.js';
+import { Aggregates } from '../traffic/minute-buckets.js';
 import type { Incident } from './incident.js';
 import {
   IncidentEngine,
@@ -13,7 +13,7 @@ import {
 } from './incident-engine.js';
 import type { ServiceSignalOptions } from './service-signals.js';
 import { ShiftEvidence } from './shift-evidence.js';
-import { MINUTE_US, minuteOf } from './signal.js';
+import { MINUTE_US, minuteOf } from '../traffic/minute.js';
 import { IncidentTracker } from './tracker.js';
 import type { TrackerOptions } from './tracker-options.js';
 import { endpointKey } from '../trace/endpoint-key.js';

@@ -1,6 +1,7 @@
 import { rateTest, type ModelRate } from './rate-test.js';
 import type { ShiftEvidence } from './shift-evidence.js';
-import { MINUTE_US, type Signal, type SignalKind } from './signal.js';
+import { MINUTE_US } from '../traffic/minute.js';
+import type { Signal, SignalKind } from './signal.js';
 import { DEFAULT_SIGNAL_OPTIONS, type SignalOptions } from './signals.js';
 
 /**

@@ -53,7 +53,3 @@ export const SignalSchema = z.object({
   reference: z.enum(['history', 'model']).optional(),
 });
 export type Signal = z.infer<typeof SignalSchema>;
-
-export const edgeKey = (caller: string, callee: string): string => `${caller}->${callee}`;
-export const MINUTE_US = 60_000_000;
-export const minuteOf = (us: number): number => Math.floor(us / MINUTE_US) * MINUTE_US;

@@ -1,5 +1,5 @@
 import { fromT } from '../detectors/baseline/log-sketch.js';
-import type { MinuteBucket } from './aggregates.js';
+import type { MinuteBucket } from '../traffic/minute-buckets.js';
 import {
   countsOf,
   mergeCounts,
@@ -12,8 +12,9 @@ import {
 } from './robust.js';
 import { median } from '../detectors/median.js';
 import { rateTest, type RateTestOptions } from './rate-test.js';
-import { MINUTE_US, type Signal, type SignalKind } from './signal.js';
-import { TargetStat } from './target-stat.js';
+import { MINUTE_US } from '../traffic/minute.js';
+import type { Signal, SignalKind } from './signal.js';
+import { TargetStat } from '../traffic/target-stat.js';
 
 /**
  * Aggregate signals: each endpoint and edge against its own history of previous minutes. One set of

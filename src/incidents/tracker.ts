@@ -1,5 +1,6 @@
 import type { Incident, IncidentAction, IncidentEvent, IncidentRootCause } from './incident.js';
-import { MINUTE_US, type Signal } from './signal.js';
+import { MINUTE_US } from '../traffic/minute.js';
+import type { Signal } from './signal.js';
 import { downstream, groupBySuspect, isOwnEvidence, strength, type MinuteAnomaly } from './suspects.js';
 import { isoFromMicros } from '../trace/iso-time.js';
 import { DEFAULT_TRACKER_OPTIONS, type TrackerOptions } from './tracker-options.js';

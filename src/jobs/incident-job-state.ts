@@ -1,5 +1,5 @@
 import type { IncidentEvent } from '../incidents/incident.js';
-import { MINUTE_US } from '../incidents/signal.js';
+import { MINUTE_US } from '../traffic/minute.js';
 import type { TrackerState } from '../incidents/tracker.js';
 import { DEFAULT_TRACKER_OPTIONS, type TrackerOptions } from '../incidents/tracker-options.js';
 import type { IncidentEngine } from '../incidents/incident-engine.js';

@@ -1,5 +1,5 @@
 import { applyActions } from './incident-actions.js';
-import { MINUTE_US, minuteOf } from '../incidents/signal.js';
+import { MINUTE_US, minuteOf } from '../traffic/minute.js';
 import { isoFromMicros } from '../trace/iso-time.js';
 import { IncidentTracker } from '../incidents/tracker.js';
 import {

@@ -12,7 +12,7 @@ import { topCauses } from '../explain/index.js';
 import { extractProfile, type TraceProfile } from '../features/profile.js';
 import { ShiftEvidence } from '../incidents/shift-evidence.js';
 import { viewSpans } from '../explain/span-context.js';
-import { minuteOf } from '../incidents/signal.js';
+import { minuteOf } from '../traffic/minute.js';
 import type { MinuteEvidence } from '../incidents/incident-engine.js';
 import type { EvidenceItem, EvidenceStore } from '../store/incident-evidence.js';
 import type { AggregateStore } from '../store/aggregates.js';

@@ -1,5 +1,5 @@
-import type { MinuteBucket } from '../incidents/aggregates.js';
-import { MINUTE_US } from '../incidents/signal.js';
+import type { MinuteBucket } from '../traffic/minute-buckets.js';
+import { MINUTE_US } from '../traffic/minute.js';
 import { allocate, type Demand } from './allocate.js';
 import { jaegerStrategy, type JaegerStrategy } from './jaeger.js';
 import type { SamplingOptions } from './options.js';

@@ -1,7 +1,7 @@
 import { Document } from 'yaml';
 import { z } from 'zod';
 import type { LogSketch } from '../detectors/baseline/log-sketch.js';
-import { sumTargets, type MinuteBucket } from '../incidents/aggregates.js';
+import { sumTargets, type MinuteBucket } from '../traffic/minute-buckets.js';
 import type { SamplingOptions } from './options.js';
 import { adviceWindows } from './traffic.js';
 import { parseEndpointKey } from '../trace/endpoint-key.js';

@@ -1,5 +1,5 @@
-import type { MinuteBucket } from '../incidents/aggregates.js';
-import { MINUTE_US, minuteOf } from '../incidents/signal.js';
+import type { MinuteBucket } from '../traffic/minute-buckets.js';
+import { MINUTE_US, minuteOf } from '../traffic/minute.js';
 import type { SamplingOptions } from './options.js';
 import { parseEndpointKey } from '../trace/endpoint-key.js';
 

@@ -1,6 +1,6 @@
-import { Aggregates, MinuteBucket, FIELD_PREFIX, type Verdict } from '../incidents/aggregates.js';
-import { MINUTE_US, minuteOf } from '../incidents/signal.js';
-import { STAT_HEADER } from '../incidents/target-stat.js';
+import { Aggregates, MinuteBucket, FIELD_PREFIX, type Verdict } from '../traffic/minute-buckets.js';
+import { MINUTE_US, minuteOf } from '../traffic/minute.js';
+import { STAT_HEADER } from '../traffic/target-stat.js';
 import { endpointOf, type Trace } from '../trace/trace.js';
 import { endpointName, parseEndpointName } from './anomaly-keys.js';
 import { claimLua, writeOnce } from './count-once.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { MinuteEvidence } from '../incidents/incident-engine.js';
 import { ShiftEvidence } from '../incidents/shift-evidence.js';
 import type { ShiftEvidenceJson } from '../incidents/shift-records.js';
-import { MINUTE_US } from '../incidents/signal.js';
+import { MINUTE_US } from '../traffic/minute.js';
 import type { MinuteAnomaly } from '../incidents/tracker.js';
 import { claimLua, writeOnce } from './count-once.js';
 import { evidenceKey, evidenceCountedKey } from './incident-keys.js';

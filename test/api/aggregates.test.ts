@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/index.js';
-import { QualityReportSchema } from '../../src/incidents/quality.js';
-import { TopologySchema } from '../../src/incidents/topology.js';
-import { AnomalyRateSchema } from '../../src/incidents/anomaly-rate.js';
+import { QualityReportSchema } from '../../src/traffic/quality.js';
+import { TopologySchema } from '../../src/traffic/service-graph.js';
+import { AnomalyRateSchema } from '../../src/traffic/anomaly-rate.js';
 import { endpointKeyOf } from '../../src/trace/endpoint-key.js';
 import { generate } from '../../src/sim/generate.js';
 import { getScenario } from '../../src/sim/scenarios.js';

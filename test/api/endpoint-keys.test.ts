@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/index.js';
-import { TopologySchema } from '../../src/incidents/topology.js';
+import { TopologySchema } from '../../src/traffic/service-graph.js';
 import { AggregateStore } from '../../src/store/aggregates.js';
 import { AnomalyStore } from '../../src/store/anomalies.js';
 import type { RedisClient } from '../../src/store/redis-client.js';

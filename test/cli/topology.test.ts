@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { aggregateFiles } from '../../src/cli/topology.js';
-import { sumQuality } from '../../src/incidents/aggregates.js';
-import { QualityReportSchema, qualityReport } from '../../src/incidents/quality.js';
-import { TopologySchema } from '../../src/incidents/topology.js';
+import { sumQuality } from '../../src/traffic/minute-buckets.js';
+import { QualityReportSchema, qualityReport } from '../../src/traffic/quality.js';
+import { TopologySchema } from '../../src/traffic/service-graph.js';
 
 const run = promisify(execFile);
 const SAMPLE = 'data/shop-sample.jaeger.json';

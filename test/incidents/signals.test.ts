@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Aggregates, MinuteBucket } from '../../src/incidents/aggregates.js';
-import { MINUTE_US, SignalSchema, type Signal } from '../../src/incidents/signal.js';
+import { Aggregates, MinuteBucket } from '../../src/traffic/minute-buckets.js';
+import { MINUTE_US } from '../../src/traffic/minute.js';
+import { SignalSchema, type Signal } from '../../src/incidents/signal.js';
 import { detectSignals } from '../../src/incidents/signals.js';
-import { TargetStat } from '../../src/incidents/target-stat.js';
+import { TargetStat } from '../../src/traffic/target-stat.js';
 import { Prng } from '../../src/detectors/prng.js';
 import { generate } from '../../src/sim/generate.js';
 import { getScenario } from '../../src/sim/scenarios.js';

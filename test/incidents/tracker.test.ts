@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IncidentTracker, suspectOf, type MinuteAnomaly } from '../../src/incidents/tracker.js';
-import { MINUTE_US, type Signal } from '../../src/incidents/signal.js';
+import { MINUTE_US } from '../../src/traffic/minute.js';
+import type { Signal } from '../../src/incidents/signal.js';
 import { IncidentSchema, type IncidentRootCause } from '../../src/incidents/incident.js';
 
 const T0 = 1_700_000_000_000_000 - (1_700_000_000_000_000 % MINUTE_US);

@@ -1,6 +1,6 @@
-import { MinuteBucket } from '../../src/incidents/aggregates.js';
-import { MINUTE_US } from '../../src/incidents/signal.js';
-import { TargetStat } from '../../src/incidents/target-stat.js';
+import { MinuteBucket } from '../../src/traffic/minute-buckets.js';
+import { MINUTE_US } from '../../src/traffic/minute.js';
+import { TargetStat } from '../../src/traffic/target-stat.js';
 
 export interface EndpointMinute {
   traces: number;

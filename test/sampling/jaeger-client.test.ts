@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/index.js';
-import { Aggregates } from '../../src/incidents/aggregates.js';
+import { Aggregates } from '../../src/traffic/minute-buckets.js';
 import type { JaegerStrategy } from '../../src/sampling/jaeger.js';
 import { samplingOptions } from '../../src/sampling/options.js';
 import { SamplingAdvisor } from '../../src/app/sampling.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildApi } from '../../src/api/index.js';
-import { Aggregates } from '../../src/incidents/aggregates.js';
+import { Aggregates } from '../../src/traffic/minute-buckets.js';
 import { ModelRegistry } from '../../src/registry/redis-registry.js';
 import { samplingOptions } from '../../src/sampling/options.js';
 import { TailSamplingConfigSchema, endpointCondition } from '../../src/sampling/tail.js';

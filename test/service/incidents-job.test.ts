@@ -7,7 +7,7 @@ import { IncidentStore } from '../../src/store/incidents.js';
 import { IncidentEngine } from '../../src/incidents/incident-engine.js';
 import { ShiftEvidence } from '../../src/incidents/shift-evidence.js';
 import type { OperationShift, ServiceShift } from '../../src/incidents/shift-records.js';
-import { MINUTE_US } from '../../src/incidents/signal.js';
+import { MINUTE_US } from '../../src/traffic/minute.js';
 import { closedUntil, runIncidentJob } from '../../src/jobs/incidents-job.js';
 import type { IncidentJobDeps, IngestProgress } from '../../src/jobs/incident-job-state.js';
 import type { IncidentWebhookEvent } from '../../src/webhooks/events.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Aggregates } from '../../src/incidents/aggregates.js';
+import { Aggregates } from '../../src/traffic/minute-buckets.js';
 import { AggregateStore, aggregateKey } from '../../src/store/aggregates.js';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { generate } from '../../src/sim/generate.js';
@@ -9,7 +9,7 @@ import type { Trace } from '../../src/trace/trace.js';
 import { useRedis } from '../helpers/redis.js';
 import { scoreBatch, type PipelineDeps } from '../../src/jobs/pipeline.js';
 import { errorOnly } from '../../src/scoring/error-only.js';
-import { sumTargets } from '../../src/incidents/aggregates.js';
+import { sumTargets } from '../../src/traffic/minute-buckets.js';
 
 let redis: RedisClient;
 useRedis((c) => (redis = c));

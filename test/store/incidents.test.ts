@@ -6,7 +6,7 @@ import { EvidenceStore } from '../../src/store/incident-evidence.js';
 import { BY_START_KEY, evidenceKey, statusKey } from '../../src/store/incident-keys.js';
 import { CursorError } from '../../src/store/sort-key.js';
 import { ShiftEvidence } from '../../src/incidents/shift-evidence.js';
-import { MINUTE_US } from '../../src/incidents/signal.js';
+import { MINUTE_US } from '../../src/traffic/minute.js';
 import { incident, M0 } from './incident-fixtures.js';
 
 let redis: RedisClient;

@@ -9,7 +9,7 @@ import type { IncidentWebhookEvent } from '../../src/webhooks/events.js';
 import { SilenceStore } from '../../src/store/silences.js';
 import { SessionStore } from '../../src/store/sessions.js';
 import { AggregateStore } from '../../src/store/aggregates.js';
-import type { Verdict } from '../../src/incidents/aggregates.js';
+import type { Verdict } from '../../src/traffic/minute-buckets.js';
 import { generate } from '../../src/sim/generate.js';
 import { getScenario } from '../../src/sim/scenarios.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';

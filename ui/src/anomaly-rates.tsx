@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'preact/hooks';
-import type { AnomalyRate } from '../../src/incidents/anomaly-rate.js';
+import type { AnomalyRate } from '../../src/traffic/anomaly-rate.js';
 import { api, query } from './api.js';
 import { useLoad } from './hooks.js';
 

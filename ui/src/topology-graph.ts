@@ -1,6 +1,6 @@
 import cytoscape from 'cytoscape';
 import dagre from 'cytoscape-dagre';
-import type { Topology } from '../../src/incidents/topology.js';
+import type { Topology } from '../../src/traffic/service-graph.js';
 import { ms, pct } from './format.js';
 
 cytoscape.use(dagre);

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { sumQuality, type AggregateHistory } from '../../incidents/aggregates.js';
-import { QualityReportSchema, qualityReport } from '../../incidents/quality.js';
-import { MINUTE_US, minuteOf } from '../../incidents/signal.js';
-import { TopologySchema, buildTopology } from '../../incidents/topology.js';
-import { AnomalyRateSchema, anomalyRate } from '../../incidents/anomaly-rate.js';
+import { sumQuality, type AggregateHistory } from '../../traffic/minute-buckets.js';
+import { QualityReportSchema, qualityReport } from '../../traffic/quality.js';
+import { MINUTE_US, minuteOf } from '../../traffic/minute.js';
+import { TopologySchema, buildTopology } from '../../traffic/service-graph.js';
+import { AnomalyRateSchema, anomalyRate } from '../../traffic/anomaly-rate.js';
 import { ApiError, ErrorSchema } from '../errors.js';
 import { defineRoute, queryTime } from '../zod-bridge.js';
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { QualityReport } from '../../../src/incidents/quality.js';
-import type { Topology } from '../../../src/incidents/topology.js';
+import type { QualityReport } from '../../../src/traffic/quality.js';
+import type { Topology } from '../../../src/traffic/service-graph.js';
 import { api, query } from '../api.js';
 import { ms, pct } from '../format.js';
 import { useLoad } from '../hooks.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Aggregates, sumQuality } from '../../src/incidents/aggregates.js';
-import { QualityReportSchema, qualityReport } from '../../src/incidents/quality.js';
+import { Aggregates, sumQuality } from '../../src/traffic/minute-buckets.js';
+import { QualityReportSchema, qualityReport } from '../../src/traffic/quality.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
 import type { RawSpan } from '../../src/trace/span.js';
 import { raw } from '../helpers/spans.js';

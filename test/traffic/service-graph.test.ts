@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Aggregates } from '../../src/incidents/aggregates.js';
-import { buildTopology, TopologySchema } from '../../src/incidents/topology.js';
+import { Aggregates } from '../../src/traffic/minute-buckets.js';
+import { buildTopology, TopologySchema } from '../../src/traffic/service-graph.js';
 import { generate } from '../../src/sim/generate.js';
 import { listScenarios } from '../../src/sim/scenarios.js';
 import { callsOf, opKey, splitKey, targetsOf, type Topology as SimTopology } from '../../src/sim/topology.js';

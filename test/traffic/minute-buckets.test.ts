@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Aggregates, MinuteBucket, sumTargets, type Verdict } from '../../src/incidents/aggregates.js';
-import { MINUTE_US } from '../../src/incidents/signal.js';
+import { Aggregates, MinuteBucket, sumTargets, type Verdict } from '../../src/traffic/minute-buckets.js';
+import { MINUTE_US } from '../../src/traffic/minute.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
 import type { RawSpan } from '../../src/trace/span.js';
 import type { Trace } from '../../src/trace/trace.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { sumTargets, type MinuteBucket } from './aggregates.js';
-import { MINUTE_US } from './signal.js';
+import { sumTargets, type MinuteBucket } from './minute-buckets.js';
+import { MINUTE_US } from './minute.js';
 import { TargetStat } from './target-stat.js';
 import { parseEndpointKey, type EndpointParts } from '../trace/endpoint-key.js';
 import { isoFromMicros } from '../trace/iso-time.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { MinuteBucket } from './aggregates.js';
-import { MINUTE_US } from './signal.js';
+import type { MinuteBucket } from './minute-buckets.js';
+import { MINUTE_US } from './minute.js';
 import { isoFromMicros } from '../trace/iso-time.js';
 
 export const AnomalyRateSchema = z.object({
