@@ -1,7 +1,7 @@
 /**
  * The median (the mean of the two middle values for an even count; NaN for none) and the factor that turns a
  * median absolute deviation into a normal's standard deviation: the robust centre and spread the training
- * screen (scoring/screen.ts) and the incident signals (incidents/robust.ts, rca.ts) share.
+ * screen (scoring/screen.ts) and the incident signals (incidents/robust.ts, window-causes.ts) share.
  */
 export const MAD_SCALE = 1.4826;
 

@@ -1,7 +1,7 @@
 import type { AggregateHistory, MinuteBucket } from '../traffic/minute-buckets.js';
 import type { IncidentEvent, IncidentRootCause } from './incident.js';
-import { rankServices } from './rca.js';
-import { entryLoadFirst, suspectFirst, toRootCauses } from './root-causes.js';
+import { rankServices } from './window-causes.js';
+import { entryLoadFirst, suspectFirst, toRootCauses } from './incident-causes.js';
 import {
   DEFAULT_SERVICE_SIGNAL_OPTIONS,
   detectServiceSignals,

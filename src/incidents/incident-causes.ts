@@ -1,5 +1,5 @@
 import type { IncidentRootCause } from './incident.js';
-import type { RankedService } from './rca.js';
+import type { RankedService } from './window-causes.js';
 import type { Signal } from './signal.js';
 import { parseEndpointKey } from '../trace/endpoint-key.js';
 

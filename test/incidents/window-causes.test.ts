@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { trainBaseline, type BaselineModel } from '../../src/detectors/baseline/index.js';
 import { extractProfile } from '../../src/features/profile.js';
-import { bubbleUp, rankServices } from '../../src/incidents/rca.js';
-import { entryLoadFirst, toRootCauses } from '../../src/incidents/root-causes.js';
+import { bubbleUp, rankServices } from '../../src/incidents/window-causes.js';
+import { entryLoadFirst, toRootCauses } from '../../src/incidents/incident-causes.js';
 import { ShiftEvidence } from '../../src/incidents/shift-evidence.js';
 import type { ScoredTrace } from '../../src/scoring/scored-trace.js';
 import type { Trace } from '../../src/trace/trace.js';
