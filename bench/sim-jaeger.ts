@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import { toJaegerTrace } from '../src/formats/write/jaeger-v1.js';
 import { LiveSim, type Scenario } from '../src/sim/index.js';
-import { findTraces, services } from '../src/sim/search.js';
+import { findTraces, services } from '../src/sim/trace-search.js';
 
 const COMMA = Buffer.from(',');
 

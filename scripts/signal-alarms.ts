@@ -1,6 +1,6 @@
 /**
  * How often the aggregate signals fire on fault-free traffic, and whether they fire on the faulty target of
- * each simulated fault. One configuration (the defaults of src/incidents/signals.ts) for all data.
+ * each simulated fault. One configuration (the defaults of src/incidents/history-signals.ts) for all data.
  *
  *   npx tsx scripts/signal-alarms.ts [--data ../shared/datasets] [--sim-hours 2] [--skip-nezha] [--skip-sim]
  *     [--skip-faults] [--cache DIR] [-v]
@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { Aggregates } from '../src/traffic/minute-buckets.js';
 import { minuteOf } from '../src/traffic/minute.js';
 import type { Signal } from '../src/incidents/signal.js';
-import { detectSignals } from '../src/incidents/signals.js';
+import { detectSignals } from '../src/incidents/history-signals.js';
 import { readTraceFiles } from '../src/formats/read.js';
 import { readNezhaFaults, type NezhaFault } from '../src/eval/nezha-data.js';
 import { trainModelSet } from '../src/scoring/train.js';

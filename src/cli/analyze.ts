@@ -5,7 +5,7 @@ import { byRank, surpriseOf } from '../scoring/rank.js';
 import { trainModelSet } from '../scoring/train.js';
 import { explainOptions } from '../scoring/model-set.js';
 import { withInputOptions } from './input-options.js';
-import { loadTraces } from './load.js';
+import { loadTraces } from './read-files.js';
 import { addTrainOptions, stageProgress, trainOptionsFrom, type TrainFlags } from './train.js';
 import { explainOption, type ExplainFlag } from './score.js';
 import { formatPercent } from '../explain/format.js';

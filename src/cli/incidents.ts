@@ -5,7 +5,7 @@ import { OfflineIncidents } from '../incidents/offline-incidents.js';
 import type { Incident } from '../incidents/incident.js';
 import type { Trace } from '../trace/trace.js';
 import { withInputOptions, type InputFlags } from './input-options.js';
-import { readWithProgress } from './load.js';
+import { readWithProgress } from './read-files.js';
 
 /** Traces scored at once: memory stays bounded by the batch however large the input. */
 const BATCH = 1000;

@@ -6,7 +6,7 @@ import { explainOptions, type ModelSet, type ScoreOptions } from '../scoring/mod
 import type { ScoredTrace } from '../scoring/scored-trace.js';
 import { loadModelSet } from '../registry/model-dir.js';
 import { withInputOptions, type InputFlags } from './input-options.js';
-import { readWithProgress } from './load.js';
+import { readWithProgress } from './read-files.js';
 
 const BATCH = 1000;
 

@@ -7,7 +7,7 @@ import { buildTopology } from '../traffic/service-graph.js';
 import { errorOnly } from '../scoring/error-only.js';
 import { loadModelSet } from '../registry/model-dir.js';
 import { withInputOptions, type InputFlags } from './input-options.js';
-import { readWithProgress } from './load.js';
+import { readWithProgress } from './read-files.js';
 import { scoreFiles } from './score.js';
 
 type Flags = InputFlags & { model?: string; output?: string; quality?: boolean };

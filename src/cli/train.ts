@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { trainModelSet, type TrainOptions } from '../scoring/train.js';
 import { saveModelSet } from '../registry/model-dir.js';
 import { withInputOptions, type InputFlags } from './input-options.js';
-import { loadTraces } from './load.js';
+import { loadTraces } from './read-files.js';
 import { progress } from './progress.js';
 
 export interface TrainFlags extends InputFlags {

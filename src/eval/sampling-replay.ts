@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { Aggregates } from '../traffic/minute-buckets.js';
 import type { Incident } from '../incidents/incident.js';
 import { MINUTE_US, minuteOf } from '../traffic/minute.js';
-import { detectSignals } from '../incidents/signals.js';
+import { detectSignals } from '../incidents/history-signals.js';
 import { IncidentTracker, type MinuteAnomaly } from '../incidents/tracker.js';
 import { adviseService } from '../sampling/advise.js';
 import type { JaegerStrategy } from '../sampling/jaeger.js';

@@ -2,7 +2,7 @@ import type { Evidence, EvidenceKind } from '../detectors/baseline/evidence.js';
 import type { TraceProfile } from '../features/profile.js';
 import type { Trace } from '../trace/trace.js';
 import type { Candidate } from './candidate.js';
-import { healthyCallee, unansweredPeer } from './calls.js';
+import { healthyCallee, unansweredPeer } from './span-roles.js';
 import { formatCount, formatMs, formatShareOf, opName } from './format.js';
 import type { GapAttribution } from './network.js';
 import { repeatedCalls, unansweredCalls } from './repeats.js';

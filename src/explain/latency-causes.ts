@@ -3,10 +3,10 @@ import type { BaselineModel } from '../detectors/baseline/model.js';
 import type { TraceProfile } from '../features/profile.js';
 import type { Trace } from '../trace/trace.js';
 import type { Candidate } from './candidate.js';
-import { criticalPathAndAncestors } from './calls.js';
+import { criticalPathAndAncestors } from './span-roles.js';
 import { formatMs, opName } from './format.js';
 import { blameLatency, type LatencyBlame } from './latency.js';
-import { diffuseSlowdown } from './load.js';
+import { diffuseSlowdown } from './diffuse-slowdown.js';
 
 export interface LatencyCauses {
   cands: Candidate[];

@@ -1,7 +1,7 @@
 import type { Trace } from '../trace/trace.js';
 import type { CallPathTable } from './call-paths.js';
 import type { Interned } from './intern.js';
-import { cmp } from './order.js';
+import { cmp } from './code-unit-order.js';
 
 /** Parent-child span pairs that cross from one service to another, aggregated per service pair. */
 export interface ServiceEdge {

@@ -6,7 +6,7 @@ import { criticalPath } from './critical-path.js';
 import { fanOut, type ServiceEdge } from './fan-out.js';
 import { internOperations } from './intern.js';
 import { networkHops } from './network.js';
-import { cmp } from './order.js';
+import { cmp } from './code-unit-order.js';
 import { serviceStats, type ServiceStats } from './services.js';
 import { coveredByChildren, selfTimes } from './self-time.js';
 import { structureSignature } from './signature.js';

@@ -1,6 +1,6 @@
 import type { Trace } from '../trace/trace.js';
 import type { Interned } from './intern.js';
-import { cmp } from './order.js';
+import { cmp } from './code-unit-order.js';
 
 /** Resource attribute that carries a service's deployed version (OpenTelemetry semantic conventions). */
 export const VERSION_ATTRIBUTE = 'service.version';

@@ -10,7 +10,7 @@ import {
 import { ShiftEvidence } from './shift-evidence.js';
 import { MINUTE_US } from '../traffic/minute.js';
 import type { Signal } from './signal.js';
-import { detectSignals } from './signals.js';
+import { detectSignals } from './history-signals.js';
 import type { IncidentTracker, MinuteAnomaly, MinuteExamples } from './tracker.js';
 
 /** Minutes of evidence before an incident that say what was usual lately. */

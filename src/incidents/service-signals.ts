@@ -2,7 +2,7 @@ import { rateTest, type ModelRate } from './rate-test.js';
 import type { ShiftEvidence } from './shift-evidence.js';
 import { MINUTE_US } from '../traffic/minute.js';
 import type { Signal, SignalKind } from './signal.js';
-import { DEFAULT_SIGNAL_OPTIONS, type SignalOptions } from './signals.js';
+import { DEFAULT_SIGNAL_OPTIONS, type SignalOptions } from './history-signals.js';
 
 /**
  * Service signals: each service's own spans, and each service pair's hops, judged against the trained model

@@ -4,7 +4,7 @@ import { toT } from '../detectors/baseline/log-sketch.js';
 import type { TraceProfile } from '../features/profile.js';
 import type { ScoredTrace } from '../scoring/scored-trace.js';
 import type { Trace } from '../trace/trace.js';
-import { unansweredPeer } from '../explain/calls.js';
+import { unansweredPeer } from '../explain/span-roles.js';
 import { errorOrigins } from '../trace/error-origins.js';
 import { endpointKey } from '../trace/endpoint-key.js';
 import type {

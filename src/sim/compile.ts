@@ -3,7 +3,7 @@
  * their resource attributes, and each service's expected load per request (what queueing is computed from).
  */
 import type { Attributes } from '../trace/span.js';
-import { hashString } from './random.js';
+import { hashString } from './seeded-random.js';
 import {
   isLocal,
   isParallel,
@@ -16,7 +16,7 @@ import {
   type OperationDef,
   type ServiceDef,
   type Topology,
-} from './topology.js';
+} from './system-topology.js';
 
 export interface InstanceRt {
   name: string;

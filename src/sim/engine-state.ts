@@ -1,12 +1,13 @@
 /**
- * The records the trace engine builds a trace in, shared by the engine and its helpers (engine-util.ts):
- * faults compiled against the topology, the span records under construction, one trace's context. Apart from
- * engine.ts so that the helpers can name them without importing the engine that imports them.
+ * The records the trace engine builds a trace in, shared by the engine and its helpers (latency-draws.ts,
+ * protocol-attributes.ts, trace-recording.ts): faults compiled against the topology, the span records under
+ * construction, one trace's context. Apart from engine.ts so that the helpers can name them without importing
+ * the engine that imports them.
  */
 import type { Attributes, SpanKind } from '../trace/span.js';
 import type { EndpointRt, InstanceRt, OpRt, ServiceRt } from './compile.js';
 import type { ActiveFault, FaultSpec, RootCause } from './faults.js';
-import type { Rng } from './random.js';
+import type { Rng } from './seeded-random.js';
 
 export interface FaultRt {
   spec: FaultSpec;
@@ -18,6 +19,13 @@ export interface FaultRt {
   endpoint?: EndpointRt;
   call?: OpRt;
   add?: OpRt;
+}
+
+/** Whether fault `f` applies to operation `op` served by instance `inst`. */
+export function matchesNode(f: FaultRt, op: OpRt, inst: InstanceRt): boolean {
+  return (
+    (!f.service || f.service === op.service) && (!f.op || f.op === op) && (!f.instance || f.instance === inst)
+  );
 }
 
 export interface LiveFault {

@@ -9,9 +9,10 @@
 import type { Attributes, SpanKind } from '../trace/span.js';
 import type { CallRt, CompiledTopology, EndpointRt, InstanceRt, LatencyRt, OpRt } from './compile.js';
 import type { RootCause } from './faults.js';
-import { markStatus, matchesNode, protocolAttrs, sampleLatency, waitOf } from './engine-util.js';
+import { sampleLatency, waitOf } from './latency-draws.js';
+import { markStatus, protocolAttrs } from './protocol-attributes.js';
 import { NormalRanges } from './normal-range.js';
-import type { LiveFault, TraceCtx } from './engine-state.js';
+import { matchesNode, type LiveFault, type TraceCtx } from './engine-state.js';
 import { recordSpan, touchFault } from './trace-recording.js';
 
 export class TraceEngine {

@@ -1,5 +1,5 @@
 /** The simulator's public API. */
-export * from './topology.js';
+export * from './system-topology.js';
 export * from './faults.js';
 export * from './scenario.js';
 export { generate, scenarioEndpoints } from './generate.js';

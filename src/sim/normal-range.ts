@@ -13,8 +13,8 @@
  * one; beyond the 99.9th, 1.2%, 2.2%, 2.0% and 3.7% do.
  */
 import type { OpRt } from './compile.js';
-import { sampleLatency, waitOf } from './engine-util.js';
-import { hashString, Rng } from './random.js';
+import { sampleLatency, waitOf } from './latency-draws.js';
+import { hashString, Rng } from './seeded-random.js';
 
 /** A slowed span counts as changed when it ends beyond this percentile of its fault-free self time. */
 export const AFFECTED_QUANTILE = 0.999;

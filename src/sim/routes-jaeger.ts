@@ -8,7 +8,7 @@ import { jaegerEnvelope, toJaegerTrace } from '../formats/write/jaeger-v1.js';
 import { toOtlpResourceSpans } from '../formats/write/otlp-json.js';
 import type { LiveSim } from './live.js';
 import { durationParam, intParam, ParamError, pick, timeParam } from './query.js';
-import { dependencies, findTraces, lookup, operations, services, type SpanFilter } from './search.js';
+import { dependencies, findTraces, lookup, operations, services, type SpanFilter } from './trace-search.js';
 
 type Query = Record<string, string | string[] | undefined>;
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { toZipkinSpans } from '../formats/write/zipkin-v2.js';
 import type { LiveSim } from './live.js';
 import { intParam, ParamError, pick } from './query.js';
-import { findTraces, lookup, operations, services } from './search.js';
+import { findTraces, lookup, operations, services } from './trace-search.js';
 
 type Query = Record<string, string | string[] | undefined>;
 

@@ -1,6 +1,6 @@
 /** A scenario: a system, its workload, and the faults injected into it. */
 import type { FaultSpec } from './faults.js';
-import type { Topology } from './topology.js';
+import type { Topology } from './system-topology.js';
 import type { WorkloadDef } from './workload.js';
 
 export interface Scenario {

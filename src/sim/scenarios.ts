@@ -8,7 +8,7 @@ import { chainTopology } from './systems/chain.js';
 import { randomTopology } from './systems/random.js';
 import { searchTopology } from './systems/search.js';
 import { shopTopology } from './systems/shop.js';
-import type { Topology } from './topology.js';
+import type { Topology } from './system-topology.js';
 import type { WorkloadDef } from './workload.js';
 
 interface SystemDef {

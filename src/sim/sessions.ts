@@ -1,4 +1,4 @@
-import { Rng } from './random.js';
+import { Rng } from './seeded-random.js';
 
 /** Share of requests made inside a user session (the rest: health checks, crawlers, anonymous calls). */
 const IN_SESSION = 0.5;

@@ -14,7 +14,7 @@ import {
   type RootCause,
   type TraceTruth,
 } from './faults.js';
-import { randomTraceId, Rng } from './random.js';
+import { randomTraceId, Rng } from './seeded-random.js';
 import { DEFAULT_START_US, type Scenario } from './scenario.js';
 import { Workload } from './workload.js';
 import { simSessionId } from './sessions.js';

@@ -2,7 +2,7 @@
 import type { Attributes, SpanKind } from '../trace/span.js';
 import type { InstanceRt } from './compile.js';
 import type { RootCause } from './faults.js';
-import { randomSpanId } from './random.js';
+import { randomSpanId } from './seeded-random.js';
 import type { LiveFault, Rec, TraceCtx } from './engine-state.js';
 
 /** Records that `fault` changed this trace at `root`; with a weight, the heaviest place wins. */

@@ -1,7 +1,7 @@
 /** Arrivals: a Poisson process whose rate follows a daily shape and the traffic spikes in force. */
 import type { CompiledTopology, EndpointRt } from './compile.js';
 import type { LiveFault } from './engine-state.js';
-import type { Rng } from './random.js';
+import type { Rng } from './seeded-random.js';
 
 export interface WorkloadDef {
   /** Mean requests per second over a day. */

@@ -16,7 +16,7 @@ const SEEN = 'n';
  * version field is from before resources were kept (traces stored then still read); resources are shared
  * per process, so each distinct one is stored once per trace.
  */
-type CompactSpan = [
+type PackedSpan = [
   string,
   string,
   string,
@@ -33,7 +33,7 @@ type CompactSpan = [
 ];
 interface CompactTrace {
   t: string;
-  s: CompactSpan[];
+  s: PackedSpan[];
   /** Distinct resources of the trace's spans. */
   r?: Attributes[];
 }
@@ -44,14 +44,14 @@ const VERSION_ATTRIBUTE = 'service.version';
 export function compactTrace(trace: Trace, keep: readonly string[] = []): string {
   const resources: Attributes[] = [];
   const index = new Map<object, number>();
-  const s = trace.spans.map((sp): CompactSpan => {
+  const s = trace.spans.map((sp): PackedSpan => {
     let r = index.get(sp.resource);
     if (r === undefined) {
       index.set(sp.resource, (r = resources.length));
       resources.push(keptResource(sp.resource));
     }
     const kept = keptSpanAttributes(sp.attributes, keep);
-    const c: CompactSpan = [
+    const c: PackedSpan = [
       sp.spanId,
       sp.parentId ?? '',
       sp.service,

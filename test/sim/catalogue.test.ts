@@ -4,7 +4,7 @@ import { generate } from '../../src/sim/generate.js';
 import { getScenario, listScenarios } from '../../src/sim/scenarios.js';
 import { randomTopology } from '../../src/sim/systems/random.js';
 import { compileTopology } from '../../src/sim/compile.js';
-import { validateTopology, type Topology } from '../../src/sim/topology.js';
+import { validateTopology, type Topology } from '../../src/sim/system-topology.js';
 import { shortened } from './helpers.js';
 
 describe('scenario catalogue', () => {

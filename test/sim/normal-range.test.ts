@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileTopology } from '../../src/sim/compile.js';
-import { sampleLatency, waitOf } from '../../src/sim/engine-util.js';
+import { sampleLatency, waitOf } from '../../src/sim/latency-draws.js';
 import { AFFECTED_QUANTILE, NormalRanges } from '../../src/sim/normal-range.js';
-import { Rng } from '../../src/sim/random.js';
+import { Rng } from '../../src/sim/seeded-random.js';
 import { Simulator } from '../../src/sim/simulator.js';
 import { shopTopology } from '../../src/sim/systems/shop.js';
 import { run, selfTimes, shortened } from './helpers.js';

@@ -3,7 +3,13 @@ import { Aggregates } from '../../src/traffic/minute-buckets.js';
 import { buildTopology, TopologySchema } from '../../src/traffic/service-graph.js';
 import { generate } from '../../src/sim/generate.js';
 import { listScenarios } from '../../src/sim/scenarios.js';
-import { callsOf, opKey, splitKey, targetsOf, type Topology as SimTopology } from '../../src/sim/topology.js';
+import {
+  callsOf,
+  opKey,
+  splitKey,
+  targetsOf,
+  type Topology as SimTopology,
+} from '../../src/sim/system-topology.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
 
 /**

@@ -2,7 +2,7 @@
  * A deep chain shaped like TrainTicket: a gateway, then six to ten synchronous hops (preserve -> travel ->
  * ticketinfo -> basic -> route/price/station -> mongo), with MongoDB leaves and an async notification.
  */
-import type { Topology } from '../topology.js';
+import type { Topology } from '../system-topology.js';
 
 const ms = (medianMs: number, sigma = 0.45, tailP = 0.01) => ({ medianMs, sigma, tailP });
 const app = (name: string, instances = 2, version = '1.0.0') => ({

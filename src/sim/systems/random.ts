@@ -3,8 +3,8 @@
  * bottom), operations calling only deeper layers (so the graph is acyclic), with optional, conditional,
  * repeated, parallel and asynchronous calls, several instances and versions per service.
  */
-import { Rng } from '../random.js';
-import type { CallDef, OperationDef, ServiceDef, StepDef, Topology } from '../topology.js';
+import { Rng } from '../seeded-random.js';
+import type { CallDef, OperationDef, ServiceDef, StepDef, Topology } from '../system-topology.js';
 
 export interface RandomTopologyOptions {
   seed: number;

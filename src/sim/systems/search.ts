@@ -2,7 +2,7 @@
  * A fan-out-heavy search and aggregation service: a query fans out to every index shard in parallel, the
  * aggregator fetches the top documents concurrently, a ranker scores them, and results are cached.
  */
-import type { Topology } from '../topology.js';
+import type { Topology } from '../system-topology.js';
 
 const ms = (medianMs: number, sigma = 0.45, tailP = 0.01) => ({ medianMs, sigma, tailP });
 

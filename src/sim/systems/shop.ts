@@ -2,7 +2,7 @@
  * An e-commerce shop shaped like Online Boutique: a frontend fanning out to a dozen gRPC services, a cart kept
  * in Redis, a catalog behind a cache with a database fallback, and order events consumed asynchronously.
  */
-import type { Topology } from '../topology.js';
+import type { Topology } from '../system-topology.js';
 
 const ms = (medianMs: number, sigma = 0.45, tailP = 0.01) => ({ medianMs, sigma, tailP });
 

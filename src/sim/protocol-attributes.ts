@@ -1,28 +1,9 @@
-/** Small pieces of the trace engine: latency draws, queue waits, fault matching, protocol attributes. */
+/** The attributes a simulated span carries for the protocol its call went over, and the status code it ended with. */
 import type { Attributes } from '../trace/span.js';
-import type { InstanceRt, LatencyRt, OpRt } from './compile.js';
-import type { FaultRt, Rec } from './engine-state.js';
-import type { Rng } from './random.js';
+import type { OpRt } from './compile.js';
+import type { Rec } from './engine-state.js';
 
 const HTTP_METHOD = /^(GET|POST|PUT|DELETE|PATCH) /;
-
-export function sampleLatency(rng: Rng, l: LatencyRt): number {
-  let v = l.medianUs * Math.exp(l.sigma * rng.normal());
-  if (l.tailP > 0 && rng.next() < l.tailP) v *= rng.pareto(1.5);
-  return v;
-}
-
-/** Queue wait of an M/M/1-like server at utilization rho, from two uniforms (shared by the with/without draw). */
-export function waitOf(rho: number, meanUs: number, u: number, v: number): number {
-  if (u >= rho) return 0;
-  return (-meanUs / (1 - rho)) * Math.log(1 - v) * 0.5;
-}
-
-export function matchesNode(f: FaultRt, op: OpRt, inst: InstanceRt): boolean {
-  return (
-    (!f.service || f.service === op.service) && (!f.op || f.op === op) && (!f.instance || f.instance === inst)
-  );
-}
 
 export function protocolAttrs(via: string | undefined, op: OpRt, client: boolean): Attributes {
   const svc = op.service;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Aggregates, MinuteBucket } from '../../src/traffic/minute-buckets.js';
 import { MINUTE_US } from '../../src/traffic/minute.js';
 import { SignalSchema, type Signal } from '../../src/incidents/signal.js';
-import { detectSignals } from '../../src/incidents/signals.js';
+import { detectSignals } from '../../src/incidents/history-signals.js';
 import { TargetStat } from '../../src/traffic/target-stat.js';
 import { Prng } from '../../src/detectors/prng.js';
 import { generate } from '../../src/sim/generate.js';

@@ -1,4 +1,7 @@
-/** What the spans of one call say about it: on the critical path, answered, unanswered, given up on. */
+/**
+ * The part a span plays that a cause's evidence depends on: holding the critical path, a call nobody answered,
+ * a callee that answered a failed call without failing.
+ */
 import type { TraceProfile } from '../features/profile.js';
 import { peerServiceOf } from '../trace/semconv.js';
 import type { Trace } from '../trace/trace.js';
