@@ -46,11 +46,11 @@ export function syntheticSplit(normalRows = 20_000, anomalyRows = 1_000, cols = 
     Float64Array.from({ length: cols }, () => 6 * gaussian(rng)),
   );
   const row = (anomalous: boolean) => {
-    const c = centres[rng.int(centres.length)];
+    const c = centres[rng.intBelow(centres.length)];
     const r = Float64Array.from(c, (v) => v + gaussian(rng));
     if (anomalous) {
-      const k = 1 + rng.int(3);
-      for (let i = 0; i < k; i++) r[rng.int(cols)] += (rng.next() < 0.5 ? -1 : 1) * (4 + 2 * rng.next());
+      const k = 1 + rng.intBelow(3);
+      for (let i = 0; i < k; i++) r[rng.intBelow(cols)] += (rng.next() < 0.5 ? -1 : 1) * (4 + 2 * rng.next());
     }
     return r;
   };

@@ -243,7 +243,7 @@ export class IsolationForest {
 function drawSample(all: Int32Array, sample: Int32Array, rng: Prng): void {
   for (let i = 0; i < all.length; i++) all[i] = i;
   for (let i = 0; i < sample.length; i++) {
-    const j = i + rng.int(all.length - i);
+    const j = i + rng.intBelow(all.length - i);
     const t = all[i];
     all[i] = all[j];
     all[j] = t;
@@ -268,7 +268,7 @@ function chooseSplit(
   // `features` holds a permutation left over from earlier nodes; a Fisher-Yates pass from any
   // starting order is still uniform, so it needs no reset.
   for (let k = 0; k < cols; k++) {
-    const j = k + rng.int(cols - k);
+    const j = k + rng.intBelow(cols - k);
     const f = features[j];
     features[j] = features[k];
     features[k] = f;

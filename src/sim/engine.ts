@@ -105,7 +105,7 @@ export class TraceEngine {
       touchFault(ctx, failFault, where);
     }
     const steps = op.steps;
-    const nSteps = error ? rng.int(0, steps.length) : steps.length;
+    const nSteps = error ? rng.intBetween(0, steps.length) : steps.length;
     if (error && nSteps < steps.length) self *= 0.5;
     const pre = nSteps > 0 ? self * 0.3 : self;
     const gap = nSteps > 0 ? (self * 0.2) / nSteps : 0;
@@ -212,7 +212,7 @@ export class TraceEngine {
     if (c.when && !ctx.flags.has(c.when)) return { end: start, error: false };
     if (c.unless && ctx.flags.has(c.unless)) return { end: start, error: false };
     let target = call.target;
-    let n = c.repeat ? rng.int(c.repeat[0], c.repeat[1]) : 1;
+    let n = c.repeat ? rng.intBetween(c.repeat[0], c.repeat[1]) : 1;
     let concurrent = c.concurrent ?? false;
     let retries = c.retries ?? 0;
     let storm = false;

@@ -1,32 +1,16 @@
+import { Prng } from '../detectors/prng.js';
+
 /**
- * A small seeded PRNG (mulberry32) and the distributions the simulator draws from. The core never touches
- * Math.random: the same seed must give the same traces on every machine.
+ * The distributions the simulator draws from, over the seeded generator training uses (mulberry32, seeded
+ * as-is). The simulator never touches Math.random: the same seed must give the same traces on every machine.
  */
-export class Rng {
-  private s: number;
-
+export class Rng extends Prng {
   constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
+    super(seed >>> 0 || 0x9e3779b9, 'as-is');
   }
 
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** A raw 32-bit value, for ids. */
-  u32(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-
-  /** Integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
+  /** Integer in [lo, hi], both included. */
+  intBetween(lo: number, hi: number): number {
     return lo + Math.floor(this.next() * (hi - lo + 1));
   }
 
@@ -35,7 +19,7 @@ export class Rng {
   }
 
   pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
+    return items[this.intBelow(items.length)];
   }
 
   /** Standard normal (Box-Muller; the second value is dropped to keep the stream simple to reason about). */
@@ -61,7 +45,7 @@ export class Rng {
 
   /** A child generator: lets one part of the model draw without shifting another part's stream. */
   fork(salt: number): Rng {
-    return new Rng((this.u32() ^ Math.imul(salt, 0x85ebca6b)) >>> 0);
+    return new Rng((this.uint32() ^ Math.imul(salt, 0x85ebca6b)) >>> 0);
   }
 }
 
@@ -73,11 +57,11 @@ function hex32(v: number): string {
 }
 
 export function randomTraceId(rng: Rng): string {
-  return hex32(rng.u32()) + hex32(rng.u32()) + hex32(rng.u32()) + hex32(rng.u32() | 1);
+  return hex32(rng.uint32()) + hex32(rng.uint32()) + hex32(rng.uint32()) + hex32(rng.uint32() | 1);
 }
 
 export function randomSpanId(rng: Rng): string {
-  return hex32(rng.u32()) + hex32(rng.u32() | 1);
+  return hex32(rng.uint32()) + hex32(rng.uint32() | 1);
 }
 
 /** A stable 32-bit hash of a string (FNV-1a), to derive per-name seeds. */

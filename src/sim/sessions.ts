@@ -16,6 +16,6 @@ export function simSessionId(seed: number, k: number, t0: number, startUs: numbe
   const rng = new Rng((Math.imul(seed ^ 0x5e55_1011, 0x27d4eb2f) ^ Math.imul(k + 1, 0x165667b1)) >>> 0);
   if (!rng.chance(IN_SESSION)) return undefined;
   const window = Math.floor(Math.max(0, t0 - startUs) / SESSION_US);
-  const slot = rng.int(0, OPEN_SESSIONS - 1);
+  const slot = rng.intBetween(0, OPEN_SESSIONS - 1);
   return `sess-${(seed >>> 0).toString(16)}-${window.toString(36)}-${slot.toString().padStart(2, '0')}`;
 }

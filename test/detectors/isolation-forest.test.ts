@@ -9,8 +9,8 @@ function dataset(seed: number) {
   const inliers = gaussianRows(rng, 1500, 6);
   // Outliers sit 6 standard deviations out along two random axes.
   const outliers = gaussianRows(rng, 40, 6).map((row) => {
-    row[rng.int(6)] += rng.next() < 0.5 ? -6 : 6;
-    row[rng.int(6)] += rng.next() < 0.5 ? -6 : 6;
+    row[rng.intBelow(6)] += rng.next() < 0.5 ? -6 : 6;
+    row[rng.intBelow(6)] += rng.next() < 0.5 ? -6 : 6;
     return row;
   });
   return { inliers, outliers };

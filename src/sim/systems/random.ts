@@ -37,24 +37,24 @@ const WORDS = [
 
 export function randomTopology(opts: RandomTopologyOptions): Topology {
   const rng = new Rng(opts.seed ^ 0x70b0);
-  const nApp = opts.services ?? rng.int(8, 16);
-  const depth = Math.max(1, Math.min(opts.depth ?? rng.int(3, 6), nApp));
+  const nApp = opts.services ?? rng.intBetween(8, 16);
+  const depth = Math.max(1, Math.min(opts.depth ?? rng.intBetween(3, 6), nApp));
   const services: ServiceDef[] = [
-    { name: 'gateway', kind: 'gateway', instances: rng.int(2, 4), versions: ['1.0.0'] },
+    { name: 'gateway', kind: 'gateway', instances: rng.intBetween(2, 4), versions: ['1.0.0'] },
   ];
   const operations: OperationDef[] = [];
   const layers: string[][] = [];
   for (let l = 0; l < depth; l++) layers.push([]);
   for (let i = 0; i < nApp; i++) {
     // Every layer gets at least one service, the rest fall anywhere.
-    const layer = i < depth ? i : rng.int(0, depth - 1);
+    const layer = i < depth ? i : rng.intBetween(0, depth - 1);
     const name = `${WORDS[i % WORDS.length]}${i >= WORDS.length ? i : ''}-service`;
     const versions = rng.chance(0.3) ? ['1.4.0', '1.5.0'] : ['1.4.0'];
-    services.push({ name, instances: rng.int(1, 4), versions, utilization: 0.2 + rng.next() * 0.35 });
+    services.push({ name, instances: rng.intBetween(1, 4), versions, utilization: 0.2 + rng.next() * 0.35 });
     layers[layer].push(name);
   }
   const stores: { name: string; via: 'db' | 'cache' }[] = [];
-  const nStores = rng.int(2, 4);
+  const nStores = rng.intBetween(2, 4);
   for (let i = 0; i < nStores; i++) {
     const cache = i % 2 === 1;
     const name = cache ? `cache-${i}` : `db-${i}`;
@@ -62,7 +62,7 @@ export function randomTopology(opts: RandomTopologyOptions): Topology {
       name,
       kind: cache ? 'cache' : 'db',
       system: cache ? 'redis' : 'postgresql',
-      instances: rng.int(1, 2),
+      instances: rng.intBetween(1, 2),
     });
     stores.push({ name, via: cache ? 'cache' : 'db' });
     operations.push({
@@ -76,7 +76,7 @@ export function randomTopology(opts: RandomTopologyOptions): Topology {
   for (let l = depth - 1; l >= 0; l--) {
     for (const svc of layers[l]) {
       const names: string[] = [];
-      const nOps = rng.int(1, 3);
+      const nOps = rng.intBetween(1, 3);
       for (let k = 0; k < nOps; k++) names.push(`${rng.pick(VERBS)}${rng.pick(NOUNS)}${k > 0 ? k : ''}`);
       opsOf.set(svc, [...new Set(names)]);
       for (const name of opsOf.get(svc)!) {
@@ -91,7 +91,7 @@ export function randomTopology(opts: RandomTopologyOptions): Topology {
       }
     }
   }
-  const nEndpoints = opts.endpoints ?? rng.int(2, 5);
+  const nEndpoints = opts.endpoints ?? rng.intBetween(2, 5);
   const endpoints = [];
   const top = layers.flat();
   for (let e = 0; e < nEndpoints; e++) {
@@ -100,7 +100,7 @@ export function randomTopology(opts: RandomTopologyOptions): Topology {
     const callees = [layers[0][e % layers[0].length], ...(rng.chance(0.5) ? [rng.pick(top)] : [])];
     for (const svc of callees) steps.push({ to: `${svc}/${rng.pick(opsOf.get(svc)!)}`, timeoutMs: 5000 });
     operations.push({ service: 'gateway', name, latency: { medianMs: 0.6, sigma: 0.3 }, steps });
-    endpoints.push({ op: `gateway/${name}`, weight: 1 + rng.int(0, 4), flags: { flagA: 0.5 } });
+    endpoints.push({ op: `gateway/${name}`, weight: 1 + rng.intBetween(0, 4), flags: { flagA: 0.5 } });
   }
   return {
     name: `random-${opts.seed}`,
@@ -125,13 +125,13 @@ function randomSteps(
     if (r < 0.15) c.p = 0.5 + rng.next() * 0.4;
     else if (r < 0.25) c.when = 'flagA';
     else if (r < 0.3) c.unless = 'flagA';
-    if (rng.chance(0.15)) c.repeat = [1, rng.int(2, 5)];
+    if (rng.chance(0.15)) c.repeat = [1, rng.intBetween(2, 5)];
     if (rng.chance(0.2)) c.retries = 1;
     if (rng.chance(0.1)) c.via = 'async';
     if (rng.chance(0.15)) c.optional = true;
     return c;
   };
-  const n = deeper.length > 0 ? rng.int(0, 3) : 0;
+  const n = deeper.length > 0 ? rng.intBetween(0, 3) : 0;
   for (let i = 0; i < n; i++) {
     if (rng.chance(0.3)) steps.push({ parallel: [call(), call()] });
     else steps.push(call());
