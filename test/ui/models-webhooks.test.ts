@@ -17,7 +17,7 @@ import { ADMIN_KEY, READ_KEY, auth, baseDeps, emptyAnomalies } from '../api/stub
 import { buildUi, consoleErrors, launchChromium, screenshot } from '../helpers/browser.js';
 import { checkout } from '../helpers/checkout.js';
 import { useRedis } from '../helpers/redis.js';
-import { Receiver } from '../webhooks/receiver.js';
+import { Receiver } from '../helpers/receiver.js';
 
 /** The shop's checkouts (payment 10-14.5 ms): what the models here train on. */
 const normalCheckouts = Array.from({ length: 60 }, (_, i) =>

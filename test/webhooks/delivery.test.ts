@@ -10,7 +10,7 @@ import type { ResolveAll } from '../../src/webhooks/url-guard.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { sampleAnomaly } from './fixtures.js';
-import { Receiver, until, type Reply } from './receiver.js';
+import { Receiver, until, type Reply } from '../helpers/receiver.js';
 
 let redis: TestRedis;
 let conn: Redis;

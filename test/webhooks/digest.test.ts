@@ -11,7 +11,7 @@ import { closeWebhookAgents } from '../../src/webhooks/send.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { sampleAnomaly } from './fixtures.js';
-import { Receiver, until, type Reply } from './receiver.js';
+import { Receiver, until, type Reply } from '../helpers/receiver.js';
 
 let redis: TestRedis;
 let conn: Redis;
