@@ -12,6 +12,7 @@ import { startRedis } from '../src/app/private-redis.js';
 import { TraceReservoir } from '../src/store/reservoir.js';
 import type { Trace } from '../src/trace/trace.js';
 import { endpointTraffic } from './train-stall.js';
+import { median } from '../src/detectors/median.js';
 
 export async function runCompareBench(
   opts: { traces?: number; runs?: number } = {},
@@ -59,5 +60,4 @@ export async function runCompareBench(
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const ms = (xs: number[]) => median(xs).toFixed(1);

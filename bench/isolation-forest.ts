@@ -12,6 +12,7 @@ import type { Matrix } from '../src/detectors/matrix.js';
 import { rocAuc } from '../src/detectors/metrics.js';
 import { Prng } from '../src/detectors/prng.js';
 import { DEFAULT_DIR, loadTraceAnomaly, splitTraceAnomaly } from '../src/eval/traceanomaly-data.js';
+import { median } from '../src/detectors/median.js';
 
 export interface BenchResult {
   dataset: string;
@@ -73,11 +74,6 @@ export function syntheticSplit(normalRows = 20_000, anomalyRows = 1_000, cols = 
 
 function arrays(m: Matrix): number[][] {
   return Array.from({ length: m.rows }, (_, r) => Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)));
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 type Impl = 'ours' | 'ours-full' | 'ml';

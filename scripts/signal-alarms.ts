@@ -34,6 +34,7 @@ import { DEFAULT_START_US, type Scenario } from '../src/sim/scenario.js';
 import { normalizeTrace } from '../src/trace/normalize.js';
 import type { Trace } from '../src/trace/trace.js';
 import { splitEdge, splitEndpoint } from '../src/traffic/service-graph.js';
+import { isoFromMicros } from '../src/trace/iso-time.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -66,7 +67,7 @@ function perHour(signals: Signal[], hours: number) {
 function show(signals: Signal[]) {
   if (!args.verbose) return;
   for (const s of signals)
-    log(`    ${new Date(s.minute / 1000).toISOString()} ${s.kind} ${s.strength.toFixed(2)} ${s.evidence}`);
+    log(`    ${isoFromMicros(s.minute)} ${s.kind} ${s.strength.toFixed(2)} ${s.evidence}`);
 }
 
 async function cached(name: string, build: () => Promise<Aggregates>): Promise<Aggregates> {
@@ -106,9 +107,7 @@ async function nezha() {
   const ff = traces.filter((t) => t.start >= from).sort((a, b) => a.start - b.start);
   const end = ff[ff.length - 1].start;
   const mid = from + Math.floor((end - from) / 2 / MIN) * MIN;
-  log(
-    `nezha: ${ff.length} fault-free traces from 14:30; training on those before ${new Date(mid / 1000).toISOString()}`,
-  );
+  log(`nezha: ${ff.length} fault-free traces from 14:30; training on those before ${isoFromMicros(mid)}`);
   const agg = await cached('nezha-trainticket-0130', () =>
     scoreAndAggregate(
       ff.filter((t) => t.start < mid),

@@ -8,6 +8,7 @@ import type { Trace } from '../trace/trace.js';
 import type { ModelSet } from '../scoring/model-set.js';
 import { OfflineIncidents } from '../incidents/offline-incidents.js';
 import type { JudgedMinute } from '../incidents/incident-engine.js';
+import { microsFromIso } from '../trace/iso-time.js';
 
 export interface KnownFault {
   id: string;
@@ -59,8 +60,6 @@ export interface EndToEndResult {
   faults: EndToEndFault[];
 }
 
-const usOf = (iso: string) => Date.parse(iso) * 1000;
-
 function rankIn(incident: Incident, truth: readonly string[]): number {
   const i = incident.rootCauses.findIndex((c) => truth.includes(c.service));
   return i < 0 ? 0 : i + 1;
@@ -72,13 +71,13 @@ export function matchFaults(
   marginUs = 60e6,
 ): EndToEndResult {
   const overlaps = (f: KnownFault, i: Incident, m: number) =>
-    usOf(i.start) < f.end + m && usOf(i.end) > f.start - m;
+    microsFromIso(i.start) < f.end + m && microsFromIso(i.end) > f.start - m;
   const outcomes: EndToEndFault[] = faults.map((f) => {
     const hits = incidents.filter((i) => overlaps(f, i, 0));
-    const own = hits.filter((i) => usOf(i.start) >= f.start - 60e6);
+    const own = hits.filter((i) => microsFromIso(i.start) >= f.start - 60e6);
     const ranks = hits.map((i) => rankIn(i, f.truth)).filter((r) => r > 0);
     const opened = hits
-      .map((i) => (i.openedAt ? usOf(i.openedAt) : usOf(i.start) + 60e6))
+      .map((i) => (i.openedAt ? microsFromIso(i.openedAt) : microsFromIso(i.start) + 60e6))
       .sort((a, b) => a - b);
     return {
       id: f.id,

@@ -1,6 +1,7 @@
 import type { BaselineModel } from '../detectors/baseline/model.js';
 import { extractProfile, type CallPathStats, type TraceProfile } from '../features/profile.js';
 import type { Trace } from '../trace/trace.js';
+import { cmp } from '../features/code-unit-order.js';
 
 export const DIFF_KINDS = ['error', 'slower', 'missing', 'new', 'faster'] as const;
 export type DiffKind = (typeof DIFF_KINDS)[number];
@@ -173,4 +174,3 @@ function below(profile: TraceProfile, top: CallPathStats, other: ReadonlyMap<str
 }
 
 const ms = (us: number) => us / 1000;
-const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);

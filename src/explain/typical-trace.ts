@@ -1,5 +1,6 @@
 import { extractProfile, type TraceProfile } from '../features/profile.js';
 import type { Trace } from '../trace/trace.js';
+import { median } from '../detectors/median.js';
 
 /** The normal trace an anomaly is compared with, and how it was chosen. */
 export interface TypicalTrace {
@@ -66,10 +67,4 @@ function closer(a: Candidate, b: Candidate, medianUs: number): boolean {
   const da = Math.abs(a.profile.rootDurationUs - medianUs);
   const db = Math.abs(b.profile.rootDurationUs - medianUs);
   return da < db || (da === db && a.trace.traceId < b.trace.traceId);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

@@ -12,6 +12,7 @@ import { MINUTE_US } from '../traffic/minute.js';
 import type { Signal } from './signal.js';
 import { detectSignals } from './history-signals.js';
 import type { IncidentTracker, MinuteAnomaly, MinuteExamples } from './tracker.js';
+import { microsFromIso } from '../trace/iso-time.js';
 
 /** Minutes of evidence before an incident that say what was usual lately. */
 export const REFERENCE_MINUTES = 60;
@@ -34,8 +35,6 @@ export interface JudgedMinute {
   events: IncidentEvent[];
   signals: Signal[];
 }
-
-const usOf = (iso: string) => Date.parse(iso) * 1000;
 
 /** A window of minutes read from the source once and slid forward (most minutes are read many times). */
 class MinuteCache<T> {
@@ -96,7 +95,7 @@ export class IncidentEngine {
     // Ranking reads each open (or about to open) incident's window and the reference hour before it.
     let from = Math.min(history, minute - (tracker.options.openWindow + REFERENCE_MINUTES) * MINUTE_US);
     for (const i of tracker.openIncidents())
-      from = Math.min(from, usOf(i.start) - REFERENCE_MINUTES * MINUTE_US);
+      from = Math.min(from, microsFromIso(i.start) - REFERENCE_MINUTES * MINUTE_US);
     for (const m of tracker.pendingMinutes()) from = Math.min(from, m - REFERENCE_MINUTES * MINUTE_US);
     await Promise.all([this.evidence.cover(from, minute), this.buckets.cover(history, minute)]);
     const buckets = [...this.buckets.range(history, minute)].map(([, b]) => b);
@@ -110,7 +109,7 @@ export class IncidentEngine {
         evidence,
         this.o,
         minute,
-        new Map(tracker.openIncidents().map((i) => [tracker.suspectOf(i.id) ?? '', usOf(i.start)])),
+        new Map(tracker.openIncidents().map((i) => [tracker.suspectOf(i.id) ?? '', microsFromIso(i.start)])),
       ),
     ];
     const current = this.evidence.get(minute);

@@ -2,7 +2,7 @@ import type { Incident, IncidentAction, IncidentEvent, IncidentRootCause } from 
 import { MINUTE_US } from '../traffic/minute.js';
 import type { Signal } from './signal.js';
 import { downstream, groupBySuspect, isOwnEvidence, strength, type MinuteAnomaly } from './suspects.js';
-import { isoFromMicros } from '../trace/iso-time.js';
+import { isoFromMicros, microsFromIso } from '../trace/iso-time.js';
 import { DEFAULT_TRACKER_OPTIONS, type TrackerOptions } from './tracker-options.js';
 
 export { suspectOf, type MinuteAnomaly } from './suspects.js';
@@ -68,7 +68,6 @@ export interface TrackerState {
   seq: number;
 }
 
-const usOf = (isoTime: string) => Date.parse(isoTime) * 1000;
 /** Whether a signal judged over its last `windowMinutes` minutes counted `minute`. */
 const windowHolds = (s: Signal, minute: number) =>
   minute <= s.minute && minute > s.minute - (s.windowMinutes ?? 1) * MINUTE_US;
@@ -172,7 +171,7 @@ export class IncidentTracker {
       this.recent.shift();
     for (const t of this.open.values())
       for (const [m, list] of this.recent) {
-        if (m < usOf(t.incident.start)) continue;
+        if (m < microsFromIso(t.incident.start)) continue;
         for (const a of list)
           if (a.suspect !== undefined && t.aliases.has(a.suspect) && !t.traces.has(a.traceId)) {
             t.traces.set(a.traceId, a.score);
@@ -356,7 +355,7 @@ export class IncidentTracker {
         if (endpoint !== undefined) t.endpoints.add(endpoint);
       }
     const end = minute + MINUTE_US;
-    if (usOf(t.incident.end) < end) t.incident = { ...t.incident, end: isoFromMicros(end) };
+    if (microsFromIso(t.incident.end) < end) t.incident = { ...t.incident, end: isoFromMicros(end) };
   }
 
   private start(suspect: string, firstMinute: number, openedIn: number): Tracked {
@@ -392,7 +391,7 @@ export class IncidentTracker {
       signals,
       traceIds: ids.slice(0, this.options.maxTraceIds).map(([id]) => id),
       traceCount: ids.length,
-      rootCauses: rank(t.suspect, usOf(t.incident.start), usOf(t.incident.end), signals),
+      rootCauses: rank(t.suspect, microsFromIso(t.incident.start), microsFromIso(t.incident.end), signals),
       revision: t.incident.revision + 1,
     };
   }

@@ -1,6 +1,7 @@
 import { LuaScript } from './lua.js';
 import { hashTag, type RedisClient } from './redis-client.js';
 import type { Session, SessionSummary, SessionTrace } from './session-record.js';
+import { isoFromMicros } from '../trace/iso-time.js';
 
 /** One scored trace on its way to its session's index. */
 export interface SessionEntry {
@@ -61,8 +62,6 @@ end
 for k = 1, 3 do redis.call('EXPIRE', KEYS[k], ttl) end
 return 1
 `);
-
-const iso = (us: number) => new Date(Math.floor(us / 1000)).toISOString();
 
 /**
  * Sessions in Redis: per session a sorted set of its scored traces by start, their records in a hash, and
@@ -163,8 +162,8 @@ export class SessionStore {
       id,
       traces: order.length / 2,
       anomalies: Number(res?.[2]?.[1] ?? 0),
-      firstSeen: iso(Number(order[1])),
-      lastSeen: iso(Number(order[order.length - 1])),
+      firstSeen: isoFromMicros(Number(order[1])),
+      lastSeen: isoFromMicros(Number(order[order.length - 1])),
       items,
     };
   }
@@ -186,8 +185,8 @@ export class SessionStore {
       id,
       traces,
       anomalies: Number(res?.[1]?.[1] ?? 0),
-      firstSeen: iso(Number(first[1])),
-      lastSeen: iso(Number(last[1])),
+      firstSeen: isoFromMicros(Number(first[1])),
+      lastSeen: isoFromMicros(Number(last[1])),
     };
   }
 }

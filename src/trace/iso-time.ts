@@ -6,3 +6,8 @@
 export function isoFromMicros(us: number): string {
   return new Date(Math.floor(us / 1000)).toISOString();
 }
+
+/** An ISO 8601 time (an incident's start or end) back to µs since the epoch. */
+export function microsFromIso(iso: string): number {
+  return Date.parse(iso) * 1000;
+}

@@ -4,6 +4,7 @@ import { MINUTE_US } from './minute.js';
 import { TargetStat } from './target-stat.js';
 import { parseEndpointKey, type EndpointParts } from '../trace/endpoint-key.js';
 import { isoFromMicros } from '../trace/iso-time.js';
+import { cmp } from '../features/code-unit-order.js';
 
 /**
  * The service topology of a window, built from the traces themselves (no dependency-linker batch job):
@@ -179,5 +180,3 @@ function mergedOf(stats: TargetStat[]): TargetStat {
   for (const s of stats) out.merge(s);
   return out;
 }
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

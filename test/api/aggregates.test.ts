@@ -12,6 +12,7 @@ import type { RedisClient } from '../../src/store/redis-client.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
 import { useRedis } from '../helpers/redis.js';
 import { READ_KEY, auth, baseDeps } from './stubs.js';
+import { isoFromMicros } from '../../src/trace/iso-time.js';
 
 let redis: RedisClient;
 let app: FastifyInstance;
@@ -25,7 +26,6 @@ const g = generate(
   { seed: 8, durationS: 120 },
 );
 const traces = g.traces.map((s) => normalizeTrace(s[0].traceId, s));
-const iso = (us: number) => new Date(us / 1000).toISOString();
 const T0 = g.truth.start;
 
 beforeAll(async () => {
@@ -47,7 +47,7 @@ describe('GET /v1/topology and /v1/quality', () => {
       traces,
       traces.map((t) => ({ anomalous: t.spans.some((s) => s.error), rootCauses: [] })),
     );
-    const all = await get(`/v1/topology?from=${iso(T0)}&to=${iso(T0 + 119e6)}`);
+    const all = await get(`/v1/topology?from=${isoFromMicros(T0)}&to=${isoFromMicros(T0 + 119e6)}`);
     expect(all.status).toBe(200);
     const topo = TopologySchema.parse(all.body);
     expect(topo.minutes).toBe(2);
@@ -66,7 +66,7 @@ describe('GET /v1/topology and /v1/quality', () => {
     expect(cart1.calls).toBeLessThan(cart.calls);
     expect(cart1.errorRate).toBeLessThan(cart.errorRate);
 
-    const q = await get(`/v1/quality?from=${iso(T0)}&to=${iso(T0 + 119e6)}`);
+    const q = await get(`/v1/quality?from=${isoFromMicros(T0)}&to=${isoFromMicros(T0 + 119e6)}`);
     expect(q.status).toBe(200);
     const report = QualityReportSchema.parse(q.body);
     const spans = report.services.reduce((n, s) => n + s.spans, 0);
@@ -75,17 +75,17 @@ describe('GET /v1/topology and /v1/quality', () => {
   });
 
   it('answers an empty window with an empty topology', async () => {
-    const r = await get(`/v1/topology?from=${iso(T0 - 3600e6)}&to=${iso(T0 - 3000e6)}`);
+    const r = await get(`/v1/topology?from=${isoFromMicros(T0 - 3600e6)}&to=${isoFromMicros(T0 - 3000e6)}`);
     expect(r.status).toBe(200);
     expect(r.body.nodes).toEqual([]);
     expect(r.body.edges).toEqual([]);
   });
 
   it('refuses bad windows and anonymous callers with a message that says what is wrong', async () => {
-    const backwards = await get(`/v1/topology?from=${iso(T0 + 60e6)}&to=${iso(T0)}`);
+    const backwards = await get(`/v1/topology?from=${isoFromMicros(T0 + 60e6)}&to=${isoFromMicros(T0)}`);
     expect(backwards.status).toBe(400);
     expect(backwards.body.error.message).toMatch(/from must not be after to/);
-    const wide = await get(`/v1/quality?from=${iso(T0 - 8 * 86400e6)}&to=${iso(T0)}`);
+    const wide = await get(`/v1/quality?from=${isoFromMicros(T0 - 8 * 86400e6)}&to=${isoFromMicros(T0)}`);
     expect(wide.status).toBe(400);
     expect(wide.body.error.message).toMatch(/at most 10080/);
     const bad = await get('/v1/topology?from=yesterday');
@@ -124,11 +124,11 @@ describe('GET /v1/anomaly-rate', () => {
         b[1].anomalous[0] + b[1].anomalous[1] - a[1].anomalous[0] - a[1].anomalous[1] ||
         b[1].traces[0] + b[1].traces[1] - a[1].traces[0] - a[1].traces[1],
     );
-    const r = await get(`/v1/anomaly-rate?from=${iso(T0)}&to=${iso(T0 + 119e6)}&limit=3`);
+    const r = await get(`/v1/anomaly-rate?from=${isoFromMicros(T0)}&to=${isoFromMicros(T0 + 119e6)}&limit=3`);
     expect(r.status).toBe(200);
     const rate = AnomalyRateSchema.parse(r.body);
     expect(rate.stepS).toBe(60);
-    expect(rate.times).toEqual([iso(T0 - (T0 % 60e6)), iso(T0 - (T0 % 60e6) + 60e6)]);
+    expect(rate.times).toEqual([isoFromMicros(T0 - (T0 % 60e6)), isoFromMicros(T0 - (T0 % 60e6) + 60e6)]);
     expect(rate.series.map((s) => s.endpoint)).toEqual(byAnomalies.slice(0, 3).map(([ep]) => ep));
     const top = rate.series[0];
     expect(top.anomalous.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
@@ -137,7 +137,7 @@ describe('GET /v1/anomaly-rate', () => {
     const one = AnomalyRateSchema.parse(
       (
         await get(
-          `/v1/anomaly-rate?from=${iso(T0)}&to=${iso(T0 + 119e6)}&endpoint=${encodeURIComponent(byAnomalies[4][0])}`,
+          `/v1/anomaly-rate?from=${isoFromMicros(T0)}&to=${isoFromMicros(T0 + 119e6)}&endpoint=${encodeURIComponent(byAnomalies[4][0])}`,
         )
       ).body,
     );
@@ -145,7 +145,11 @@ describe('GET /v1/anomaly-rate', () => {
 
     // A week takes 28 minutes a point: 360 points, never one per minute.
     const week = AnomalyRateSchema.parse(
-      (await get(`/v1/anomaly-rate?from=${iso(T0 + 119e6 - 7 * 86400e6 + 60e6)}&to=${iso(T0 + 119e6)}`)).body,
+      (
+        await get(
+          `/v1/anomaly-rate?from=${isoFromMicros(T0 + 119e6 - 7 * 86400e6 + 60e6)}&to=${isoFromMicros(T0 + 119e6)}`,
+        )
+      ).body,
     );
     expect(week.stepS).toBe(28 * 60);
     expect(week.times.length).toBeLessThanOrEqual(360);

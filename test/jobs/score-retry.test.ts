@@ -16,6 +16,7 @@ import { QUEUE_PREFIX, QUEUES, enqueueScore, type TypedQueue } from '../../src/j
 import { queryTraces } from '../helpers/query-traces.js';
 import { checkout } from '../helpers/checkout.js';
 import { useRedis } from '../helpers/redis.js';
+import { rounded } from '../helpers/rounded.js';
 
 let redis: RedisClient;
 useRedis((c) => (redis = c));
@@ -24,10 +25,6 @@ const queues: Queue[] = [];
 afterEach(async () => {
   await Promise.all(queues.splice(0).map((q) => q.close()));
 });
-
-/** Floating sums added in another order differ in the last bits; counts must match exactly. */
-const rounded = (x: unknown): unknown =>
-  JSON.parse(JSON.stringify(x), (_, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(10)) : v));
 
 const metric = (text: string, line: string): number => {
   const at = text.split('\n').find((l) => l.startsWith(`${line} `));

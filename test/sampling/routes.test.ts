@@ -18,6 +18,7 @@ import { normalTraffic } from '../helpers/traffic.js';
 import { baseDeps } from '../api/stubs.js';
 import { incident } from '../store/incident-fixtures.js';
 import { minutesBefore } from './helpers.js';
+import { publishModel } from '../helpers/models.js';
 
 let redis: RedisClient;
 useRedis((c) => (redis = c));
@@ -107,8 +108,7 @@ describe('GET /api/sampling and /v1/sampling/jaeger', () => {
 describe('GET /v1/sampling/otel-tail-sampling', () => {
   it('keeps errors, the open incidents, traces over each modelled endpoint p99, and a budgeted share of the rest', async () => {
     await seedTraffic();
-    const registry = new ModelRegistry(redis);
-    for (const ep of [CHECKOUT, HOME]) await registry.activate(ep, await registry.publish(ep, model));
+    await publishModel(redis, [CHECKOUT, HOME], model);
     await new IncidentStore(redis).upsert(
       incident(0, { id: 'inc-home', status: 'open', endpoints: [HOME], resolvedAt: undefined }),
     );

@@ -15,12 +15,15 @@ import { SpanBuffer } from '../../src/store/span-buffer.js';
 import { RedisPollerState } from '../../src/sources/redis-state.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
 import { readDeliveryLog } from '../../src/webhooks/delivery-log.js';
-import { generate, scenarioEndpoints } from '../../src/sim/index.js';
+import { generate } from '../../src/sim/index.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
 import type { ModelSet } from '../../src/scoring/model-set.js';
 import { startRedisCluster, type TestCluster } from '../helpers/redis-cluster.js';
 import { raw } from '../helpers/spans.js';
-import { FAST, Receiver, faultyShop, trainShopModel, until } from './reliability-harness.js';
+import { FAST, faultyShop } from './reliability-harness.js';
+import { until } from '../helpers/until.js';
+import { publishModel, shopEndpoints, trainShopModel } from '../helpers/models.js';
+import { Receiver } from '../helpers/receiver.js';
 
 describe('the service on a Redis Cluster', () => {
   let cluster: TestCluster;
@@ -47,9 +50,9 @@ describe('the service on a Redis Cluster', () => {
   });
 
   it('spreads its keys over the nodes and every repository works across slots', async () => {
+    const endpoints = shopEndpoints();
+    await publishModel(client, endpoints, model);
     const registry = new ModelRegistry(client);
-    const endpoints = scenarioEndpoints('shop-normal', { seed: 5, durationS: 30 });
-    for (const ep of endpoints) await registry.activate(ep, await registry.publish(ep, model));
     expect(await registry.endpoints()).toEqual([...endpoints].sort());
     const first = endpoints[0];
     (await registry.load(first, (await registry.activeVersion(first))!)).dispose();
@@ -81,7 +84,7 @@ describe('the service on a Redis Cluster', () => {
 
     const hooks = new WebhookStore(client, { allowPrivate: true });
     const hook = await hooks.create({
-      url: receiver.url,
+      url: receiver.url('/hook'),
       secret: 's3cret',
       events: ['anomaly.detected'],
       anomalies: { mode: 'each', maxPerMinute: 1000 },
@@ -120,11 +123,13 @@ describe('the service on a Redis Cluster', () => {
         return body.items.length >= 10 ? body : undefined;
       },
       60_000,
+      { everyMs: 250 },
     );
     await until(
       'their webhooks',
       async () => (page.items.every((a) => receiver.deliveredTraces().has(a.id)) ? true : undefined),
       30_000,
+      { everyMs: 250 },
     );
     const hookId = (await new WebhookStore(client).list())[0].id;
     expect((await readDeliveryLog(client, hookId, 5)).some((e) => e.outcome === 'delivered')).toBe(true);
@@ -155,6 +160,7 @@ describe('the service on a Redis Cluster', () => {
           ? true
           : undefined,
       30_000,
+      { everyMs: 250 },
     );
   }, 150_000);
 });

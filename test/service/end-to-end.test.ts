@@ -1,66 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { startSimServer, generate, type SimServer } from '../../src/sim/index.js';
-import { normalizeTrace } from '../../src/trace/normalize.js';
-import { trainModelSet } from '../../src/scoring/train.js';
-import { ModelRegistry } from '../../src/registry/redis-registry.js';
+import { startSimServer, type SimServer } from '../../src/sim/index.js';
 import { loadConfig } from '../../src/config.js';
 import { startService, type RunningService } from '../../src/app/start.js';
-import { endpointKeyOf } from '../../src/trace/endpoint-key.js';
-
-interface Received {
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { until } from '../helpers/until.js';
+import { activateShopModel } from '../helpers/models.js';
+import { Receiver } from '../helpers/receiver.js';
 
 describe('service end to end: Jaeger source -> scored anomalies -> API -> signed webhook', () => {
   let redis: TestRedis;
   let sim: SimServer;
   let service: RunningService;
-  let receiver: Server;
-  let receiverUrl = '';
-  const received: Received[] = [];
+  const receiver = new Receiver();
 
   beforeAll(async () => {
     redis = await startRedis();
     // A model of the shop's normal traffic, active for every endpoint.
-    const normal = generate('shop-normal', { seed: 5, durationS: 240 });
-    const normalTraces = normal.traces.map((s) => normalizeTrace(s[0].traceId, s));
-    const model = await trainModelSet(normalTraces, { seed: 1, autoencoder: false });
     const admin = new Redis(redis.url);
-    const registry = new ModelRegistry(admin);
-    for (const t of normalTraces) {
-      const endpoint = endpointKeyOf(t);
-      if (await registry.activeVersion(endpoint)) continue;
-      await registry.activate(endpoint, await registry.publish(endpoint, model));
-    }
+    await activateShopModel(admin);
     admin.disconnect();
-    model.dispose();
 
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const addr = receiver.address();
-    receiverUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/hook`;
+    await receiver.start();
 
     // 300 simulated seconds already happened, the errors fault from 200 s on.
     sim = await startSimServer({ scenario: 'shop-errors', port: 0, seed: 9, backfillS: 300 });
@@ -86,7 +48,7 @@ describe('service end to end: Jaeger source -> scored anomalies -> API -> signed
   afterAll(async () => {
     await service?.close();
     await sim?.close();
-    receiver?.close();
+    await receiver.close();
     await redis?.close();
   });
 
@@ -97,7 +59,7 @@ describe('service end to end: Jaeger source -> scored anomalies -> API -> signed
       url: '/v1/webhooks',
       headers: auth,
       payload: {
-        url: receiverUrl,
+        url: receiver.url('/hook'),
         secret: 'topsecret',
         events: ['anomaly.detected'],
         anomalies: { mode: 'each' },
@@ -127,6 +89,7 @@ describe('service end to end: Jaeger source -> scored anomalies -> API -> signed
         return body.items.filter((a) => faulty.has(a.traceId)).length >= 50 ? body : undefined;
       },
       90_000,
+      { everyMs: 250 },
     );
     const truth = sim.truth();
     const faultService = truth.faults?.[0]?.rootCause?.service ?? 'cartservice';
@@ -136,7 +99,7 @@ describe('service end to end: Jaeger source -> scored anomalies -> API -> signed
     expect(blamed / ofFault.length, `${blamed} of ${ofFault.length}`).toBeGreaterThan(0.9);
     expect(page.items[0].link).toMatch(new RegExp(`^${sim.url}/trace/[0-9a-f]{32}$`));
 
-    const delivery = await until('a webhook delivery', async () => received[0], 30_000);
+    const delivery = await until('a webhook delivery', async () => receiver.log[0], 30_000, { everyMs: 250 });
     const id = String(delivery.headers['webhook-id']);
     const ts = String(delivery.headers['webhook-timestamp']);
     const expected = createHmac('sha256', 'topsecret')

@@ -1,42 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { startSimServer, generate, type SimServer } from '../../src/sim/index.js';
+import { startSimServer, type SimServer } from '../../src/sim/index.js';
 import { getScenario } from '../../src/sim/scenarios.js';
 import type { Scenario } from '../../src/sim/scenario.js';
-import { normalizeTrace } from '../../src/trace/normalize.js';
-import { trainModelSet } from '../../src/scoring/train.js';
-import { ModelRegistry } from '../../src/registry/redis-registry.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
 import { loadConfig } from '../../src/config.js';
 import { startService, type RunningService } from '../../src/app/start.js';
 import type { Incident } from '../../src/incidents/incident.js';
 import type { AlertmanagerPayload } from '../../src/webhooks/formats/alertmanager.js';
 import type { PagerDutyEvent } from '../../src/webhooks/formats/pagerduty.js';
-import { endpointKeyOf } from '../../src/trace/endpoint-key.js';
-
-interface Received {
-  path: string;
-  deliveryId: string;
-  body: string;
-}
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs: number,
-  log: readonly string[],
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}; the service said:\n${log.slice(-30).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+import { until } from '../helpers/until.js';
+import { activateShopModel } from '../helpers/models.js';
+import { Receiver } from '../helpers/receiver.js';
 
 /**
  * The shop (2.5 traces/s, enough for every signal's minimum counts) with cartservice's GetCart failing 30%
@@ -63,8 +39,8 @@ describe('service end to end: a fault becomes one incident, paged once and resol
   let redis: TestRedis;
   let sim: SimServer;
   let service: RunningService;
-  let receiver: Server;
-  const received: Received[] = [];
+  const receiver = new Receiver();
+  const received = receiver.log;
   const ROUTING_KEY = 'R0UT1NGKEY0123456789012345678901';
 
   const T0 = Date.now();
@@ -72,33 +48,19 @@ describe('service end to end: a fault becomes one incident, paged once and resol
   const logs: string[] = [];
   beforeAll(async () => {
     redis = await startRedis();
-    const normal = generate('shop-normal', { seed: 5, durationS: 240 });
-    const normalTraces = normal.traces.map((s) => normalizeTrace(s[0].traceId, s));
-    const model = await trainModelSet(normalTraces, { seed: 1, autoencoder: false });
     const admin = new Redis(redis.url);
-    const registry = new ModelRegistry(admin);
-    for (const t of normalTraces) {
-      const endpoint = endpointKeyOf(t);
-      if (await registry.activeVersion(endpoint)) continue;
-      await registry.activate(endpoint, await registry.publish(endpoint, model));
-    }
-    model.dispose();
+    await activateShopModel(admin);
 
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        received.push({ path: req.url ?? '', deliveryId: String(req.headers['webhook-id']), body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const addr = receiver.address();
-    const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    await receiver.start();
     const hooks = new WebhookStore(admin, { allowPrivate: true });
     const events = ['incident.opened', 'incident.updated', 'incident.resolved'] as const;
-    await hooks.create({ url: `${base}/am`, format: 'alertmanager', events: [...events] });
-    await hooks.create({ url: `${base}/pd`, format: 'pagerduty', secret: ROUTING_KEY, events: [...events] });
+    await hooks.create({ url: receiver.url('/am'), format: 'alertmanager', events: [...events] });
+    await hooks.create({
+      url: receiver.url('/pd'),
+      format: 'pagerduty',
+      secret: ROUTING_KEY,
+      events: [...events],
+    });
     admin.disconnect();
 
     sim = await startSimServer({ scenario: scenario(), port: 0, seed: 9, backfillS: BACKFILL_S });
@@ -126,7 +88,7 @@ describe('service end to end: a fault becomes one incident, paged once and resol
   afterAll(async () => {
     await service?.close();
     await sim?.close();
-    receiver?.close();
+    await receiver.close();
     await redis?.close();
   });
 
@@ -143,7 +105,7 @@ describe('service end to end: a fault becomes one incident, paged once and resol
         return page.items.length > 0 ? page.items : undefined;
       },
       80_000,
-      logs,
+      { everyMs: 500, log: logs },
     ).catch(async (e: Error) => {
       // Seen once under a loaded full-suite run (8 s alone): say what state the service was in.
       const open = (await list('limit=50')).items.map((i) => `${i.id} ${i.status} ${i.start}..${i.end}`);
@@ -177,7 +139,7 @@ describe('service end to end: a fault becomes one incident, paged once and resol
       async () =>
         delivered('/am', 'resolved').length && delivered('/pd', 'resolved').length ? true : undefined,
       8_000,
-      logs,
+      { everyMs: 500, log: logs },
     );
     expect(new Set(received.map((r) => r.deliveryId)).size).toBe(received.length);
     for (const path of ['/am', '/pd']) {

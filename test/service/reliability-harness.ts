@@ -6,18 +6,15 @@
  * and every one of them reached the receiver.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
-import { LiveSim, generate, getScenario, scenarioEndpoints, type Scenario } from '../../src/sim/index.js';
+import { LiveSim, getScenario, type Scenario } from '../../src/sim/index.js';
 import { jaegerRoutes } from '../../src/sim/routes-jaeger.js';
 import { jaegerEnvelope, toJaegerTrace } from '../../src/formats/write/jaeger-v1.js';
 import { readTracePayload } from '../../src/formats/read.js';
-import { normalizeTrace } from '../../src/trace/normalize.js';
 import type { Trace } from '../../src/trace/trace.js';
-import { trainModelSet } from '../../src/scoring/train.js';
 import type { ModelSet } from '../../src/scoring/model-set.js';
 import { ModelCache, ModelRegistry } from '../../src/registry/redis-registry.js';
 import { compactTrace, expandTrace } from '../../src/store/reservoir.js';
@@ -31,6 +28,9 @@ import { loadConfig } from '../../src/config.js';
 import { startService, type Role, type RunningService, type ServiceTuning } from '../../src/app/start.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { endpointKeyOf } from '../../src/trace/endpoint-key.js';
+import { until } from '../helpers/until.js';
+import { publishModel, shopEndpoints } from '../helpers/models.js';
+import { Receiver } from '../helpers/receiver.js';
 
 /** The shop with cartservice failing 30% of GetCart calls all along, so every stretch of traffic has anomalies. */
 export function faultyShop(rate = 20): Scenario {
@@ -41,30 +41,6 @@ export function faultyShop(rate = 20): Scenario {
     workload: { ...base.workload, rate },
     faults: base.faults.map((f) => ({ ...f, startS: 0, endS: 1e7 })),
   };
-}
-
-/** One model of the shop's normal traffic (no autoencoder: scores are then bit-for-bit reproducible). */
-export async function trainShopModel(): Promise<ModelSet> {
-  const normal = generate('shop-normal', { seed: 5, durationS: 240 });
-  return trainModelSet(
-    normal.traces.map((s) => normalizeTrace(s[0].traceId, s)),
-    { seed: 1, autoencoder: false },
-  );
-}
-
-export async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs: number,
-  everyMs = 250,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -122,58 +98,6 @@ export class SimSource {
   }
 }
 
-export interface Delivery {
-  webhookId: string;
-  traceId?: string;
-  status: number;
-  at: number;
-}
-
-/** A webhook receiver whose answers the test scripts; it records every request and what it answered. */
-export class Receiver {
-  readonly log: Delivery[] = [];
-  answer: (req: IncomingMessage, d: Delivery) => { status: number; headers?: Record<string, string> } =
-    () => ({
-      status: 204,
-    });
-  private server?: Server;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        const webhookId = String(req.headers['webhook-id'] ?? '');
-        let traceId: string | undefined;
-        try {
-          traceId = (JSON.parse(body) as { data?: { traceId?: string } }).data?.traceId;
-        } catch {
-          traceId = undefined;
-        }
-        const d: Delivery = { webhookId, traceId, status: 0, at: Date.now() };
-        const a = this.answer(req, d);
-        d.status = a.status;
-        this.log.push(d);
-        res.writeHead(a.status, a.headers).end();
-      });
-    });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    const addr = this.server.address();
-    this.url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/hook`;
-  }
-
-  /** Trace ids whose anomaly.detected event was answered with a 2xx at least once. */
-  deliveredTraces(): Set<string> {
-    return new Set(this.log.filter((d) => d.status < 300 && d.traceId).map((d) => d.traceId!));
-  }
-
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-  }
-}
-
 /** Scoring and delivery settings that keep a test short; the code paths are the production ones. */
 export const FAST: ServiceTuning = {
   jobLockMs: 6000,
@@ -202,13 +126,12 @@ export class World {
     this.admin = new Redis(this.redis.url, { maxRetriesPerRequest: null });
     this.admin.on('error', () => {});
     this.registry = new ModelRegistry(this.admin);
-    for (const ep of scenarioEndpoints('shop-normal', { seed: 5, durationS: 60 }))
-      await this.registry.activate(ep, await this.registry.publish(ep, this.model));
+    await publishModel(this.admin, shopEndpoints(), this.model);
     await this.receiver.start();
     const hooks = new WebhookStore(this.admin, { allowPrivate: true });
     this.webhookId = (
       await hooks.create({
-        url: this.receiver.url,
+        url: this.receiver.url('/hook'),
         secret: 'reliable',
         events: ['anomaly.detected'],
         // Every anomaly singly: the harness checks that each one is delivered.
@@ -427,7 +350,7 @@ export async function converge(w: World, cutoffUs: number, timeoutMs: number) {
         return missingStored.length + extraStored.length + missingHooks.length === 0 ? true : undefined;
       },
       timeoutMs,
-      500,
+      { everyMs: 500 },
     );
   } catch (err) {
     throw new Error(

@@ -9,7 +9,9 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelSet } from '../../src/scoring/model-set.js';
 import { globalIndex } from '../../src/store/anomaly-keys.js';
 import { readDeliveryLog, type DeliveryLogEntry } from '../../src/webhooks/delivery-log.js';
-import { converge, sleep, trainShopModel, until, World } from './reliability-harness.js';
+import { converge, sleep, World } from './reliability-harness.js';
+import { until } from '../helpers/until.js';
+import { trainShopModel } from '../helpers/models.js';
 
 let model: ModelSet;
 let world: World | undefined;
@@ -50,7 +52,7 @@ describe('reliability: nothing lost, nothing stored twice', () => {
         'a score job running with anomalies stored',
         async () => ((await w.activeScoreJobs()) > 0 && (await storedCount(w)) > 0 ? true : undefined),
         40_000,
-        20,
+        { everyMs: 20 },
       );
       await w.kill(worker);
       // A dead worker's jobs stay active until another worker finds their lock expired.
@@ -70,6 +72,7 @@ describe('reliability: nothing lost, nothing stored twice', () => {
       'the interrupted score job handed back and finished',
       async () => ((await w.stalledScoreJobs()) > 0 ? true : undefined),
       30_000,
+      { everyMs: 250 },
     );
     await expectEachStoredOnce(w, (await converge(w, settledCutoffUs(), 30_000)).stored);
   }, 240_000);
@@ -82,7 +85,7 @@ describe('reliability: nothing lost, nothing stored twice', () => {
       'a score job running with anomalies stored',
       async () => ((await w.activeScoreJobs()) > 0 && (await storedCount(w)) > 0 ? true : undefined),
       40_000,
-      20,
+      { everyMs: 20 },
     );
     const storedBefore = await storedCount(w);
     await w.redis.stop(true);
@@ -99,7 +102,9 @@ describe('reliability: nothing lost, nothing stored twice', () => {
     const w = (world = new World(model, { seed: 13, backfillS: 30 }));
     await w.start();
     const svc = await w.service(['api', 'worker', 'scheduler']);
-    await until('the backlog scored', async () => ((await storedCount(w)) > 0 ? true : undefined), 30_000);
+    await until('the backlog scored', async () => ((await storedCount(w)) > 0 ? true : undefined), 30_000, {
+      everyMs: 250,
+    });
     const downUs = Date.now() * 1000;
     await w.sim.stop();
     await sleep(8000);
@@ -129,7 +134,7 @@ describe('reliability: nothing lost, nothing stored twice', () => {
     const w = (world = new World(model, { seed: 14, backfillS: 30 }));
     await w.start();
     let firstAt = 0;
-    w.receiver.answer = (_req, d) => {
+    w.receiver.answer = (d) => {
       firstAt ||= d.at;
       const t = d.at - firstAt;
       // 14 s of failures: the retry schedule (0.5 s doubling to 8 s, 8 tries, jitter in the upper half of
@@ -153,6 +158,7 @@ describe('reliability: nothing lost, nothing stored twice', () => {
       'the receiver to recover',
       async () => (firstAt && Date.now() - firstAt > 14_500 ? true : undefined),
       60_000,
+      { everyMs: 250 },
     );
     let result;
     try {
@@ -175,10 +181,10 @@ describe('reliability: nothing lost, nothing stored twice', () => {
 
     // Retry-After was honoured: after a 429 the same delivery came back no sooner than 2 s later.
     const byId = new Map<string, number[]>();
-    for (const d of w.receiver.log) byId.set(d.webhookId, [...(byId.get(d.webhookId) ?? []), d.at]);
+    for (const d of w.receiver.log) byId.set(d.deliveryId, [...(byId.get(d.deliveryId) ?? []), d.at]);
     let checked = 0;
     for (const d of w.receiver.log.filter((x) => x.status === 429)) {
-      const next = byId.get(d.webhookId)!.find((t) => t > d.at);
+      const next = byId.get(d.deliveryId)!.find((t) => t > d.at);
       if (next === undefined) continue;
       expect(next - d.at).toBeGreaterThanOrEqual(1900);
       checked++;

@@ -7,11 +7,10 @@ import { TraceReservoir } from '../../src/store/reservoir.js';
 import { queryTraces } from '../helpers/query-traces.js';
 import { useRedis } from '../helpers/redis.js';
 import { incident } from '../store/incident-fixtures.js';
+import { isoFromMicros } from '../../src/trace/iso-time.js';
 
 let redis: RedisClient;
 useRedis((c) => (redis = c));
-
-const iso = (us: number) => new Date(us / 1000).toISOString();
 
 describe('the service trainer', () => {
   it('leaves out the traces inside incidents and says how many it left out', async () => {
@@ -25,10 +24,20 @@ describe('the service trainer', () => {
     const now = after[after.length - 1].start / 1000;
     const incidents = new IncidentStore(redis, { now: () => now });
     await incidents.upsert(
-      incident(1, { id: 'open', status: 'open', start: iso(fault[0].start), end: iso(fault[59].start) }),
+      incident(1, {
+        id: 'open',
+        status: 'open',
+        start: isoFromMicros(fault[0].start),
+        end: isoFromMicros(fault[59].start),
+      }),
     );
     await incidents.upsert(
-      incident(2, { id: 'old', status: 'resolved', start: iso(before[0].start), end: iso(before[99].start) }),
+      incident(2, {
+        id: 'old',
+        status: 'resolved',
+        start: isoFromMicros(before[0].start),
+        end: isoFromMicros(before[99].start),
+      }),
     );
     const registry = new ModelRegistry(redis);
     const outcome = await trainEndpoint('web:GET /', {

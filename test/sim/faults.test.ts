@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Span } from '../../src/trace/span.js';
-import { median, quantile, rootOf, run, selfTimes, shortened, split } from './helpers.js';
+import { median } from '../../src/detectors/median.js';
+import { quantile, rootOf, run, selfTimes, shortened, split } from './helpers.js';
 
 const PC = 'hipstershop.ProductCatalogService';
 const isOp =

@@ -7,13 +7,10 @@ import { EvidenceStore } from '../../src/store/incident-evidence.js';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { queryTraces } from '../helpers/query-traces.js';
 import { useRedis } from '../helpers/redis.js';
+import { rounded } from '../helpers/rounded.js';
 
 let redis: RedisClient;
 useRedis((c) => (redis = c));
-
-/** Floating sums added in another order differ in the last bits; counts must match exactly. */
-const rounded = (x: unknown): unknown =>
-  JSON.parse(JSON.stringify(x), (_, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(10)) : v));
 
 describe('a trace scored again counts once', () => {
   it('in the aggregates, the traffic counts and the incident evidence, whatever the batches', async () => {

@@ -8,24 +8,24 @@
  * pictures of those screens come from here (TRACEHOUND_SCREENSHOTS=docs/ui).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
 import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { startSimServer, generate, type SimServer } from '../../src/sim/index.js';
+import { startSimServer, type SimServer } from '../../src/sim/index.js';
 import { getScenario } from '../../src/sim/scenarios.js';
 import type { Scenario } from '../../src/sim/scenario.js';
-import { normalizeTrace } from '../../src/trace/normalize.js';
-import { trainModelSet } from '../../src/scoring/train.js';
-import { ModelRegistry } from '../../src/registry/redis-registry.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
 import { loadConfig } from '../../src/config.js';
 import { startService, type Role, type RunningService } from '../../src/app/start.js';
 import type { Incident } from '../../src/incidents/incident.js';
 import type { Anomaly } from '../../src/store/anomaly-record.js';
-import { endpointKeyOf } from '../../src/trace/endpoint-key.js';
 import { DIFF_KINDS } from '../../src/explain/compare.js';
 import { buildUi, consoleErrors, launchChromium, screenshot } from '../helpers/browser.js';
+import { until } from '../helpers/until.js';
+import { publishModel, shopEndpoints, trainShopModel } from '../helpers/models.js';
+import type { ModelSet } from '../../src/scoring/model-set.js';
+import { Receiver } from '../helpers/receiver.js';
+import { isoFromMicros } from '../../src/trace/iso-time.js';
 
 const ADMIN = 'admin-key-4567890';
 const READ = 'read-key-1234567';
@@ -47,26 +47,15 @@ function scenario(): Scenario {
   };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, log: string[]) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}; the service said:\n${log.slice(-30).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 describe('the web UI on `serve` polling the simulator', () => {
   let redis: TestRedis;
   let sim: SimServer;
   let api: RunningService;
   let workers: RunningService | undefined;
-  let receiver: Server;
+  const receiver = new Receiver();
   let browser: Browser;
   let ui: Awaited<ReturnType<typeof buildUi>>;
-  const pages: { path: string; id: string; body: string }[] = [];
+  const pages = receiver.log;
   const logs: string[] = [];
   const T0 = Date.now();
 
@@ -103,39 +92,20 @@ describe('the web UI on `serve` polling the simulator', () => {
   }
 
   beforeAll(async () => {
-    let normalModel: Awaited<ReturnType<typeof trainModelSet>>;
+    let normalModel: ModelSet;
     [redis, ui, browser, normalModel] = await Promise.all([
       startRedis(),
       buildUi(),
       launchChromium(),
-      (async () => {
-        const normal = generate('shop-normal', { seed: 5, durationS: 240 });
-        return trainModelSet(
-          normal.traces.map((s) => normalizeTrace(s[0].traceId, s)),
-          { seed: 1, autoencoder: false },
-        );
-      })(),
+      trainShopModel(),
     ]);
     const admin = new Redis(redis.url);
-    const registry = new ModelRegistry(admin);
-    const normal = generate('shop-normal', { seed: 5, durationS: 240 });
-    for (const ep of new Set(normal.traces.map((s) => endpointKeyOf(normalizeTrace(s[0].traceId, s)))))
-      await registry.activate(ep, await registry.publish(ep, normalModel));
+    await publishModel(admin, shopEndpoints(), normalModel);
     normalModel.dispose();
 
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        pages.push({ path: req.url ?? '', id: String(req.headers['webhook-id']), body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const addr = receiver.address();
-    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    await receiver.start();
     await new WebhookStore(admin, { allowPrivate: true }).create({
-      url: `http://127.0.0.1:${port}/am`,
+      url: receiver.url('/am'),
       format: 'alertmanager',
       events: ['incident.opened', 'incident.updated', 'incident.resolved'],
     });
@@ -149,7 +119,7 @@ describe('the web UI on `serve` polling the simulator', () => {
     await workers?.close();
     await api?.close();
     await sim?.close();
-    receiver?.close();
+    await receiver.close();
     await browser?.close();
     await redis?.close();
     ui?.remove();
@@ -174,7 +144,7 @@ describe('the web UI on `serve` polling the simulator', () => {
         return first.has('cartservice') && first.has('productcatalogservice') ? items : undefined;
       },
       90_000,
-      logs,
+      { everyMs: 500, log: logs },
     );
     const cart = both.find((i) => i.rootCauses[0]?.service === 'cartservice')!;
     const catalog = both.find((i) => i.rootCauses[0]?.service === 'productcatalogservice')!;
@@ -187,7 +157,7 @@ describe('the web UI on `serve` polling the simulator', () => {
           .slice(0, 6)
           .map(
             (g) =>
-              `${g.kind} ${g.target.key} ${new Date(g.minute / 1000).toISOString().slice(11, 16)} ${g.strength.toFixed(1)} ${g.evidence}`,
+              `${g.kind} ${g.target.key} ${isoFromMicros(g.minute).slice(11, 16)} ${g.strength.toFixed(1)} ${g.evidence}`,
           )
           .join('\n   ')}`,
     );
@@ -196,16 +166,16 @@ describe('the web UI on `serve` polling the simulator', () => {
     );
     await until(
       "cartservice's page",
-      async () => (pages.some((p) => p.id.includes(`_${cart.id}_`)) ? true : undefined),
+      async () => (pages.some((p) => p.deliveryId.includes(`_${cart.id}_`)) ? true : undefined),
       15_000,
-      logs,
+      { everyMs: 500, log: logs },
     );
     await until(
       "the catalog incident's page held back",
       async () =>
         logs.some((l) => l.includes(`${catalog.id}`) && l.includes('silenced')) ? true : undefined,
       15_000,
-      logs,
+      { everyMs: 500, log: logs },
     );
     // Nothing about it reaches the receiver, not even its resolve (the receiver never heard it open).
     await until(
@@ -213,16 +183,16 @@ describe('the web UI on `serve` polling the simulator', () => {
       async () =>
         (await get<Incident>(`/v1/incidents/${catalog.id}`)).status === 'resolved' ? true : undefined,
       30_000,
-      logs,
+      { everyMs: 500, log: logs },
     );
     await until(
       "the catalog incident's resolve held back too",
       async () => (logs.some((l) => l.includes(`incident.resolved ${catalog.id} `)) ? true : undefined),
       15_000,
-      logs,
+      { everyMs: 500, log: logs },
     );
-    expect(pages.filter((p) => p.id.includes(`_${catalog.id}_`))).toEqual([]);
-    expect(pages.filter((p) => p.id.includes(`_${cart.id}_opened`))).toHaveLength(1);
+    expect(pages.filter((p) => p.deliveryId.includes(`_${catalog.id}_`))).toEqual([]);
+    expect(pages.filter((p) => p.deliveryId.includes(`_${cart.id}_opened`))).toHaveLength(1);
 
     // Still recorded, and shown: the incident list holds both.
     await page.reload();

@@ -10,7 +10,8 @@ import type { ResolveAll } from '../../src/webhooks/url-guard.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { sampleAnomaly } from './fixtures.js';
-import { Receiver, until, type Reply } from '../helpers/receiver.js';
+import { Receiver, type Reply } from '../helpers/receiver.js';
+import { until } from '../helpers/until.js';
 
 let redis: TestRedis;
 let conn: Redis;
