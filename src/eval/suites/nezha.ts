@@ -29,7 +29,7 @@ import {
 import { detection, type DetectionResult } from '../detection.js';
 import { rankingSummary, rankOfFirstHit, type RankingCase, type RankingSummary } from '../metrics.js';
 import { IncidentRun } from '../../incidents/incident-run.js';
-import { rankServices } from '../../incidents/rca.js';
+import { rankServices } from '../../incidents/window-causes.js';
 import type { ScoredTrace } from '../../scoring/scored-trace.js';
 import type { ModelSet } from '../../scoring/model-set.js';
 import { matchFaults, replayIncidents, type EndToEndResult, type EndToEndSummary } from '../end-to-end.js';
