@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { startSimServer, type SimServer } from '../../src/sim/index.js';
-import { loadConfig } from '../../src/config.js';
+import { pollingConfig } from '../helpers/polling-config.js';
 import { startService, type RunningService } from '../../src/app/start.js';
 import { until } from '../helpers/until.js';
 import { activateShopModel } from '../helpers/models.js';
@@ -27,18 +27,9 @@ describe('service end to end: Jaeger source -> scored anomalies -> API -> signed
     // 300 simulated seconds already happened, the errors fault from 200 s on.
     sim = await startSimServer({ scenario: 'shop-errors', port: 0, seed: 9, backfillS: 300 });
     service = await startService(
-      loadConfig({
-        REDIS_URL: redis.url,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        TRACEHOUND_JAEGER_URL: sim.url,
-        TRACEHOUND_POLL_INTERVAL: '1',
-        TRACEHOUND_POLL_SETTLE: '1',
-        TRACEHOUND_POLL_LIMIT: '1000',
+      pollingConfig(redis.url, sim.url, {
         TRACEHOUND_INITIAL_LOOKBACK: '400',
-        TRACEHOUND_WEBHOOK_ALLOW_PRIVATE: 'true',
         TRACEHOUND_API_KEYS: 'admin-key-123:admin',
-        TRACEHOUND_LOG_LEVEL: 'warn',
       }),
       new Set(['api', 'worker', 'scheduler'] as const),
       () => {},

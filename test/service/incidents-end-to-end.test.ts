@@ -5,7 +5,7 @@ import { startSimServer, type SimServer } from '../../src/sim/index.js';
 import { getScenario } from '../../src/sim/scenarios.js';
 import type { Scenario } from '../../src/sim/scenario.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
-import { loadConfig } from '../../src/config.js';
+import { pollingConfig } from '../helpers/polling-config.js';
 import { startService, type RunningService } from '../../src/app/start.js';
 import type { Incident } from '../../src/incidents/incident.js';
 import type { AlertmanagerPayload } from '../../src/webhooks/formats/alertmanager.js';
@@ -65,20 +65,11 @@ describe('service end to end: a fault becomes one incident, paged once and resol
 
     sim = await startSimServer({ scenario: scenario(), port: 0, seed: 9, backfillS: BACKFILL_S });
     service = await startService(
-      loadConfig({
-        REDIS_URL: redis.url,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        TRACEHOUND_JAEGER_URL: sim.url,
-        TRACEHOUND_POLL_INTERVAL: '1',
-        TRACEHOUND_POLL_SETTLE: '1',
-        TRACEHOUND_POLL_LIMIT: '1000',
+      pollingConfig(redis.url, sim.url, {
         TRACEHOUND_INITIAL_LOOKBACK: String(BACKFILL_S + 20),
         TRACEHOUND_INCIDENT_INTERVAL: '1',
         TRACEHOUND_INCIDENT_DELAY: '5',
-        TRACEHOUND_WEBHOOK_ALLOW_PRIVATE: 'true',
         TRACEHOUND_API_KEYS: 'read-key-123:read',
-        TRACEHOUND_LOG_LEVEL: 'warn',
       }),
       new Set(['api', 'worker', 'scheduler'] as const),
       (m) => logs.push(`${((Date.now() - T0) / 1000).toFixed(1)} s ${m}`),

@@ -15,7 +15,7 @@ import { startSimServer, type SimServer } from '../../src/sim/index.js';
 import { getScenario } from '../../src/sim/scenarios.js';
 import type { Scenario } from '../../src/sim/scenario.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
-import { loadConfig } from '../../src/config.js';
+import { pollingConfig } from '../helpers/polling-config.js';
 import { startService, type Role, type RunningService } from '../../src/app/start.js';
 import type { Incident } from '../../src/incidents/incident.js';
 import type { Anomaly } from '../../src/store/anomaly-record.js';
@@ -60,20 +60,11 @@ describe('the web UI on `serve` polling the simulator', () => {
   const T0 = Date.now();
 
   const config = () =>
-    loadConfig({
-      REDIS_URL: redis.url,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      TRACEHOUND_JAEGER_URL: sim.url,
-      TRACEHOUND_POLL_INTERVAL: '1',
-      TRACEHOUND_POLL_SETTLE: '1',
-      TRACEHOUND_POLL_LIMIT: '1000',
+    pollingConfig(redis.url, sim.url, {
       TRACEHOUND_INITIAL_LOOKBACK: String(BACKFILL_S + 20),
       TRACEHOUND_INCIDENT_INTERVAL: '1',
       TRACEHOUND_INCIDENT_DELAY: '5',
-      TRACEHOUND_WEBHOOK_ALLOW_PRIVATE: 'true',
       TRACEHOUND_API_KEYS: `${ADMIN}:admin,${READ}:read`,
-      TRACEHOUND_LOG_LEVEL: 'warn',
     });
   const start = (roles: Role[]) =>
     startService(

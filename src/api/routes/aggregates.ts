@@ -12,17 +12,18 @@ import { defineRoute, queryTime } from '../zod-bridge.js';
 export const MAX_WINDOW_MINUTES = 7 * 24 * 60;
 const DEFAULT_WINDOW_MINUTES = 60;
 
-export const AggregateWindowQuery = z
-  .strictObject({
-    from: queryTime
-      .optional()
-      .describe('Start of the window: ISO 8601 or epoch milliseconds (default: an hour before `to`)'),
-    to: queryTime.optional().describe('End of the window: ISO 8601 or epoch milliseconds (default: now)'),
-  })
-  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
-    message: 'from must not be after to',
-    path: ['from'],
-  });
+/** A window's ends, as every aggregate route takes them. */
+const windowFields = {
+  from: queryTime
+    .optional()
+    .describe('Start of the window: ISO 8601 or epoch milliseconds (default: an hour before `to`)'),
+  to: queryTime.optional().describe('End of the window: ISO 8601 or epoch milliseconds (default: now)'),
+};
+const ordered = (q: { from?: number; to?: number }) =>
+  q.from === undefined || q.to === undefined || q.from <= q.to;
+const ORDER_ISSUE = { message: 'from must not be after to', path: ['from'] };
+
+export const AggregateWindowQuery = z.strictObject(windowFields).refine(ordered, ORDER_ISSUE);
 type WindowQuery = z.output<typeof AggregateWindowQuery>;
 
 /** Points per series in an anomaly-rate answer: a minute each for up to six hours, coarser beyond. */
@@ -30,10 +31,7 @@ const RATE_POINTS = 360;
 
 export const AnomalyRateQuery = z
   .strictObject({
-    from: queryTime
-      .optional()
-      .describe('Start of the window: ISO 8601 or epoch milliseconds (default: an hour before `to`)'),
-    to: queryTime.optional().describe('End of the window: ISO 8601 or epoch milliseconds (default: now)'),
+    ...windowFields,
     endpoint: z.string().min(1).max(1024).optional().describe('One endpoint, `service:operation`'),
     limit: z.coerce
       .number()
@@ -45,10 +43,7 @@ export const AnomalyRateQuery = z
         'Without `endpoint`: the endpoints with the most anomalous traces in the window, at most this many',
       ),
   })
-  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
-    message: 'from must not be after to',
-    path: ['from'],
-  });
+  .refine(ordered, ORDER_ISSUE);
 type RateQuery = z.output<typeof AnomalyRateQuery>;
 
 /** The window in µs: the minutes that overlap [from, to], from the start of the one holding `from`. */
