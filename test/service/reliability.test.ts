@@ -118,7 +118,15 @@ describe('reliability: nothing lost, nothing stored twice', () => {
     const duringOutage = w.sim.tracesUntil(upUs).length - w.sim.tracesUntil(downUs).length;
     expect(duringOutage).toBeGreaterThan(0);
     expect(expected.traces.length).toBeGreaterThan(duringOutage);
-    expect(await w.notSeen(expected.traces)).toEqual([]);
+    // Services where no trace begins are swept only every tenth interval, so a trace found only there (its
+    // root span missing, or begun elsewhere) can be handed on after the anomalies have converged.
+    let unseen: string[] = [];
+    await until(
+      'every trace the source held handed to scoring',
+      async () => ((unseen = await w.notSeen(expected.traces)).length === 0 ? true : undefined),
+      30_000,
+      { everyMs: 500 },
+    ).catch(() => expect(unseen).toEqual([]));
 
     const metrics = (await svc.api!.inject({ method: 'GET', url: '/metrics' })).body;
     const value = (re: RegExp) => Number(re.exec(metrics)?.[1] ?? NaN);
