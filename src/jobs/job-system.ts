@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { RedisClient } from '../store/redis-client.js';
 import type { Poller } from '../sources/poller.js';
@@ -109,6 +110,8 @@ export class JobSystem {
     const opts = {
       connection: d.connection,
       prefix: QUEUE_PREFIX,
+      // Kept on each job as processedBy: which process (of many, on many machines) ran or holds it.
+      name: `${hostname()}:${process.pid}`,
       maxStalledCount: 5,
       lockDuration: lock,
       stalledInterval: lock,

@@ -34,6 +34,16 @@ function compact(s: RawSpan, keep: readonly string[]): string {
   return JSON.stringify(b);
 }
 
+function fromBuffered(json: string): RawSpan {
+  const b = JSON.parse(json) as BufferedSpan;
+  return { ...b, attributes: b.attributes ?? {}, resource: b.resource ?? {} };
+}
+
+/** A span as it comes out of the buffer: what scoring a pushed span sees, for checking against. */
+export function bufferedCopy(s: RawSpan, keep: readonly string[] = []): RawSpan {
+  return fromBuffered(compact(s, keep));
+}
+
 /**
  * Pushed spans (OTLP, Zipkin) arrive in pieces; a trace is scored once no span of it has arrived for the
  * settle time. Spans wait in one Redis list per trace, with a sorted set of traces by last arrival.
@@ -80,13 +90,7 @@ export class SpanBuffer {
     const res = (await tx.exec()) ?? [];
     return ids.map((traceId, i) => {
       const raw = (res[i]?.[1] as string[] | undefined) ?? [];
-      return {
-        traceId,
-        spans: raw.map((j) => {
-          const b = JSON.parse(j) as BufferedSpan;
-          return { ...b, attributes: b.attributes ?? {}, resource: b.resource ?? {} };
-        }),
-      };
+      return { traceId, spans: raw.map(fromBuffered) };
     });
   }
 

@@ -1,19 +1,26 @@
 /**
- * What the reliability tests share: a private Redis with AOF, the simulator serving the Jaeger v1 API (a server
- * that can be stopped and started again on the same port over the same stream), a webhook receiver whose
- * answers a test scripts, a model trained beforehand, the service in this process or in a child process, and
- * the checks: the anomalies stored are exactly those that scoring the same traces directly finds, each once,
+ * What the reliability tests share: a private Redis with AOF (or a Redis Cluster of three masters), the
+ * simulator's stream either served as the Jaeger v1 API (a server that can be stopped and started again on
+ * the same port over the same stream) or pushed as OTLP to the service, a webhook receiver whose answers a
+ * test scripts, a model trained beforehand, the service in this process or in child processes, and the
+ * checks: the anomalies stored are exactly those that scoring the same traces directly finds, each once,
  * and every one of them reached the receiver.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
+import { expect } from 'vitest';
 import { LiveSim, getScenario, type Scenario } from '../../src/sim/index.js';
 import { jaegerRoutes } from '../../src/sim/routes-jaeger.js';
 import { jaegerEnvelope, toJaegerTrace } from '../../src/formats/write/jaeger-v1.js';
+import { toOtlpResourceSpans } from '../../src/formats/write/otlp-json.js';
+import { decodeOtlpResponse, encodeOtlpProto } from '../../src/formats/otlp-proto.js';
 import { readTracePayload } from '../../src/formats/read.js';
+import { bufferedCopy } from '../../src/store/span-buffer.js';
+import { normalizeTrace } from '../../src/trace/normalize.js';
+import type { RedisClient } from '../../src/store/redis-client.js';
 import type { Trace } from '../../src/trace/trace.js';
 import type { ModelSet } from '../../src/scoring/model-set.js';
 import { ModelCache, ModelRegistry } from '../../src/registry/redis-registry.js';
@@ -27,6 +34,7 @@ import { WEBHOOK_QUEUE } from '../../src/webhooks/dispatcher.js';
 import { loadConfig } from '../../src/config.js';
 import { startService, type Role, type RunningService, type ServiceTuning } from '../../src/app/start.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { startRedisCluster, type TestCluster } from '../helpers/redis-cluster.js';
 import { endpointKeyOf } from '../../src/trace/endpoint-key.js';
 import { until } from '../helpers/until.js';
 import { publishModel, shopEndpoints } from '../helpers/models.js';
@@ -106,10 +114,24 @@ export const FAST: ServiceTuning = {
   webhooks: { backoffBaseMs: 500, backoffMaxMs: 8000, attempts: 8, timeoutMs: 5000 },
 };
 
+export interface WorldOptions {
+  seed: number;
+  backfillS: number;
+  rate?: number;
+  /** One Redis with AOF (default), or a Redis Cluster of three masters (REDIS_CLUSTER_NODES). */
+  redis?: 'single' | 'cluster';
+  /** The service polls the simulator's Jaeger API (default), or the test pushes the stream to it as OTLP. */
+  source?: 'poll' | 'push';
+}
+
 export class World {
+  /** The single Redis (not set on a cluster). */
   redis!: TestRedis;
-  admin!: Redis;
+  cluster?: TestCluster;
+  admin!: RedisClient;
   sim!: SimSource;
+  /** Each OTLP body pushed (push source), in order. */
+  readonly pushed: Buffer[] = [];
   receiver = new Receiver();
   registry!: ModelRegistry;
   webhookId = '';
@@ -118,12 +140,21 @@ export class World {
 
   constructor(
     private readonly model: ModelSet,
-    private readonly opts: { seed: number; backfillS: number; rate?: number },
+    private readonly opts: WorldOptions,
   ) {}
 
+  private get pushing(): boolean {
+    return this.opts.source === 'push';
+  }
+
   async start(): Promise<void> {
-    this.redis = await startRedis({ appendonly: true });
-    this.admin = new Redis(this.redis.url, { maxRetriesPerRequest: null });
+    if (this.opts.redis === 'cluster') {
+      this.cluster = await startRedisCluster(3);
+      this.admin = this.cluster.client();
+    } else {
+      this.redis = await startRedis({ appendonly: true });
+      this.admin = new Redis(this.redis.url, { maxRetriesPerRequest: null });
+    }
     this.admin.on('error', () => {});
     this.registry = new ModelRegistry(this.admin);
     await publishModel(this.admin, shopEndpoints(), this.model);
@@ -139,21 +170,30 @@ export class World {
       })
     ).id;
     this.sim = new SimSource(faultyShop(this.opts.rate), this.opts);
-    await this.sim.start();
+    // Pushed, the stream advances only when the test pushes what became visible.
+    if (!this.pushing) await this.sim.start();
   }
 
   env(): Record<string, string> {
+    const redis: Record<string, string> = this.cluster
+      ? // REDIS_URL gives only credentials and TLS beside the cluster's seeds.
+        { REDIS_URL: `redis://127.0.0.1:${this.cluster.ports[0]}`, REDIS_CLUSTER_NODES: this.cluster.nodes }
+      : { REDIS_URL: this.redis.url };
     return {
-      REDIS_URL: this.redis.url,
+      ...redis,
       HOST: '127.0.0.1',
       PORT: '0',
-      TRACEHOUND_JAEGER_URL: this.sim.url,
+      ...(this.pushing ? {} : { TRACEHOUND_JAEGER_URL: this.sim.url }),
       TRACEHOUND_POLL_INTERVAL: '1',
       TRACEHOUND_POLL_SETTLE: '1',
       TRACEHOUND_POLL_OVERLAP: '3',
       TRACEHOUND_POLL_LIMIT: '300',
       TRACEHOUND_INITIAL_LOOKBACK: '3600',
       TRACEHOUND_WEBHOOK_ALLOW_PRIVATE: 'true',
+      TRACEHOUND_LOG_LEVEL: 'warn',
+      // Not the conventional OTLP ports: other tests and programs on the machine may hold them.
+      TRACEHOUND_OTLP_GRPC_PORT: '0',
+      TRACEHOUND_OTLP_HTTP_PORT: '0',
       // No training during a test: the models it compares against must stay the active ones.
       TRACEHOUND_MIN_TRAINING_TRACES: '1000000000',
       TRACEHOUND_RETRAIN_CRON: '0 0 1 1 *',
@@ -219,6 +259,50 @@ export class World {
     }
   }
 
+  /** The score jobs running right now, each with the process running it (BullMQ's processedBy, host:pid). */
+  async runningScoreJobs(): Promise<{ id: string; by: string }[]> {
+    const q = this.queue(QUEUES.score);
+    try {
+      return (await q.getJobs(['active'])).map((j) => ({ id: j.id ?? '', by: j.processedBy ?? '' }));
+    } finally {
+      await q.close();
+    }
+  }
+
+  /** The score job `id` finished after it had been handed back (stalled) from a worker that died holding it. */
+  async handedBackAndDone(id: string): Promise<boolean> {
+    const q = this.queue(QUEUES.score);
+    try {
+      const job = await Job.fromId(q, id);
+      return !!job && job.stalledCounter > 0 && (await job.isCompleted());
+    } finally {
+      await q.close();
+    }
+  }
+
+  /**
+   * Pushes the traces of the stream that became visible since the last push to `url` as one OTLP/HTTP
+   * protobuf request, whole traces in each (as the Collector's loadbalancing exporter sends them); returns
+   * how many. Every span must be taken.
+   */
+  async pushVisible(url: string): Promise<number> {
+    const ready = this.sim.live.advance();
+    if (ready.length === 0) return 0;
+    const body = Buffer.from(
+      encodeOtlpProto({ resourceSpans: toOtlpResourceSpans(ready.flatMap((t) => t.spans)) }),
+    );
+    const r = await fetch(`${url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body,
+    });
+    const answer = decodeOtlpResponse(new Uint8Array(await r.arrayBuffer()));
+    if (r.status !== 200 || answer.partialSuccess?.rejectedSpans)
+      throw new Error(`push: ${r.status} ${JSON.stringify(answer)}`);
+    this.pushed.push(body);
+    return ready.length;
+  }
+
   /** Finished score jobs that a dead worker had been running and that were handed to another. */
   async stalledScoreJobs(): Promise<number> {
     const q = this.queue(QUEUES.score);
@@ -243,14 +327,33 @@ export class World {
     }
   }
 
+  /** The traces the source held that started by `untilUs`, as the poller reads them. */
+  private polledTraces(untilUs: number): Trace[] {
+    const live = this.sim.tracesUntil(untilUs);
+    const doc = Buffer.from(JSON.stringify(jaegerEnvelope(live.map((t) => toJaegerTrace(t.spans)))));
+    return readTracePayload(doc, { format: 'jaeger-v1' }).traces;
+  }
+
+  /** The pushed traces that started by `untilUs`, as they come out of the push buffer. */
+  private pushedTraces(untilUs: number): Trace[] {
+    const keep = loadConfig(this.env()).TRACEHOUND_SESSION_ATTRIBUTES;
+    return this.pushed
+      .flatMap((body) => readTracePayload(body, { format: 'otlp-proto' }).traces)
+      .filter((t) => Math.min(...t.spans.map((s) => s.start)) <= untilUs)
+      .map((t) =>
+        normalizeTrace(
+          t.traceId,
+          t.spans.map((s) => bufferedCopy(s, keep)),
+        ),
+      );
+  }
+
   /**
    * The anomalies scoring finds when given the traces straight from the simulator, through the same
    * reader and the same compact copy a score job carries, with each endpoint's active model from the registry.
    */
   async expectedAnomalies(untilUs: number): Promise<{ traces: string[]; anomalies: Set<string> }> {
-    const live = this.sim.tracesUntil(untilUs);
-    const doc = Buffer.from(JSON.stringify(jaegerEnvelope(live.map((t) => toJaegerTrace(t.spans)))));
-    const { traces } = readTracePayload(doc, { format: 'jaeger-v1' });
+    const traces = this.pushing ? this.pushedTraces(untilUs) : this.polledTraces(untilUs);
     const byEndpoint = new Map<string, Trace[]>();
     for (const t of traces.map((x) => expandTrace(compactTrace(x)))) {
       const key = endpointKeyOf(t);
@@ -309,6 +412,7 @@ export class World {
       counts[name] = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
       await q.close();
     }
+    if (this.pushing) return `queues ${JSON.stringify(counts)}`;
     const wm = await this.admin.hgetall('th:poll:{jaeger}:wm');
     const lags = Object.values(wm).map((v) => Math.round((Date.now() * 1000 - Number(v)) / 1e6));
     const unseen = await this.notSeen(missing);
@@ -322,6 +426,7 @@ export class World {
     await this.receiver.close();
     this.admin?.disconnect();
     await this.redis?.close();
+    await this.cluster?.close();
   }
 }
 
@@ -361,4 +466,12 @@ export async function converge(w: World, cutoffUs: number, timeoutMs: number) {
     );
   }
   return { expected, stored };
+}
+
+/** Each stored anomaly once in the list, and once in each global index and the refs hash. */
+export async function expectEachStoredOnce(w: World, stored: string[]): Promise<void> {
+  expect(new Set(stored).size).toBe(stored.length);
+  const c = await w.indexCounts();
+  expect(c.byScore).toBe(c.byTime);
+  expect(c.refs).toBe(c.byTime);
 }

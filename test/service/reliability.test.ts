@@ -9,7 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelSet } from '../../src/scoring/model-set.js';
 import { globalIndex } from '../../src/store/anomaly-keys.js';
 import { readDeliveryLog, type DeliveryLogEntry } from '../../src/webhooks/delivery-log.js';
-import { converge, sleep, World } from './reliability-harness.js';
+import { converge, expectEachStoredOnce, sleep, World } from './reliability-harness.js';
 import { until } from '../helpers/until.js';
 import { trainShopModel } from '../helpers/models.js';
 
@@ -30,13 +30,6 @@ const settledCutoffUs = () => (Date.now() - 5000) * 1000;
 
 async function storedCount(w: World): Promise<number> {
   return w.admin.zcard(globalIndex('time'));
-}
-
-async function expectEachStoredOnce(w: World, stored: string[]) {
-  expect(new Set(stored).size).toBe(stored.length);
-  const c = await w.indexCounts();
-  expect(c.byScore).toBe(c.byTime);
-  expect(c.refs).toBe(c.byTime);
 }
 
 describe('reliability: nothing lost, nothing stored twice', () => {
