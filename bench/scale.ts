@@ -1,0 +1,43 @@
+/**
+ * Scaling out: the service bench (bench/service.ts: the simulator's Jaeger API polled, scored, stored in a
+ * private Redis, webhooks posted) with 1, 2 and 3 service processes sharing one Redis, the first running
+ * every role and the others only workers. Per process count: spans scored per CPU-second summed over the
+ * service processes (Redis and the simulator not counted) and spans per second while the backlog drains.
+ * Process counts take turns within each round so that the machine's load falls on all of them alike; the
+ * figures are medians over the rounds. Equal spans per CPU-second for 1, 2 and 3 processes means that adding
+ * a process adds its whole core's worth of throughput, which a 2-core machine can show where wall-clock
+ * throughput cannot go past two.
+ */
+import { median } from '../src/detectors/median.js';
+import { runServiceBench, type ServiceBenchOptions } from './service.js';
+
+export interface ScaleBenchOptions extends Omit<ServiceBenchOptions, 'processes' | 'runs'> {
+  rounds?: number;
+  processCounts?: number[];
+}
+
+export async function runScaleBench(opts: ScaleBenchOptions = {}): Promise<Record<string, number | string>> {
+  const { rounds = 3, processCounts = [1, 2, 3], ...rest } = opts;
+  // Throughput is measured on the backlog (two minutes of traffic). A low offered rate afterwards, which one
+  // process keeps up with even on a loaded machine, and a short steady phase: delays are the service bench's.
+  const settings: ServiceBenchOptions = { rate: 50, backlogS: 120, steadyS: 5, ...rest, runs: 1 };
+  const perCpu = new Map<number, number[]>(processCounts.map((n) => [n, []]));
+  const perS = new Map<number, number[]>(processCounts.map((n) => [n, []]));
+  for (let round = 0; round < rounds; round++)
+    for (const n of processCounts) {
+      opts.log?.(`scale: round ${round + 1}, ${n} process${n > 1 ? 'es' : ''}`);
+      const r = await runServiceBench({ ...settings, processes: n });
+      perCpu.get(n)!.push(Number(r.spansPerCpuSecond));
+      perS.get(n)!.push(Number(r.spansPerSecond));
+    }
+  const out: Record<string, number | string> = { offeredTracesPerS: settings.rate!, rounds };
+  const base = median(perCpu.get(processCounts[0])!);
+  for (const n of processCounts) {
+    const m = median(perCpu.get(n)!);
+    out[`spansPerCpuSecond_${n}`] = Math.round(m);
+    out[`spansPerCpuSecond_${n}_runs`] = perCpu.get(n)!.map(Math.round).join(', ');
+    out[`perCpuAgainst_${processCounts[0]}_${n}`] = m / base;
+    out[`spansPerSecond_${n}`] = Math.round(median(perS.get(n)!));
+  }
+  return out;
+}
