@@ -94,7 +94,7 @@ it('three workers on a Redis Cluster, one killed with SIGKILL while scoring: not
     await pusher;
   }
 
-  const { expected, stored } = await converge(w, Date.now() * 1000, 60_000);
+  const { expected, stored } = await converge(w, Date.now() * 1000, 90_000);
   expect(expected.traces.length).toBe(pushedTraces);
   expect(storedAtKill).toBeLessThan(expected.anomalies.size);
   await expectEachStoredOnce(w, stored);
