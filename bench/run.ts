@@ -9,6 +9,7 @@ import { runIsolationForestBench } from './isolation-forest.js';
 import { runAggregatesBench } from './aggregates.js';
 import { runIncidentEvidenceBench } from './incident-evidence.js';
 import { runServiceBench } from './service.js';
+import { runPushBench } from './push.js';
 import { runUiBench } from './ui.js';
 import { runTrainStallBench } from './train-stall.js';
 import { runCompareBench } from './compare.js';
@@ -37,6 +38,8 @@ const BENCHES: Bench[] = [
   { name: 'train-stall', run: () => runTrainStallBench() },
   // The service end to end: Jaeger simulator -> polling -> scoring -> Redis -> webhooks (needs redis-server).
   { name: 'service', run: () => runServiceBench({ log: (l) => process.stderr.write(l + '\n') }) },
+  // The push path: OTLP protobuf (BENCH_PUSH_PROTOCOL=http|grpc) -> one process -> scored (needs redis-server).
+  { name: 'push', run: () => runPushBench({ log: (l) => process.stderr.write(l + '\n') }) },
   // Compare with normal: reading a full reservoir's normal traces, choosing the typical one, diffing.
   { name: 'compare', run: () => runCompareBench() },
   // The web UI's first screen over 100,000 stored anomalies (needs redis-server and chromium).
