@@ -158,6 +158,7 @@ export class JobSystem {
         incidents: d.incidents?.store,
         spanBuffer: d.spanBuffer,
         enqueueScore,
+        scoreBacklog: () => q.score.getWaitingCount(),
         settings: d.settings,
       }),
     );
