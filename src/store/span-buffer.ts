@@ -58,7 +58,10 @@ type Row = [
 ];
 
 /** The span form an older version buffered (one JSON object per span); still read, for a rolling upgrade. */
-type LegacySpan = Omit<RawSpan, 'attributes' | 'resource'> & { attributes?: Attributes; resource?: Attributes };
+type LegacySpan = Omit<RawSpan, 'attributes' | 'resource'> & {
+  attributes?: Attributes;
+  resource?: Attributes;
+};
 
 function pack(spans: RawSpan[], keep: readonly string[], kept: Map<Attributes, Attributes>): string {
   const r: Attributes[] = [];
