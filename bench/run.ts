@@ -10,6 +10,7 @@ import { runAggregatesBench } from './aggregates.js';
 import { runIncidentEvidenceBench } from './incident-evidence.js';
 import { runServiceBench } from './service.js';
 import { runScaleBench } from './scale.js';
+import { runPushBench } from './push.js';
 import { runUiBench } from './ui.js';
 import { runTrainStallBench } from './train-stall.js';
 import { runCompareBench } from './compare.js';
@@ -40,6 +41,8 @@ const BENCHES: Bench[] = [
   { name: 'service', run: () => runServiceBench({ log: (l) => process.stderr.write(l + '\n') }) },
   // Spans per CPU-second with 1, 2 and 3 service processes on one Redis: scaling per core (needs redis-server).
   { name: 'scale', run: () => runScaleBench({ log: (l) => process.stderr.write(l + '\n') }) },
+  // The push path: OTLP protobuf (BENCH_PUSH_PROTOCOL=http|grpc) -> one process -> scored (needs redis-server).
+  { name: 'push', run: () => runPushBench({ log: (l) => process.stderr.write(l + '\n') }) },
   // Compare with normal: reading a full reservoir's normal traces, choosing the typical one, diffing.
   { name: 'compare', run: () => runCompareBench() },
   // The web UI's first screen over 100,000 stored anomalies (needs redis-server and chromium).

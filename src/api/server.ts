@@ -46,8 +46,10 @@ export interface ApiDeps {
   silences?: SilencesApi;
   /** Sampling advice for tracers and collectors (open routes). */
   sampling?: SamplingApi;
-  /** Push ingestion (OTLP/HTTP, Zipkin collector): takes traces to buffer until they settle. */
+  /** Push ingestion (OTLP/HTTP, Zipkin collector): takes spans to buffer until their traces settle. */
   ingest?: IngestOptions['ingest'];
+  /** Span attributes the push buffer keeps beside the core's (the session attributes). */
+  pushKeep?: IngestOptions['keep'];
   /** True when the push buffer is over its bound (pushes then get 503 with Retry-After). */
   pushOverloaded?: IngestOptions['overloaded'];
   health: () => Promise<HealthStatus>;
@@ -141,6 +143,7 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
     );
     await app.register(ingestRoutes, {
       ingest: deps.ingest,
+      keep: deps.pushKeep,
       overloaded: deps.pushOverloaded,
       onRejected: (route, reason, n) => rejected?.inc({ route, reason }, n),
       bodyLimit: opts.scoreBodyLimit,

@@ -43,9 +43,10 @@ export async function startApi(
 ): Promise<{ api: FastifyInstance; url: string; close(): Promise<void> }> {
   const { redis, stores: s, dispatcher, incidents, jobs, log } = p;
   const intake: PushIntake = {
-    ingest: async (traces) => {
-      await s.spanBuffer.add(traces.flatMap((t) => t.spans));
+    ingest: async (spans) => {
+      await s.spanBuffer.add(spans);
     },
+    keep: c.TRACEHOUND_SESSION_ATTRIBUTES,
     overloaded: async () => (await s.spanBuffer.pending()) >= c.TRACEHOUND_PUSH_MAX_PENDING,
   };
   const apiKeys = parseApiKeys(c.TRACEHOUND_API_KEYS);
@@ -66,6 +67,7 @@ export async function startApi(
       sessions: s.sessions,
       score: payloadScorer((traces, opts) => scoreWithActiveModels(s.models, traces, opts)),
       ingest: intake.ingest,
+      pushKeep: intake.keep,
       pushOverloaded: intake.overloaded,
       models: modelsApi(s.registry, jobs, {
         reservoir: s.reservoir,

@@ -36,6 +36,7 @@ export async function otlpListeners(
     const http = await buildApi(
       {
         ingest: intake.ingest,
+        pushKeep: intake.keep,
         pushOverloaded: intake.overloaded,
         health: async () => ({ redis: true, models: true, workers: true }),
         metrics: async () => '',

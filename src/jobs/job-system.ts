@@ -161,6 +161,7 @@ export class JobSystem {
         incidents: d.incidents?.store,
         spanBuffer: d.spanBuffer,
         enqueueScore,
+        scoreBacklog: () => q.score.getWaitingCount(),
         settings: d.settings,
       }),
     );

@@ -1,5 +1,6 @@
 import { keptResource, keptSpanAttributes } from '../trace/kept-attributes.js';
-import type { RawSpan } from '../trace/span.js';
+import { SPAN_KINDS, type Attributes, type RawSpan } from '../trace/span.js';
+import { LuaScript } from './lua.js';
 import type { RedisClient } from './redis-client.js';
 
 /** One hash tag for the whole buffer: a MULTI moves many traces' keys at once, which a Redis Cluster allows
@@ -8,72 +9,158 @@ const PENDING = 'th:{buf}:pending';
 const spansKey = (traceId: string) => `th:{buf}:t:${traceId}`;
 
 /**
- * What a pushed span keeps while it waits for its trace to settle: what scoring needs, the attributes the
- * core reads and its resource (see kept-attributes.ts).
+ * Appends each trace's chunk to its list and marks the trace as just heard from, for a whole push in one
+ * call. KEYS: the pending set, then one list per trace; ARGV: ttl, now, then per trace its id and chunk.
  */
-type BufferedSpan = Omit<RawSpan, 'attributes'> & { attributes?: RawSpan['attributes'] };
+const ADD = new LuaScript(`
+local ttl, now = ARGV[1], ARGV[2]
+for i = 2, #KEYS do
+  redis.call('RPUSH', KEYS[i], ARGV[2 * i])
+  redis.call('EXPIRE', KEYS[i], ttl)
+  redis.call('ZADD', KEYS[1], now, ARGV[2 * i - 1])
+end
+return #KEYS - 1
+`);
 
-function compact(s: RawSpan, keep: readonly string[]): string {
-  const b: BufferedSpan = {
-    traceId: s.traceId,
-    spanId: s.spanId,
-    parentId: s.parentId,
-    service: s.service,
-    operation: s.operation,
-    kind: s.kind,
-    start: s.start,
-    duration: s.duration,
-    error: s.error,
-    statusMessage: s.statusMessage,
-    events: s.events,
-    instance: s.instance,
-    shared: s.shared,
-    attributes: keptSpanAttributes(s.attributes, keep),
-    resource: keptResource(s.resource),
-  };
-  return JSON.stringify(b);
+/** Every list of KEYS, in order. */
+const READ = new LuaScript(`
+local out = {}
+for i = 1, #KEYS do out[i] = redis.call('LRANGE', KEYS[i], 0, -1) end
+return out
+`);
+
+/**
+ * A trace's spans from one push, packed: the distinct (kept) resources once, then one positional row per
+ * span (see Row). A span keeps what scoring needs, the attributes the core reads and its resource (see
+ * kept-attributes.ts).
+ */
+interface Chunk {
+  r: Attributes[];
+  s: Row[];
+}
+/** spanId, parentId, service, operation, kind (index in SPAN_KINDS), start, duration, error (0/1),
+ *  statusMessage, events, instance, resource (index in Chunk.r), kept attributes, shared (0/1). */
+type Row = [
+  string,
+  string | null,
+  string,
+  string,
+  number,
+  number | null,
+  number | null,
+  number,
+  string | null,
+  number,
+  string | null,
+  number,
+  Attributes | null,
+  number,
+];
+
+/** The span form an older version buffered (one JSON object per span); still read, for a rolling upgrade. */
+type LegacySpan = Omit<RawSpan, 'attributes' | 'resource'> & {
+  attributes?: Attributes;
+  resource?: Attributes;
+};
+
+function pack(spans: RawSpan[], keep: readonly string[], kept: Map<Attributes, Attributes>): string {
+  const r: Attributes[] = [];
+  const index = new Map<Attributes, number>();
+  const s = spans.map((sp): Row => {
+    let ri = index.get(sp.resource);
+    if (ri === undefined) {
+      let k = kept.get(sp.resource);
+      if (!k) kept.set(sp.resource, (k = keptResource(sp.resource)));
+      index.set(sp.resource, (ri = r.length));
+      r.push(k);
+    }
+    return [
+      sp.spanId,
+      sp.parentId ?? null,
+      sp.service,
+      sp.operation,
+      SPAN_KINDS.indexOf(sp.kind),
+      sp.start ?? null,
+      sp.duration ?? null,
+      sp.error ? 1 : 0,
+      sp.statusMessage ?? null,
+      sp.events,
+      sp.instance ?? null,
+      ri,
+      keptSpanAttributes(sp.attributes, keep) ?? null,
+      sp.shared ? 1 : 0,
+    ];
+  });
+  return JSON.stringify({ r, s } satisfies Chunk);
 }
 
-function fromBuffered(json: string): RawSpan {
-  const b = JSON.parse(json) as BufferedSpan;
-  return { ...b, attributes: b.attributes ?? {}, resource: b.resource ?? {} };
+function unpack(traceId: string, text: string, into: RawSpan[]): void {
+  const v = JSON.parse(text) as Chunk | LegacySpan;
+  if (!('s' in v)) {
+    into.push({ ...v, attributes: v.attributes ?? {}, resource: v.resource ?? {} });
+    return;
+  }
+  // One object per distinct resource, shared by its spans as the readers share them.
+  for (const x of v.s) {
+    const span: RawSpan = {
+      traceId,
+      spanId: x[0],
+      service: x[2],
+      operation: x[3],
+      kind: SPAN_KINDS[x[4]] ?? 'internal',
+      error: x[7] === 1,
+      events: x[9],
+      attributes: x[12] ?? {},
+      resource: v.r[x[11]] ?? {},
+    };
+    if (x[1] !== null) span.parentId = x[1];
+    if (x[5] !== null) span.start = x[5];
+    if (x[6] !== null) span.duration = x[6];
+    if (x[8] !== null) span.statusMessage = x[8];
+    if (x[10] !== null) span.instance = x[10];
+    if (x[13] === 1) span.shared = true;
+    into.push(span);
+  }
 }
 
 /** A span as it comes out of the buffer: what scoring a pushed span sees, for checking against. */
 export function bufferedCopy(s: RawSpan, keep: readonly string[] = []): RawSpan {
-  return fromBuffered(compact(s, keep));
+  const out: RawSpan[] = [];
+  unpack(s.traceId, pack([s], keep, new Map()), out);
+  return out[0];
 }
 
 /**
  * Pushed spans (OTLP, Zipkin) arrive in pieces; a trace is scored once no span of it has arrived for the
- * settle time. Spans wait in one Redis list per trace, with a sorted set of traces by last arrival.
- * Hand-off is at-least-once: `settled` reads without deleting, the caller enqueues a scoring job with an
- * id derived from the trace ids, and only then calls `remove`; a crash in between re-delivers, and the
- * job id dedupes it.
+ * settle time. Spans wait in one Redis list per trace (an element per push, its spans packed), with a
+ * sorted set of traces by last arrival. A push is one round trip whatever its size. Hand-off is
+ * at-least-once: `settled` reads without deleting, the caller enqueues a scoring job with an id derived
+ * from the trace ids, and only then calls `remove`; a crash in between re-delivers, and the job id dedupes it.
  */
 export class SpanBuffer {
   constructor(
     private readonly redis: RedisClient,
     private readonly ttlS = 3600,
     /** Span attributes kept beside KEPT_SPAN_ATTRIBUTES: the configured session attributes. */
-    private readonly keep: readonly string[] = [],
+    readonly keep: readonly string[] = [],
   ) {}
 
   async add(spans: RawSpan[], nowMs = Date.now()): Promise<number> {
     if (spans.length === 0) return 0;
-    const byTrace = new Map<string, string[]>();
+    const byTrace = new Map<string, RawSpan[]>();
     for (const s of spans) {
-      let list = byTrace.get(s.traceId);
-      if (!list) byTrace.set(s.traceId, (list = []));
-      list.push(compact(s, this.keep));
+      const list = byTrace.get(s.traceId);
+      if (list) list.push(s);
+      else byTrace.set(s.traceId, [s]);
     }
-    const tx = this.redis.multi();
+    const keys = [PENDING];
+    const args: (string | number)[] = [this.ttlS, nowMs];
+    const kept = new Map<Attributes, Attributes>();
     for (const [traceId, list] of byTrace) {
-      tx.rpush(spansKey(traceId), ...list);
-      tx.expire(spansKey(traceId), this.ttlS);
-      tx.zadd(PENDING, nowMs, traceId);
+      keys.push(spansKey(traceId));
+      args.push(traceId, pack(list, this.keep, kept));
     }
-    await tx.exec();
+    await ADD.run(this.redis, keys, args);
     return byTrace.size;
   }
 
@@ -85,12 +172,11 @@ export class SpanBuffer {
   ): Promise<Array<{ traceId: string; spans: RawSpan[] }>> {
     const ids = await this.redis.zrangebyscore(PENDING, '-inf', nowMs - settleMs, 'LIMIT', 0, max);
     if (ids.length === 0) return [];
-    const tx = this.redis.multi();
-    for (const id of ids) tx.lrange(spansKey(id), 0, -1);
-    const res = (await tx.exec()) ?? [];
+    const lists = (await READ.run(this.redis, ids.map(spansKey), [])) as string[][];
     return ids.map((traceId, i) => {
-      const raw = (res[i]?.[1] as string[] | undefined) ?? [];
-      return { traceId, spans: raw.map(fromBuffered) };
+      const spans: RawSpan[] = [];
+      for (const text of lists[i] ?? []) unpack(traceId, text, spans);
+      return { traceId, spans };
     });
   }
 

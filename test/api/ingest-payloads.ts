@@ -1,5 +1,5 @@
 import type { ApiDeps } from '../../src/api/index.js';
-import type { Trace } from '../../src/trace/trace.js';
+import type { RawSpan } from '../../src/trace/span.js';
 
 /** Hand-written push payloads around "now", and an ingest stub that records what reached the buffer. */
 
@@ -56,8 +56,8 @@ export function recordingIngest(): { spans: string[]; ingest: NonNullable<ApiDep
   const spans: string[] = [];
   return {
     spans,
-    ingest: async (traces: Trace[]) => {
-      for (const t of traces) for (const s of t.spans) spans.push(s.spanId);
+    ingest: async (pushed: RawSpan[]) => {
+      for (const s of pushed) spans.push(s.spanId);
     },
   };
 }

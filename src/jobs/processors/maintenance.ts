@@ -10,8 +10,16 @@ export interface MaintenanceProcessorDeps {
   incidents?: Pick<IncidentStore, 'prune'>;
   spanBuffer: Pick<SpanBuffer, 'settled' | 'remove'>;
   enqueueScore: (traces: Trace[], source: string) => Promise<void>;
+  /** Score jobs waiting: past MAX_SCORE_BACKLOG the flush stops, and the buffer (so 503s to senders) fills. */
+  scoreBacklog?: () => Promise<number>;
   settings: { pushSettleS: number; retentionS: number; retentionMax: number };
 }
+
+/** Settled traces read from the buffer at once, and how long one flush job may go on draining. */
+const FLUSH_PAGE = 500;
+const FLUSH_BUDGET_MS = 10_000;
+/** Score jobs (of 200 traces) waiting beyond which settled traces stay in the buffer, which is bounded. */
+const MAX_SCORE_BACKLOG = 50;
 
 /**
  * The maintenance queue: `flush-push` hands pushed traces that have settled to scoring (queued before they
@@ -26,13 +34,24 @@ export function maintenanceProcessor(d: MaintenanceProcessorDeps): (job: QueueJo
       const reindexed = await d.anomalies.migrateLegacyIndex();
       return { ...anomalies, reindexed, incidents: await d.incidents?.prune(retention) };
     }
-    const settled = await d.spanBuffer.settled(Date.now(), d.settings.pushSettleS * 1000);
-    if (settled.length === 0) return { traces: 0 };
-    await d.enqueueScore(
-      settled.map((t) => normalizeTrace(t.traceId, t.spans)),
-      'push',
-    );
-    await d.spanBuffer.remove(settled.map((t) => t.traceId));
-    return { traces: settled.length };
+    // Drains what has settled, a page at a time: one page per run would cap push intake at a page per
+    // flush interval. The time budget leaves the queue's other jobs (prune) their turn under a flood; the
+    // backlog check keeps a flood in the bounded buffer rather than in an unbounded score queue.
+    const started = Date.now();
+    let traces = 0;
+    for (;;) {
+      if (d.scoreBacklog && (await d.scoreBacklog()) > MAX_SCORE_BACKLOG) break;
+      const now = Date.now();
+      const settled = await d.spanBuffer.settled(now, d.settings.pushSettleS * 1000, FLUSH_PAGE);
+      if (settled.length === 0) break;
+      await d.enqueueScore(
+        settled.map((t) => normalizeTrace(t.traceId, t.spans)),
+        'push',
+      );
+      await d.spanBuffer.remove(settled.map((t) => t.traceId));
+      traces += settled.length;
+      if (settled.length < FLUSH_PAGE || now - started > FLUSH_BUDGET_MS) break;
+    }
+    return { traces };
   };
 }

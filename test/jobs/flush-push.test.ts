@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { maintenanceProcessor } from '../../src/jobs/processors/maintenance.js';
+import type { QueueJob } from '../../src/jobs/queues.js';
+import type { RawSpan } from '../../src/trace/span.js';
+import { raw } from '../helpers/spans.js';
+
+/** A span buffer in memory holding `n` settled traces, read a page at a time as the Redis one is. */
+function buffer(n: number) {
+  const waiting = new Map<string, RawSpan[]>();
+  for (let i = 0; i < n; i++) {
+    const traceId = i.toString(16).padStart(32, '0');
+    waiting.set(traceId, [raw({ spanId: '1', traceId })]);
+  }
+  return {
+    waiting,
+    settled: async (_now: number, _settle: number, max = 500) =>
+      [...waiting].slice(0, max).map(([traceId, spans]) => ({ traceId, spans })),
+    remove: async (ids: string[]) => void ids.forEach((id) => waiting.delete(id)),
+  };
+}
+
+const FLUSH = { name: 'flush-push' } as QueueJob;
+const settings = { pushSettleS: 1, retentionS: 60, retentionMax: 10 };
+const anomalies = { prune: async () => ({ byAge: 0, byCount: 0 }), migrateLegacyIndex: async () => 0 };
+
+describe('flush-push', () => {
+  it('hands every settled trace to scoring in one run, not one page per run', async () => {
+    const spanBuffer = buffer(1_234);
+    const queued: string[] = [];
+    const run = maintenanceProcessor({
+      anomalies,
+      spanBuffer,
+      settings,
+      enqueueScore: async (traces) => void queued.push(...traces.map((t) => t.traceId)),
+    });
+    expect(await run(FLUSH)).toEqual({ traces: 1_234 });
+    expect(new Set(queued).size).toBe(1_234);
+    expect(spanBuffer.waiting.size).toBe(0);
+  });
+
+  it('leaves settled traces in the buffer while the score queue is backed up', async () => {
+    const spanBuffer = buffer(700);
+    let backlog = 0;
+    const run = maintenanceProcessor({
+      anomalies,
+      spanBuffer,
+      settings,
+      enqueueScore: async () => void (backlog += 60),
+      scoreBacklog: async () => backlog,
+    });
+    // One page goes (the queue was empty), then the queue is over its bound and the rest waits.
+    expect(await run(FLUSH)).toEqual({ traces: 500 });
+    expect(spanBuffer.waiting.size).toBe(200);
+    backlog = 0;
+    expect(await run(FLUSH)).toEqual({ traces: 200 });
+  });
+});
