@@ -114,7 +114,12 @@ function index(v: unknown, path: string): number {
   return n;
 }
 
-function pair<A, B>(v: unknown, path: string, a: (v: unknown, p: string) => A, b: (v: unknown, p: string) => B) {
+function pair<A, B>(
+  v: unknown,
+  path: string,
+  a: (v: unknown, p: string) => A,
+  b: (v: unknown, p: string) => B,
+) {
   const t = arr(v, path);
   if (t.length !== 2) throw new ShapeError(path, `expected a pair, received ${t.length} items`);
   return [a(t[0], at(path, 0)), b(t[1], at(path, 1))] as [A, B];
