@@ -1,4 +1,9 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+
+type CliProgress = typeof import('cli-progress');
+
+/** Loaded only when a bar is drawn: a quiet or piped run does not pay its start-up (~12 ms). */
+const loadCliProgress = (): CliProgress => createRequire(import.meta.url)('cli-progress') as CliProgress;
 
 export interface Progress {
   update(done: number, total: number): void;
@@ -13,6 +18,7 @@ export function progress(label: string, opts: { quiet?: boolean; unit?: 'bytes' 
   if (opts.quiet) return { update() {}, stop() {} };
   const fmt = (n: number) => (opts.unit === 'bytes' ? `${(n / 1048576).toFixed(1)} MB` : String(n));
   if (process.stderr.isTTY) {
+    const cliProgress = loadCliProgress();
     const bar = new cliProgress.SingleBar(
       {
         stream: process.stderr,

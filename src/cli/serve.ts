@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfig } from '../config.js';
+import { ConfigError } from '../config-error.js';
 import { startService, type Role } from '../app/start.js';
 
 const ROLES: Role[] = ['api', 'worker', 'scheduler'];

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
 import { InputError } from '../formats/types.js';
 import { RedisUnreachableError } from '../app/wait-for-redis.js';
 

@@ -64,6 +64,22 @@ export class IsolationForest {
     private readonly size: Int32Array,
   ) {}
 
+  /**
+   * c(size) of each leaf, what a walk adds when it stops there: computed once, not per row and tree (the
+   * logarithm was a third of scoring a row). The same function of the same numbers, so the same scores.
+   */
+  private leafExtra?: Float64Array;
+
+  private leafExtras(): Float64Array {
+    if (this.leafExtra === undefined) {
+      const { feature, size } = this;
+      const extra = new Float64Array(feature.length);
+      for (let i = 0; i < feature.length; i++) if (feature[i] === LEAF) extra[i] = averagePathLength(size[i]);
+      this.leafExtra = extra;
+    }
+    return this.leafExtra;
+  }
+
   get trees(): number {
     return this.roots.length;
   }
@@ -161,7 +177,8 @@ export class IsolationForest {
 
   /** Mean path length of one row over all trees, leaf-size adjusted. NaN goes right (x < t is false). */
   pathLength(row: ArrayLike<number>, offset = 0): number {
-    const { roots, feature, threshold, left, right, size } = this;
+    const { roots, feature, threshold, left, right } = this;
+    const extra = this.leafExtras();
     let total = 0;
     for (let t = 0; t < roots.length; t++) {
       let node = roots[t];
@@ -172,7 +189,7 @@ export class IsolationForest {
         f = feature[node];
         depth++;
       }
-      total += depth + averagePathLength(size[node]);
+      total += depth + extra[node];
     }
     return total / roots.length;
   }
@@ -312,8 +329,14 @@ function fail(msg: string): never {
   throw new Error(`IsolationForest.fromJSON: ${msg}`);
 }
 
+/** Arrays arrive as JSON lists, or typed when read from a binary file (registry/forest-files.ts). */
 function intArray(o: Record<string, unknown>, key: string, len?: number): number[] {
   const a = o[key];
+  if (a instanceof Int32Array) {
+    if (len !== undefined && a.length !== len)
+      fail(`"${key}" has ${a.length} entries, expected ${len} (one per node)`);
+    return a as unknown as number[];
+  }
   if (!Array.isArray(a)) fail(`"${key}" must be an array of numbers, got ${a === null ? 'null' : typeof a}`);
   if (len !== undefined && a.length !== len)
     fail(`"${key}" has ${a.length} entries, expected ${len} (one per node)`);
@@ -348,7 +371,8 @@ function validateForestJSON(obj: unknown): IsolationForestJSON {
   const roots = intArray(o, 'roots');
   if (roots.length === 0) fail('"roots" is empty: a forest needs at least one tree');
   const threshold = o.threshold;
-  if (!Array.isArray(threshold)) fail('"threshold" must be an array of numbers');
+  if (!Array.isArray(threshold) && !(threshold instanceof Float64Array))
+    fail('"threshold" must be an array of numbers');
   if (threshold.length !== n)
     fail(`"threshold" has ${threshold.length} entries, expected ${n} (one per node)`);
   for (let i = 0; i < n; i++) {

@@ -39,7 +39,13 @@ async function load(debug: (message: string) => void): Promise<TfHandle> {
     notes.push(`tfjs-node unavailable (${shortError(err)})`);
   }
 
-  const tf = await import('@tensorflow/tfjs');
+  // Core and layers, not the @tensorflow/tfjs bundle: that also loads the WebGL backend, the converter and
+  // tfjs-data, none of which the autoencoder uses, and cost ~160 ms CPU of every start with autoencoders.
+  const [core, layers] = await Promise.all([
+    import('@tensorflow/tfjs-core'),
+    import('@tensorflow/tfjs-layers'),
+  ]);
+  const tf = { ...core, ...layers } as unknown as Tf;
   // Prod mode skips per-op debug checks and silences tfjs's console banner (it would go to the
   // user's terminal on the cpu fallback); detectors log through `debug` instead.
   tf.enableProdMode();
@@ -57,6 +63,7 @@ async function load(debug: (message: string) => void): Promise<TfHandle> {
   } catch (err) {
     notes.push(`wasm unavailable (${shortError(err)})`);
   }
+  await import('@tensorflow/tfjs-backend-cpu');
   await tf.setBackend('cpu');
   await tf.ready();
   debug(`tensorflow.js backend: cpu; ${notes.join('; ')}`);

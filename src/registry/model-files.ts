@@ -1,6 +1,7 @@
 import type { AutoencoderArtifacts } from '../detectors/autoencoder.js';
 import { ModelSet, type ModelSetArtifacts } from '../scoring/model-set.js';
 import { MODEL_FILE, SCALER_FILE, WEIGHTS_FILE } from './tf-files.js';
+import { forestFromFile, forestToFile, isForestFileRef } from './forest-files.js';
 
 /**
  * A model set as named files, the one layout both the directory registry (models/) and the Redis registry
@@ -8,7 +9,10 @@ import { MODEL_FILE, SCALER_FILE, WEIGHTS_FILE } from './tf-files.js';
  *   manifest.json      format, feature-schema version, training window, counts, calibration, metrics
  *   baseline.json      the robust baseline
  *   calibration.json   the baseline's score calibrator
- *   endpoints.json     per busy endpoint: call-path vectorizer, isolation forest, calibrators, autoencoder dir
+ *   endpoints.json     per busy endpoint: call-path vectorizer, isolation forest (its scalars and file),
+ *                      calibrators, autoencoder dir
+ *   forests/N.bin      an isolation forest's node arrays (forest-files.ts); model sets written before this
+ *                      file existed keep the arrays in endpoints.json, and are read as they are
  *   autoencoders/N/    model.json + weights.bin (tfjs layout) + scaler.json
  */
 export type ModelFiles = Map<string, Buffer>;
@@ -20,6 +24,7 @@ export function artifactsToFiles(a: ModelSetArtifacts): ModelFiles {
   const files: ModelFiles = new Map();
   const endpoints: Record<string, unknown> = {};
   let n = 0;
+  let forests = 0;
   for (const [key, e] of Object.entries(a.endpoints)) {
     const ae = a.autoencoders[key];
     let autoencoder: string | undefined;
@@ -29,7 +34,9 @@ export function artifactsToFiles(a: ModelSetArtifacts): ModelFiles {
       files.set(`${autoencoder}/${WEIGHTS_FILE}`, Buffer.from(ae.weights));
       files.set(`${autoencoder}/${SCALER_FILE}`, json(ae.scaler));
     }
-    endpoints[key] = { ...e, autoencoder };
+    const forest = e.forest === undefined ? undefined : forestToFile(e.forest, `forests/${forests++}.bin`);
+    if (forest) files.set(forest.ref.file, forest.bytes);
+    endpoints[key] = { ...e, forest: forest?.ref, autoencoder };
   }
   files.set('manifest.json', json(a.manifest, true));
   files.set('baseline.json', json(a.baseline));
@@ -60,6 +67,15 @@ export async function filesToArtifacts(
   const autoencoders: Record<string, AutoencoderArtifacts> = {};
   for (const [key, e] of Object.entries(raw)) {
     const { autoencoder, ...rest } = e;
+    if (isForestFileRef(rest.forest)) {
+      const bytes = await read(rest.forest.file);
+      if (!bytes) throw new Error(`${where}: ${rest.forest.file} is missing`);
+      try {
+        rest.forest = forestFromFile(rest.forest, bytes);
+      } catch (err) {
+        throw new Error(`${where}: ${(err as Error).message}`);
+      }
+    }
     endpoints[key] = rest;
     if (!autoencoder) continue;
     const weights = await read(`${autoencoder}/${WEIGHTS_FILE}`);

@@ -163,4 +163,34 @@ describe('baseline serialization', () => {
     o.options.topK = 0;
     expect(() => BaselineModel.fromJSON(o)).toThrow(/topK/);
   });
+
+  it('checks every field as strictly as the schema it replaced, naming the field', () => {
+    const fresh = () => JSON.parse(JSON.stringify(model.toJSON()));
+    const cases: Array<[(j: ReturnType<typeof fresh>) => void, RegExp]> = [
+      [(j) => delete j.endpoints[0].paths[1].parent, /endpoints\.0\.paths\.1\.parent: expected string/],
+      [(j) => (j.pooled.paths[0].counts[0] = [1]), /pooled\.paths\.0\.counts\.0: expected a pair/],
+      [
+        (j) => (j.pooled.paths[0].counts[0] = [1.5, 2]),
+        /pooled\.paths\.0\.counts\.0\.0: expected an integer/,
+      ],
+      [(j) => (j.pooled.paths[0].dur.o = -1), /pooled\.paths\.0\.dur\.o: expected a number >= 0/],
+      [(j) => (j.endpoints[0].gaps = {}), /endpoints\.0\.gaps: expected array/],
+      [(j) => (j.pooled.edges = [[7, 1]]), /pooled\.edges\.0\.0: expected string/],
+      [(j) => (j.endpoints[0].key = ''), /endpoints\.0\.key: expected a non-empty string/],
+      [(j) => (j.options.tailSpread = 'yes'), /options\.tailSpread: expected boolean/],
+      [(j) => (j.options.zOffset = Infinity), /options\.zOffset: expected a finite number/],
+      [(j) => (j.version = 2), /version: expected 1/],
+      [(j) => (j.endpoints = null), /endpoints: expected array, received null/],
+    ];
+    for (const [spoil, message] of cases) {
+      const j = fresh();
+      spoil(j);
+      expect(() => BaselineModel.fromJSON(j)).toThrow(message);
+    }
+    // Fields it does not know are dropped, as the schema dropped them.
+    const extra = fresh();
+    extra.options.someday = 1;
+    extra.pooled.note = 'x';
+    expect(JSON.stringify(BaselineModel.fromJSON(extra).toJSON())).toBe(JSON.stringify(model.toJSON()));
+  });
 });

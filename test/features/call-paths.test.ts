@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_READABLE_PATH_DEPTH } from '../../src/features/call-paths.js';
-import { fnv64Hex } from '../../src/features/fnv.js';
+import { buildCallPaths, MAX_READABLE_PATH_DEPTH } from '../../src/features/call-paths.js';
+import { internOperations } from '../../src/features/intern.js';
+import { PathInterner } from '../../src/features/path-interner.js';
+import { Fnv64 as Fnv, fnv64Hex } from '../../src/features/fnv.js';
 import { extractProfile, type TraceProfile } from '../../src/features/profile.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
 import { at, build, raw, TRACE_ID } from './build.js';
@@ -147,6 +149,43 @@ describe('network gap', () => {
     const p = extractProfile(t);
     expect(p.networkHops.map((h) => [h.clientService, h.serverService, h.totalGapUs])).toEqual([
       ['front', 'back', 70],
+    ]);
+  });
+
+  it('gives a trace the same paths whatever the process-wide table met before (shared or fresh)', () => {
+    const traces = [
+      build([
+        { id: 1, op: 'api:GET /x', start: 0, duration: 100 },
+        { id: 2, parent: 1, op: 'db:query', start: 0, duration: 40 },
+        { id: 3, parent: 9, op: 'db:query', start: 50, duration: 20 },
+      ]),
+      build([
+        { id: 1, op: 'api:GET /y', start: 0, duration: 100 },
+        { id: 2, parent: 1, op: 'api:GET /x', start: 0, duration: 40 },
+        { id: 3, parent: 2, op: 'db:query', start: 5, duration: 20 },
+        { id: 4, parent: 1, op: 'db:query', start: 50, duration: 20 },
+        { id: 5, parent: 99, op: 'api:GET /x', start: 60, duration: 20 },
+      ]),
+      build([{ id: 1, op: 'a%3A:b:c', start: 0, duration: 1 }]),
+    ];
+    const shared = new PathInterner();
+    // Twice through, so the second pass finds every path already in the shared table.
+    for (const t of [...traces, ...traces]) {
+      const ids = internOperations(t);
+      const a = buildCallPaths(t, ids, shared);
+      const b = buildCallPaths(t, ids, new PathInterner());
+      expect(a).toEqual(b);
+      // A path's hash is FNV-1a of its full key.
+      a.key.forEach((k, p) => {
+        expect(new Fnv(a.hashHi[p], a.hashLo[p]).hex()).toBe(fnv64Hex(k));
+      });
+    }
+    expect(buildCallPaths(traces[1], internOperations(traces[1]), shared).key).toEqual([
+      'api:GET /y',
+      'api:GET /y>api:GET /x',
+      'api:GET /y>api:GET /x>db:query',
+      'api:GET /y>db:query',
+      '?>api:GET /x',
     ]);
   });
 });

@@ -4,7 +4,8 @@ import { resolveOptions, type BaselineOptions } from './options.js';
 import { accumulate, pooledGapKey, Population, type GapStats, type PathStats } from './population.js';
 import type { BaselineScore } from './evidence.js';
 import { scoreTrace } from './score.js';
-import { modelFromJson, modelToJson, type BaselineModelJson } from './serialize.js';
+import { modelFromJson, modelToJson } from './serialize.js';
+import type { BaselineModelJson } from './model-json.js';
 import { endpointKey } from '../../trace/endpoint-key.js';
 
 /**

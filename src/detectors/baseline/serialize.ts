@@ -1,65 +1,15 @@
-import { z } from 'zod';
 import { LogSketch } from './log-sketch.js';
 import { resolveOptions, type BaselineOptions } from './options.js';
 import { GapStats, PathStats, Population } from './population.js';
 import type { SpreadRule } from './summary.js';
-
-export const BASELINE_FORMAT = 'tracehound-baseline';
-export const BASELINE_VERSION = 1;
-
-const count = z.number().finite().nonnegative();
-const sketch = z.object({ o: z.number().int().nonnegative(), c: z.array(count) });
-const pathJson = z.object({
-  key: z.string().min(1),
-  parent: z.string().nullable(),
-  service: z.string(),
-  operation: z.string(),
-  traces: count,
-  spans: count,
-  errorSpans: count,
-  errorOrigins: count,
-  self: sketch,
-  dur: sketch,
-  counts: z.array(z.tuple([z.number().int().nonnegative(), count])),
-});
-const gapJson = z.object({
-  key: z.string().min(1),
-  client: z.string(),
-  server: z.string(),
-  traces: count,
-  sketch,
-});
-const populationJson = z.object({
-  key: z.string().min(1),
-  traces: count,
-  orphanTraces: count,
-  rootMissingTraces: count,
-  paths: z.array(pathJson),
-  gaps: z.array(gapJson),
-  edges: z.array(z.tuple([z.string(), count])),
-});
-const modelJson = z.object({
-  format: z.literal(BASELINE_FORMAT),
-  version: z.literal(BASELINE_VERSION),
-  options: z.object({
-    minEndpointTraces: z.number(),
-    minPathSamples: z.number(),
-    trimFraction: z.number(),
-    topK: z.number(),
-    zOffset: z.number(),
-    rareFrequency: z.number(),
-    frequencyWeight: z.number(),
-    scaleFloor: z.number(),
-    // Absent from models saved before the option existed: they keep the spread their calibrators were fit on.
-    tailSpread: z.boolean().default(false),
-    maxEvidence: z.number(),
-  }),
-  pooled: populationJson,
-  endpoints: z.array(populationJson),
-});
-
-export type BaselineModelJson = z.infer<typeof modelJson>;
-type PopulationJson = z.infer<typeof populationJson>;
+import {
+  BASELINE_FORMAT,
+  BASELINE_VERSION,
+  ShapeError,
+  checkModelJson,
+  type BaselineModelJson,
+  type PopulationJson,
+} from './model-json.js';
 
 const byKey = <T extends { key: string }>(a: T, b: T) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
@@ -153,14 +103,13 @@ export function modelFromJson(json: unknown): {
       throw new Error(`baseline model: not JSON (${(e as Error).message})`);
     }
   }
-  const r = modelJson.safeParse(json);
-  if (!r.success) {
-    const first = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(
-      `baseline model: invalid (${first.join('; ')}${r.error.issues.length > 3 ? '; ...' : ''})`,
-    );
+  let j: BaselineModelJson;
+  try {
+    j = checkModelJson(json);
+  } catch (e) {
+    if (e instanceof ShapeError) throw new Error(`baseline model: invalid (${e.message})`);
+    throw e;
   }
-  const j = r.data;
   const options = resolveOptions(j.options);
   const pooled = populationFromJson(j.pooled, true, 'pooled', options);
   const endpoints = new Map<string, Population>();
