@@ -23,15 +23,18 @@ export async function readWithProgress(
   }
 }
 
-/** Reads whole files into memory (training needs every trace at once). */
+/** Says what was read, and the first warnings. */
+export function reportRead(report: ReadReport, flags: InputFlags): void {
+  if (flags.quiet) return;
+  process.stderr.write(
+    `read ${report.traces} traces, ${report.spans} spans, ${report.skipped} records skipped\n`,
+  );
+  for (const w of report.warnings.slice(0, 10)) process.stderr.write(`  warning: ${w}\n`);
+}
+
+/** Reads whole files into memory (for commands that need every trace at once). */
 export async function loadTraces(files: string[], flags: InputFlags): Promise<Trace[]> {
   const traces: Trace[] = [];
-  const report = await readWithProgress(files, flags, (t) => traces.push(t));
-  if (!flags.quiet) {
-    process.stderr.write(
-      `read ${report.traces} traces, ${report.spans} spans, ${report.skipped} records skipped\n`,
-    );
-    for (const w of report.warnings.slice(0, 10)) process.stderr.write(`  warning: ${w}\n`);
-  }
+  reportRead(await readWithProgress(files, flags, (t) => traces.push(t)), flags);
   return traces;
 }

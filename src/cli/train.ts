@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 import { trainModelSet, type TrainOptions } from '../scoring/train.js';
 import { saveModelSet } from '../registry/model-dir.js';
 import { withInputOptions, type InputFlags } from './input-options.js';
-import { loadTraces } from './read-files.js';
+import { readWithProgress, reportRead } from './read-files.js';
+import { TrainingData } from '../scoring/train-data.js';
 import { progress } from './progress.js';
 
 export interface TrainFlags extends InputFlags {
@@ -56,9 +57,11 @@ export function registerTrainCommand(program: Command): void {
         .requiredOption('--model <dir>', 'directory to write the model set to'),
     ),
   ).action(async (files: string[], flags: TrainFlags & { model: string }) => {
-    const traces = await loadTraces(files, flags);
+    // Each trace is reduced to what training reads as soon as it is read (see TrainingData).
+    const data = new TrainingData();
+    reportRead(await readWithProgress(files, flags, (t) => data.add(t)), flags);
     const p = stageProgress(flags.quiet);
-    const set = await trainModelSet(traces, { ...trainOptionsFrom(flags), onProgress: p.onProgress });
+    const set = await trainModelSet(data, { ...trainOptionsFrom(flags), onProgress: p.onProgress });
     p.stop();
     await saveModelSet(flags.model, set);
     const m = set.manifest;

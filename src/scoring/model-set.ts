@@ -1,7 +1,12 @@
 import type { Trace } from '../trace/trace.js';
 import { extractProfile, type TraceProfile } from '../features/profile.js';
 import { FEATURE_SCHEMA_VERSION } from '../features/schema-version.js';
-import { BaselineModel, type BaselineScore } from '../detectors/baseline/index.js';
+import {
+  BaselineModel,
+  type BaselineProfile,
+  type BaselineScore,
+  type BaselineTrace,
+} from '../detectors/baseline/index.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Autoencoder, type AutoencoderArtifacts } from '../detectors/autoencoder.js';
 import type { VectorDetector } from '../detectors/vector-detector.js';
@@ -10,7 +15,7 @@ import { combineLogTails } from '../detectors/log-tail.js';
 import { matrixFromRows } from '../detectors/matrix.js';
 import { explainTrace, nearestDeviations } from '../explain/index.js';
 import { feltByCaller } from './felt.js';
-import { PathVectorizer } from './vectorizer.js';
+import { PathVectorizer, type VectorInput } from './vectorizer.js';
 import { traceImpact } from './impact.js';
 import type { ScoredTrace } from './scored-trace.js';
 import { isoFromMicros } from '../trace/iso-time.js';
@@ -112,8 +117,8 @@ export class ModelSet {
    * and beside each its log tail probability ln(1 - p), which keeps ranking where p has rounded to 1.
    */
   detectorScores(
-    traces: readonly Trace[],
-    profiles: readonly TraceProfile[],
+    traces: readonly BaselineTrace[],
+    profiles: readonly (BaselineProfile & VectorInput)[],
   ): { baseline: BaselineScore[]; calibrated: Record<string, number>[]; logTails: Record<string, number>[] } {
     const baseline = traces.map((t, i) => this.baseline.score(t, profiles[i]));
     const calibrated = baseline.map(

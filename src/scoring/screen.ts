@@ -28,26 +28,48 @@ const STRETCHES = 40;
 const MIN_RUN = 5;
 const MIN_RUNS = 8;
 
+/** The traces the screen judges: each one's start and, per call path, its self time. */
+export interface ScreenSource {
+  readonly length: number;
+  endpointKey(i: number): string;
+  startUs(i: number): number;
+  forEachPath(i: number, fn: (key: string, selfTimeUs: number) => void): void;
+}
+
+type ScreenProfile = Pick<TraceProfile, 'endpoint' | 'startUs' | 'callPaths'>;
+
+function sourceOf(profiles: readonly ScreenProfile[]): ScreenSource {
+  return {
+    length: profiles.length,
+    endpointKey: (i) => profiles[i].endpoint.key,
+    startUs: (i) => profiles[i].startUs,
+    forEachPath: (i, fn) => {
+      for (const cp of profiles[i].callPaths) fn(cp.key, cp.selfTimeUs);
+    },
+  };
+}
+
 /** Per endpoint and call path: the traces that took it, in time order, and its self time in each. */
-function byPath(profiles: readonly TraceProfile[]): Map<string, { trace: number; value: number }[]> {
+function byPath(src: ScreenSource): Map<string, { trace: number; value: number }[]> {
   const out = new Map<string, { trace: number; value: number }[]>();
-  profiles.forEach((p, i) => {
-    for (const cp of p.callPaths) {
-      const key = `${p.endpoint.key}\n${cp.key}`;
+  for (let i = 0; i < src.length; i++) {
+    const ep = src.endpointKey(i);
+    src.forEachPath(i, (pathKey, selfTimeUs) => {
+      const key = `${ep}\n${pathKey}`;
       let g = out.get(key);
       if (!g) out.set(key, (g = []));
-      g.push({ trace: i, value: Math.log1p(cp.selfTimeUs / 1000) });
-    }
-  });
-  for (const g of out.values())
-    g.sort((a, b) => profiles[a.trace].startUs - profiles[b.trace].startUs || a.trace - b.trace);
+      g.push({ trace: i, value: Math.log1p(selfTimeUs / 1000) });
+    });
+  }
+  for (const g of out.values()) g.sort((a, b) => src.startUs(a.trace) - src.startUs(b.trace) || a.trace - b.trace);
   return out;
 }
 
 /** 1 for each profile the screen marks abnormal. */
-export function screenTraining(profiles: readonly TraceProfile[]): Uint8Array {
-  const abnormal = new Uint8Array(profiles.length);
-  for (const path of byPath(profiles).values()) {
+export function screenTraining(profiles: readonly ScreenProfile[] | ScreenSource): Uint8Array {
+  const src = Array.isArray(profiles) ? sourceOf(profiles) : (profiles as ScreenSource);
+  const abnormal = new Uint8Array(src.length);
+  for (const path of byPath(src).values()) {
     const size = Math.max(MIN_RUN, Math.ceil(path.length / STRETCHES));
     const runs: (typeof path)[] = [];
     for (let k = 0; k < path.length; k += size) runs.push(path.slice(k, k + size));

@@ -1,7 +1,6 @@
 import type { Trace } from '../trace/trace.js';
-import { extractProfile, type TraceProfile } from '../features/profile.js';
 import { FEATURE_SCHEMA_VERSION } from '../features/schema-version.js';
-import { trainBaseline, type BaselineOptions } from '../detectors/baseline/index.js';
+import { trainBaselineOn, type BaselineOptions } from '../detectors/baseline/index.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { Autoencoder } from '../detectors/autoencoder.js';
 import { EmpiricalCalibrator } from '../detectors/calibration.js';
@@ -18,6 +17,7 @@ import {
 import { isoFromMicros } from '../trace/iso-time.js';
 import { screenTraining } from './screen.js';
 import { PathVectorizer } from './vectorizer.js';
+import { TrainingData } from './train-data.js';
 
 export interface TrainOptions {
   seed?: number;
@@ -42,25 +42,25 @@ const DEFAULTS = { seed: 1, holdout: 0.2, targetFpr: 0.01, minEndpointTraces: 20
 /**
  * Trains a model set on traffic assumed mostly normal. Anomalies hidden in it are tolerated: the baseline
  * trims its worst traces and refits, and the forest and autoencoder train only on what the baseline kept.
+ * Given TrainingData (filled while reading), the traces themselves need never be held at once.
  */
-export async function trainModelSet(traces: readonly Trace[], options: TrainOptions = {}): Promise<ModelSet> {
+export async function trainModelSet(
+  input: readonly Trace[] | TrainingData,
+  options: TrainOptions = {},
+): Promise<ModelSet> {
   const o = { ...DEFAULTS, ...options };
   const progress = options.onProgress ?? (() => {});
-  if (traces.length === 0) throw new Error('no traces to train on');
+  if (input.length === 0) throw new Error('no traces to train on');
   const t0 = performance.now();
-
-  const profiles: TraceProfile[] = new Array(traces.length);
-  for (let i = 0; i < traces.length; i++) {
-    profiles[i] = extractProfile(traces[i]);
-    if (i % 2000 === 0) progress('features', i, traces.length);
-  }
-  progress('features', traces.length, traces.length);
+  const data =
+    input instanceof TrainingData ? input : TrainingData.from(input, (d, t) => progress('features', d, t));
+  const n = data.length;
 
   // What the window's own statistics call abnormal is neither learned nor calibrated on (see screen.ts).
-  const abnormal = screenTraining(profiles);
+  const abnormal = screenTraining(data);
   // Held-out split, seeded. Tiny inputs calibrate on the training traces themselves.
-  const order = new Prng(o.seed).shuffle(Array.from(traces.keys()));
-  const nHold = traces.length >= 100 ? Math.floor(traces.length * o.holdout) : 0;
+  const order = new Prng(o.seed).shuffle(Array.from({ length: n }, (_, i) => i));
+  const nHold = n >= 100 ? Math.floor(n * o.holdout) : 0;
   const holdIdx = order.slice(0, nHold).filter((i) => !abnormal[i]);
   const trainIdx = order
     .slice(nHold)
@@ -68,14 +68,14 @@ export async function trainModelSet(traces: readonly Trace[], options: TrainOpti
     .sort((a, b) => a - b);
   if (trainIdx.length === 0) throw new Error('every trace was screened out as abnormal; nothing to train on');
   const calIdx = holdIdx.length > 0 ? holdIdx : trainIdx;
-  const pick = <T>(xs: readonly T[], idx: number[]) => idx.map((i) => xs[i]);
+  const baselineScore = (i: number) => baseline.score(data.trace(i), data.profile(i)).score;
 
   progress('baseline', 0, 1);
-  const baseline = trainBaseline(pick(traces, trainIdx), o.baseline, pick(profiles, trainIdx));
+  const baseline = trainBaselineOn(trainIdx.length, (k) => data.view(trainIdx[k]), o.baseline);
   progress('baseline', 1, 1);
 
   // What the baseline finds most surprising in training stays out of the other models' training.
-  const trainScores = trainIdx.map((i) => baseline.score(traces[i], profiles[i]).score);
+  const trainScores = trainIdx.map(baselineScore);
   const trim = o.baseline?.trimFraction ?? 0.05;
   const cutoff = [...trainScores].sort((a, b) => b - a)[Math.floor(trainScores.length * trim)] ?? Infinity;
   const clean = trainIdx.filter((_, k) => !(trainScores[k] > 0 && trainScores[k] > cutoff));
@@ -83,7 +83,7 @@ export async function trainModelSet(traces: readonly Trace[], options: TrainOpti
   const byEndpoint = (idx: number[]) => {
     const m = new Map<string, number[]>();
     for (const i of idx) {
-      const k = profiles[i].endpoint.key;
+      const k = data.endpointKey(i);
       let g = m.get(k);
       if (!g) m.set(k, (g = []));
       g.push(i);
@@ -106,9 +106,9 @@ export async function trainModelSet(traces: readonly Trace[], options: TrainOpti
   let done = 0;
   for (const [key, idx] of busy) {
     progress('endpoint models', done++, busy.length);
-    const vectorizer = PathVectorizer.fit(pick(profiles, idx));
+    const vectorizer = PathVectorizer.fit(idx.map((i) => ({ callPaths: data.profile(i).callPaths })));
     const rows = matrixFromRows(
-      idx.map((i) => vectorizer.vector(profiles[i])),
+      idx.map((i) => vectorizer.vector(data.profile(i))),
       vectorizer.width,
     );
     const models: EndpointModels = { vectorizer, calibrators: {} };
@@ -120,7 +120,7 @@ export async function trainModelSet(traces: readonly Trace[], options: TrainOpti
       models.autoencoder = await Autoencoder.train(rows, { seed: o.seed });
     const cal = calBy.get(key)!;
     const calRows = matrixFromRows(
-      cal.map((i) => vectorizer.vector(profiles[i])),
+      cal.map((i) => vectorizer.vector(data.profile(i))),
       vectorizer.width,
     );
     for (const name of VECTOR_DETECTORS) {
@@ -131,16 +131,12 @@ export async function trainModelSet(traces: readonly Trace[], options: TrainOpti
   }
   progress('endpoint models', busy.length, busy.length);
 
-  const baselineCalibrator = EmpiricalCalibrator.fit(
-    calIdx.map((i) => baseline.score(traces[i], profiles[i]).score),
-  );
-  let spans = 0;
+  const baselineCalibrator = EmpiricalCalibrator.fit(calIdx.map(baselineScore));
   let from = Infinity;
   let to = -Infinity;
-  for (const t of traces) {
-    spans += t.spans.length;
-    from = Math.min(from, t.start);
-    to = Math.max(to, t.start);
+  for (let i = 0; i < n; i++) {
+    from = Math.min(from, data.startUs(i));
+    to = Math.max(to, data.startUs(i));
   }
   const draft = new ModelSet(
     {
@@ -149,11 +145,11 @@ export async function trainModelSet(traces: readonly Trace[], options: TrainOpti
       featureSchemaVersion: FEATURE_SCHEMA_VERSION,
       window: { from: isoFromMicros(from), to: isoFromMicros(to) },
       counts: {
-        traces: traces.length,
-        spans,
+        traces: n,
+        spans: data.spans,
         trainTraces: trainIdx.length,
         holdoutTraces: holdIdx.length,
-        endpoints: new Set(profiles.map((p) => p.endpoint.key)).size,
+        endpoints: data.endpointCount,
       },
       targetFpr: o.targetFpr,
       threshold: 1,
@@ -164,8 +160,10 @@ export async function trainModelSet(traces: readonly Trace[], options: TrainOpti
     baselineCalibrator,
     endpoints,
   );
-  const calTraces = pick(traces, calIdx);
-  const { calibrated } = draft.detectorScores(calTraces, pick(profiles, calIdx));
+  const { calibrated } = draft.detectorScores(
+    calIdx.map((i) => data.trace(i)),
+    calIdx.map((i) => data.profile(i)),
+  );
   const combined = calibrated.map((c) => draft.combine(c));
   const threshold = thresholdForFpr(combined, o.targetFpr);
   draft.manifest.threshold = threshold;

@@ -1,6 +1,12 @@
 import type { TraceProfile } from '../features/profile.js';
 import { scalarFeatures, SCALAR_FEATURE_NAMES } from '../features/catalogue.js';
 
+/**
+ * A profile, or what training keeps of one: its call paths and its scalar features already computed (the
+ * scalars read parts of the profile that training does not otherwise keep).
+ */
+export type VectorInput = TraceProfile | (Pick<TraceProfile, 'callPaths'> & { scalarFeatures: Float64Array });
+
 export interface PathVectorizerJson {
   paths: string[];
 }
@@ -18,7 +24,7 @@ export class PathVectorizer {
   }
 
   /** The most frequent call paths of the training profiles, at most `maxPaths`. */
-  static fit(profiles: readonly TraceProfile[], maxPaths = 96): PathVectorizer {
+  static fit(profiles: Iterable<Pick<TraceProfile, 'callPaths'>>, maxPaths = 96): PathVectorizer {
     const freq = new Map<string, number>();
     for (const p of profiles) for (const c of p.callPaths) freq.set(c.key, (freq.get(c.key) ?? 0) + 1);
     const paths = [...freq.entries()]
@@ -36,13 +42,13 @@ export class PathVectorizer {
     return i < this.paths.length ? this.paths[i] : SCALAR_FEATURE_NAMES[i - this.paths.length];
   }
 
-  vector(p: TraceProfile): Float64Array {
+  vector(p: VectorInput): Float64Array {
     const out = new Float64Array(this.width);
     for (const c of p.callPaths) {
       const i = this.index.get(c.key);
       if (i !== undefined) out[i] += c.totalDurationUs;
     }
-    out.set(scalarFeatures(p), this.paths.length);
+    out.set('scalarFeatures' in p ? p.scalarFeatures : scalarFeatures(p), this.paths.length);
     return out;
   }
 

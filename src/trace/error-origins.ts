@@ -1,3 +1,4 @@
+import type { Span } from './span.js';
 import type { Trace } from './trace.js';
 
 /**
@@ -6,7 +7,9 @@ import type { Trace } from './trace.js';
  * Express server span fails with 502 while its request-handler span, which made the failing call, does not),
  * and the span that failed first is still the one below. Computed bottom-up over the pre-order walk.
  */
-export function errorOrigins(trace: Trace): Uint8Array {
+export function errorOrigins(
+  trace: Pick<Trace, 'parent' | 'order'> & { spans: readonly Pick<Span, 'error'>[] },
+): Uint8Array {
   const { spans, parent, order } = trace;
   const n = spans.length;
   const below = new Uint8Array(n);

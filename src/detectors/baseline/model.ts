@@ -7,6 +7,7 @@ import { scoreTrace } from './score.js';
 import { modelFromJson, modelToJson } from './serialize.js';
 import type { BaselineModelJson } from './model-json.js';
 import { endpointKey } from '../../trace/endpoint-key.js';
+import type { BaselineProfile, BaselineTrace } from './input.js';
 
 /**
  * The robust statistical baseline: per endpoint (root service:operation) and per call path, what normal
@@ -48,7 +49,10 @@ export class BaselineModel {
     return pl !== undefined && pl.traces >= this.options.minPathSamples ? pl : undefined;
   }
 
-  score(trace: Trace, profile: TraceProfile = extractProfile(trace)): BaselineScore {
+  score(trace: Trace, profile?: TraceProfile): BaselineScore;
+  score(trace: BaselineTrace, profile: BaselineProfile): BaselineScore;
+  score(trace: BaselineTrace, profile?: BaselineProfile): BaselineScore {
+    profile ??= extractProfile(trace as Trace);
     return scoreTrace(trace, profile, this.endpointModel(profile.endpoint.key), this.pooled, this.options);
   }
 
@@ -73,8 +77,11 @@ export class BaselineTrainer {
     this.options = resolveOptions(options);
   }
 
-  add(trace: Trace, profile: TraceProfile = extractProfile(trace)): void {
+  add(trace: Trace, profile?: TraceProfile): void;
+  add(trace: BaselineTrace, profile: BaselineProfile): void;
+  add(trace: BaselineTrace, profile?: BaselineProfile): void {
     if (trace.spans.length === 0) return;
+    profile ??= extractProfile(trace as Trace);
     const key = profile.endpoint.key;
     let ep = this.endpoints.get(key);
     if (ep === undefined) this.endpoints.set(key, (ep = new Population(key, false)));
@@ -105,29 +112,47 @@ export function trainBaseline(
   if (profiles !== undefined && profiles.length !== traces.length) {
     throw new Error(`trainBaseline: ${profiles.length} profiles for ${traces.length} traces`);
   }
+  return trainBaselineOn(
+    traces.length,
+    (i) => ({ trace: traces[i], profile: profiles?.[i] ?? extractProfile(traces[i]) }),
+    options,
+  );
+}
+
+/**
+ * trainBaseline over `n` traces that `at` hands over one at a time (it may build each view afresh on every
+ * call): a caller holding compact training data need not hold every trace and profile as objects.
+ */
+export function trainBaselineOn(
+  n: number,
+  at: (i: number) => { trace: BaselineTrace; profile: BaselineProfile },
+  options: Partial<BaselineOptions> = {},
+): BaselineModel {
   const resolved = resolveOptions(options);
-  const profileOf = (i: number) => profiles?.[i] ?? extractProfile(traces[i]);
   const fit = (o: BaselineOptions, dropped?: Uint8Array) => {
     const trainer = new BaselineTrainer(o);
-    for (let i = 0; i < traces.length; i++) if (!dropped?.[i]) trainer.add(traces[i], profileOf(i));
+    for (let i = 0; i < n; i++) {
+      if (dropped?.[i]) continue;
+      const { trace, profile } = at(i);
+      trainer.add(trace, profile);
+    }
     return trainer.build();
   };
-  const drop = Math.floor(traces.length * resolved.trimFraction);
+  const drop = Math.floor(n * resolved.trimFraction);
   if (drop === 0) return fit(resolved);
 
   const screen = fit({ ...resolved, tailSpread: false });
-  const scores = new Float64Array(traces.length);
-  for (let i = 0; i < traces.length; i++) {
-    if (traces[i].spans.length === 0) continue;
-    const r = screen.score(traces[i], profileOf(i));
+  const scores = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const { trace, profile } = at(i);
+    if (trace.spans.length === 0) continue;
+    const r = screen.score(trace, profile);
     // Traces of rare endpoints are judged by the pooled model, where rare means surprising: they stay.
     scores[i] = r.model === 'endpoint' ? r.score : 0;
   }
   // Stable order: ties by index, so the same data always drops the same traces.
-  const idx = Array.from({ length: traces.length }, (_, i) => i).sort(
-    (a, b) => scores[b] - scores[a] || a - b,
-  );
-  const dropped = new Uint8Array(traces.length);
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
+  const dropped = new Uint8Array(n);
   for (let k = 0; k < drop && scores[idx[k]] > 0; k++) dropped[idx[k]] = 1;
   return fit(resolved, dropped);
 }

@@ -1,6 +1,5 @@
-import type { TraceProfile } from '../../features/profile.js';
 import { errorOrigins as originsOf } from '../../trace/error-origins.js';
-import type { Trace } from '../../trace/trace.js';
+import type { BaselineProfile, BaselineTrace } from './input.js';
 
 /**
  * Per call path facts the baseline needs beyond TraceProfile: which span was slowest (so evidence can
@@ -18,7 +17,7 @@ export interface PathObservations {
   firstOriginSpan: Int32Array;
 }
 
-export function observePaths(trace: Trace, profile: TraceProfile): PathObservations {
+export function observePaths(trace: BaselineTrace, profile: BaselineProfile): PathObservations {
   const np = profile.callPaths.length;
   const maxSelf = new Float64Array(np).fill(-1);
   const maxSelfSpan = new Int32Array(np).fill(-1);

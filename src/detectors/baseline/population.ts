@@ -1,5 +1,4 @@
-import type { TraceProfile } from '../../features/profile.js';
-import type { Trace } from '../../trace/trace.js';
+import type { BaselineProfile, BaselineTrace } from './input.js';
 import { LogSketch } from './log-sketch.js';
 import { observePaths } from './observe.js';
 import { CountDist, summarize, type LatencySummary, type SpreadRule } from './summary.js';
@@ -100,7 +99,7 @@ export function pooledGapKey(clientService: string, serverService: string, serve
 }
 
 /** Adds one trace to a population. Per-span latencies; per-trace presence, counts and gaps. */
-export function accumulate(pop: Population, trace: Trace, profile: TraceProfile): void {
+export function accumulate(pop: Population, trace: BaselineTrace, profile: BaselineProfile): void {
   const { spans } = trace;
   const cps = profile.callPaths;
   const np = cps.length;
@@ -146,13 +145,11 @@ export function accumulate(pop: Population, trace: Trace, profile: TraceProfile)
   if (obs !== undefined) {
     for (let p = 0; p < np; p++) stats[p].errorOrigins += obs.errorOrigins[p];
   } else {
-    for (let i = 0; i < spans.length; i++) {
-      if (!spans[i].error) continue;
-      const kids = trace.children[i];
-      let childErr = false;
-      for (let k = 0; k < kids.length && !childErr; k++) childErr = spans[kids[k]].error;
-      if (!childErr) stats[pathOf[i]].errorOrigins++;
-    }
+    // An error span with no error child (a span's children are the spans naming it as parent).
+    const parent = trace.parent;
+    const errorChild = new Uint8Array(spans.length);
+    for (let i = 0; i < spans.length; i++) if (spans[i].error && parent[i] >= 0) errorChild[parent[i]] = 1;
+    for (let i = 0; i < spans.length; i++) if (spans[i].error && !errorChild[i]) stats[pathOf[i]].errorOrigins++;
   }
 
   if (pop.pooled) {

@@ -1,7 +1,6 @@
-import type { TraceProfile } from '../../features/profile.js';
-import type { Trace } from '../../trace/trace.js';
 import { endpointKey } from '../../trace/endpoint-key.js';
 import type { Evidence } from './evidence.js';
+import type { BaselineProfile, BaselineTrace } from './input.js';
 import { observePaths, type PathObservations } from './observe.js';
 import type { BaselineOptions } from './options.js';
 import type { PathStats, Population } from './population.js';
@@ -11,8 +10,8 @@ import type { PathStats, Population } from './population.js';
  * judging it, and the evidence found so far with what each item adds to the score.
  */
 export interface ScoreContext {
-  trace: Trace;
-  profile: TraceProfile;
+  trace: BaselineTrace;
+  profile: BaselineProfile;
   obs: PathObservations;
   /** The endpoint's own model; undefined when the endpoint is too rare and `pooled` must do. */
   endpoint: Population | undefined;
@@ -30,8 +29,8 @@ export interface ScoreContext {
 }
 
 export function scoreContext(
-  trace: Trace,
-  profile: TraceProfile,
+  trace: BaselineTrace,
+  profile: BaselineProfile,
   endpoint: Population | undefined,
   pooled: Population,
   o: BaselineOptions,

@@ -1,7 +1,6 @@
-import type { TraceProfile } from '../../features/profile.js';
-import type { Trace } from '../../trace/trace.js';
 import { errorEvidence } from './error-evidence.js';
 import type { BaselineScore } from './evidence.js';
+import type { BaselineProfile, BaselineTrace } from './input.js';
 import { networkGapEvidence } from './gap-evidence.js';
 import { judgingStats, latencyEvidence } from './latency-evidence.js';
 import type { BaselineOptions } from './options.js';
@@ -20,8 +19,8 @@ import {
  * the usual calls it lacks, the network gaps and the spans it lost.
  */
 export function scoreTrace(
-  trace: Trace,
-  profile: TraceProfile,
+  trace: BaselineTrace,
+  profile: BaselineProfile,
   endpoint: Population | undefined,
   pooled: Population,
   o: BaselineOptions,
