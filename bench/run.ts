@@ -14,6 +14,7 @@ import { runPushBench } from './push.js';
 import { runUiBench } from './ui.js';
 import { runTrainStallBench } from './train-stall.js';
 import { runCompareBench } from './compare.js';
+import { runMemoryBench } from './memory.js';
 
 /** Our isolation forest against ml-isolation-forest 0.1.0, on synthetic data and the TraceAnomaly vectors. */
 async function forestBench(): Promise<Record<string, string>> {
@@ -43,6 +44,8 @@ const BENCHES: Bench[] = [
   { name: 'scale', run: () => runScaleBench({ log: (l) => process.stderr.write(l + '\n') }) },
   // The push path: OTLP protobuf (BENCH_PUSH_PROTOCOL=http|grpc) -> one process -> scored (needs redis-server).
   { name: 'push', run: () => runPushBench({ log: (l) => process.stderr.write(l + '\n') }) },
+  // `train` and `score` on Nezha Online Boutique (1.2M spans): peak RSS and CPU seconds (skipped without it).
+  { name: 'memory', run: () => runMemoryBench({ log: (l) => process.stderr.write(l + '\n') }) },
   // Compare with normal: reading a full reservoir's normal traces, choosing the typical one, diffing.
   { name: 'compare', run: () => runCompareBench() },
   // The web UI's first screen over 100,000 stored anomalies (needs redis-server and chromium).

@@ -61,7 +61,8 @@ function byPath(src: ScreenSource): Map<string, { trace: number; value: number }
       g.push({ trace: i, value: Math.log1p(selfTimeUs / 1000) });
     });
   }
-  for (const g of out.values()) g.sort((a, b) => src.startUs(a.trace) - src.startUs(b.trace) || a.trace - b.trace);
+  for (const g of out.values())
+    g.sort((a, b) => src.startUs(a.trace) - src.startUs(b.trace) || a.trace - b.trace);
   return out;
 }
 

@@ -11,7 +11,8 @@ import type { Trace } from '../trace/trace.js';
 import type { ScreenSource } from './screen.js';
 
 /** What training reads of one trace's profile: the baseline's part, its start and its scalar features. */
-export type TrainingProfile = BaselineProfile & Pick<TraceProfile, 'startUs'> & { scalarFeatures: Float64Array };
+export type TrainingProfile = BaselineProfile &
+  Pick<TraceProfile, 'startUs'> & { scalarFeatures: Float64Array };
 
 type Typed = Float64Array | Int32Array | Uint8Array;
 

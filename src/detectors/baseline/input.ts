@@ -14,5 +14,12 @@ export interface BaselineTrace extends Pick<Trace, 'parent' | 'order'> {
 /** What the baseline reads of a profile (a TraceProfile is one). */
 export type BaselineProfile = Pick<
   TraceProfile,
-  'endpoint' | 'callPaths' | 'networkHops' | 'orphans' | 'rootMissing' | 'rootSpan' | 'selfTimeUs' | 'spanCallPath'
+  | 'endpoint'
+  | 'callPaths'
+  | 'networkHops'
+  | 'orphans'
+  | 'rootMissing'
+  | 'rootSpan'
+  | 'selfTimeUs'
+  | 'spanCallPath'
 >;

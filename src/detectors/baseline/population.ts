@@ -149,7 +149,8 @@ export function accumulate(pop: Population, trace: BaselineTrace, profile: Basel
     const parent = trace.parent;
     const errorChild = new Uint8Array(spans.length);
     for (let i = 0; i < spans.length; i++) if (spans[i].error && parent[i] >= 0) errorChild[parent[i]] = 1;
-    for (let i = 0; i < spans.length; i++) if (spans[i].error && !errorChild[i]) stats[pathOf[i]].errorOrigins++;
+    for (let i = 0; i < spans.length; i++)
+      if (spans[i].error && !errorChild[i]) stats[pathOf[i]].errorOrigins++;
   }
 
   if (pop.pooled) {
