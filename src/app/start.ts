@@ -35,7 +35,7 @@ export interface ServiceTuning {
   poller?: Pick<PollerOptions, 'sweepEvery' | 'sweepWindowS' | 'minOverlapS'>;
   /** BullMQ job lock, ms: how soon a crashed worker's jobs go to another worker (default 30 000). */
   jobLockMs?: number;
-  /** Traces per score job (default 200) and score jobs run at once per process (default 2). */
+  /** Traces per score job (default 500) and score jobs run at once per process (default 2). */
   scoreBatch?: number;
   scoreConcurrency?: number;
   webhooks?: Pick<
