@@ -32,7 +32,7 @@ export interface ServiceTuning {
   /** Source backoff and circuit breaker. */
   breaker?: BreakerOptions;
   /** The poller's options beyond the configuration (sweeps, the learned overlap). */
-  poller?: Pick<PollerOptions, 'sweepEvery' | 'sweepWindowS' | 'minOverlapS'>;
+  poller?: Pick<PollerOptions, 'sweepEvery' | 'minOverlapS'>;
   /** BullMQ job lock, ms: how soon a crashed worker's jobs go to another worker (default 30 000). */
   jobLockMs?: number;
   /** Traces per score job (default 500) and score jobs run at once per process (default 2). */
@@ -129,8 +129,7 @@ export async function startService(
         settleS: c.TRACEHOUND_POLL_SETTLE,
         limit: c.TRACEHOUND_POLL_LIMIT,
         initialLookbackS: c.TRACEHOUND_INITIAL_LOOKBACK,
-        // A sweep samples about one interval of a service's traffic; polls learn how little overlap they need.
-        sweepWindowS: c.TRACEHOUND_POLL_INTERVAL,
+        intervalS: c.TRACEHOUND_POLL_INTERVAL,
         minOverlapS: MIN_OVERLAP_S,
         breaker: tuning.breaker,
         ...tuning.poller,

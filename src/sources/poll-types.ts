@@ -31,14 +31,15 @@ export interface PollerOptions {
   /** How long a service counts as one where traces begin after its last such trace (default 86 400 s). */
   rootTtlS?: number;
   /**
-   * Seconds a sweep reads, back from now - settle (default 30: about a poll interval). A sweep samples the
-   * service's recent traffic for traces that begin there, or whose root span is missing, instead of reading
-   * everything since its last sweep: a search by service returns every trace touching the service, so full
-   * sweeps made the source send each trace once more for every service it crosses. A trace found there
-   * makes its service one where traces begin, polled in full from then on (from the initial look-back when
-   * it never was).
+   * Seconds between polls (default 30), as the scheduler runs them. A sweep reads half of that, back from
+   * now - settle: it samples the service's recent traffic for traces that begin there, or whose root span
+   * is missing, instead of reading everything since its last sweep (a search by service returns every
+   * trace touching the service, so full sweeps made the source send each trace once more for every
+   * service it crosses). A trace found there makes its service one where traces begin, polled in full from
+   * then on (from the initial look-back when it never was). Once every `sweepEvery` intervals a poll
+   * re-reads the whole overlap (see minOverlapS).
    */
-  sweepWindowS?: number;
+  intervalS?: number;
   /**
    * The least overlap a poll re-reads once it has measured how late traces arrive (see overlap.ts); the
    * default, the whole overlap, learns nothing.
@@ -47,7 +48,7 @@ export interface PollerOptions {
   breaker?: BreakerOptions;
 }
 
-/** How a poll reads: `poll` from the watermark, `sweep` a recent sample (see PollerOptions.sweepWindowS). */
+/** How a poll reads: `poll` from the watermark, `sweep` a recent sample (see PollerOptions.intervalS). */
 export type PollMode = 'poll' | 'sweep';
 
 /** `busy`: another poll of the same service is still running (see PollerState.lock). */

@@ -23,13 +23,7 @@ import type { PollLock, PollerState } from './state.js';
 import { readWindow, type WindowRead } from './windows.js';
 import { OverlapLearner } from './overlap.js';
 
-export type {
-  PollerOptions,
-  PollMode,
-  PollResult,
-  PollStats,
-  PollerMetrics,
-} from './poll-types.js';
+export type { PollerOptions, PollMode, PollResult, PollStats, PollerMetrics } from './poll-types.js';
 
 /** Traces a sweep asks for while no service where traces begin is known: enough to learn some. */
 const LEARN_LIMIT = 20;
@@ -109,13 +103,13 @@ export class Poller {
       refreshServicesEvery: opts.refreshServicesEvery ?? 10,
       sweepEvery: Math.max(1, Math.floor(opts.sweepEvery ?? 10)),
       rootTtlS: opts.rootTtlS ?? 86_400,
-      sweepWindowS: opts.sweepWindowS ?? 30,
+      intervalS: opts.intervalS ?? 30,
       minOverlapS: Math.min(opts.minOverlapS ?? Infinity, opts.overlapS ?? 60),
     };
     this.overlap = new OverlapLearner({
       maxUs: this.o.overlapS * 1e6,
       minUs: this.o.minOverlapS * 1e6,
-      fullEveryUs: this.o.sweepEvery * this.o.sweepWindowS * 1e6,
+      fullEveryUs: this.o.sweepEvery * this.o.intervalS * 1e6,
       memoryUs: 3600 * 1e6,
     });
     if (this.o.limit < 1) throw new Error(`poller limit must be at least 1, got ${this.o.limit}`);
@@ -188,7 +182,7 @@ export class Poller {
    * The services to poll in interval number `slot`: those where traces begin, polled from their
    * watermarks, and the others swept in turn, each every `sweepEvery`th interval. Before any root is known,
    * every service is swept. A trace begins in a service where traces begin, so the polls find every trace
-   * that has its root span; a sweep samples the rest (see PollerOptions.sweepWindowS).
+   * that has its root span; a sweep samples the rest (see PollerOptions.intervalS).
    */
   async due(sourceName: string, slot: number, nowMs: number): Promise<{ service: string; sweep: boolean }[]> {
     const services = this.services(sourceName);
@@ -251,7 +245,7 @@ export class Poller {
       sweep && (await this.state.roots(sourceName, nowUs / 1000 - this.o.rootTtlS * 1000)).length === 0;
     const toUs = sweep ? nowUs - settleUs : Math.min(nowUs - settleUs, base + this.o.maxWindowS * 1e6);
     const fromUs = sweep
-      ? Math.max(0, toUs - (learning ? this.o.initialLookbackS : this.o.sweepWindowS) * 1e6)
+      ? Math.max(0, toUs - (learning ? this.o.initialLookbackS : this.o.intervalS / 2) * 1e6)
       : wm !== undefined
         ? Math.max(0, wm - this.overlap.overlapUs(key, nowUs, wm, toUs))
         : base;

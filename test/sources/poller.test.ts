@@ -360,7 +360,7 @@ describe('sweeps and the learned overlap', () => {
   it('a sweep reads one recent window once, hands on what is new there and leaves the watermark alone', async () => {
     const services = ['api', 'db'];
     const { src, state, poller } = setup(
-      { initialLookbackS: 600, settleS: 10, sweepWindowS: 30, limit: 3 },
+      { initialLookbackS: 600, settleS: 10, intervalS: 60, limit: 3 },
       { stub: services },
     );
     await state.noteRoots('stub', ['api'], NOW / 1000);
@@ -407,7 +407,7 @@ describe('sweeps and the learned overlap', () => {
       minOverlapS: 2,
       settleS: 0,
       sweepEvery: 4,
-      sweepWindowS: 10,
+      intervalS: 10,
     });
     const from = (i: number) => src.queries[i].startUs;
     let t = NOW;
