@@ -49,9 +49,9 @@ export interface ServiceBenchOptions {
    */
   tailS?: number;
   /**
-   * A share of traces the source stores late, seconds after they end (default 1% at 6 s: past the settle
-   * time and the least learned overlap, within the configured overlap), so completeness shows what the
-   * learned overlap costs.
+   * A share of traces the source stores late, seconds after they end (default none; e.g. 1% at 6 s: past
+   * the settle time and the least learned overlap, within the configured one), so that completeness shows
+   * what the learned overlap costs.
    */
   late?: { share: number; delayS: number };
   tuning?: ServiceTuning;
@@ -392,7 +392,7 @@ export async function runServiceBench(
     settleS: opts.settleS ?? 2,
     overlapS: opts.overlapS ?? 5,
     tailS: 0,
-    late: opts.late ?? { share: 0.01, delayS: 6 },
+    late: opts.late ?? { share: 0, delayS: 0 },
     tuning: opts.tuning,
     log: opts.log,
   };
