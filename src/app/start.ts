@@ -32,7 +32,7 @@ export interface ServiceTuning {
   /** Source backoff and circuit breaker. */
   breaker?: BreakerOptions;
   /** The poller's options beyond the configuration (sweeps, the learned overlap). */
-  poller?: Pick<PollerOptions, 'sweepEvery' | 'minOverlapS'>;
+  poller?: Pick<PollerOptions, 'sweepEvery' | 'minOverlapS' | 'fullOverlapEvery'>;
   /** BullMQ job lock, ms: how soon a crashed worker's jobs go to another worker (default 30 000). */
   jobLockMs?: number;
   /** Traces per score job (default 500) and score jobs run at once per process (default 2). */

@@ -36,8 +36,7 @@ export interface PollerOptions {
    * is missing, instead of reading everything since its last sweep (a search by service returns every
    * trace touching the service, so full sweeps made the source send each trace once more for every
    * service it crosses). A trace found there makes its service one where traces begin, polled in full from
-   * then on (from the initial look-back when it never was). Once every `sweepEvery` intervals a poll
-   * re-reads the whole overlap (see minOverlapS).
+   * then on (from the initial look-back when it never was).
    */
   intervalS?: number;
   /**
@@ -45,6 +44,12 @@ export interface PollerOptions {
    * default, the whole overlap, learns nothing.
    */
   minOverlapS?: number;
+  /**
+   * Once every this many intervals a poll re-reads the whole overlap (default 3), which is how lateness
+   * beyond the learned overlap is found. In the service bench (5 s interval, 2 s settle, 5 s overlap, 1% of
+   * traces stored 6 s late) every tenth interval missed 3 of 422 traces, every third 1 of 417.
+   */
+  fullOverlapEvery?: number;
   breaker?: BreakerOptions;
 }
 

@@ -105,11 +105,12 @@ export class Poller {
       rootTtlS: opts.rootTtlS ?? 86_400,
       intervalS: opts.intervalS ?? 30,
       minOverlapS: Math.min(opts.minOverlapS ?? Infinity, opts.overlapS ?? 60),
+      fullOverlapEvery: Math.max(1, opts.fullOverlapEvery ?? 3),
     };
     this.overlap = new OverlapLearner({
       maxUs: this.o.overlapS * 1e6,
       minUs: this.o.minOverlapS * 1e6,
-      fullEveryUs: this.o.sweepEvery * this.o.intervalS * 1e6,
+      fullEveryUs: this.o.fullOverlapEvery * this.o.intervalS * 1e6,
       memoryUs: 3600 * 1e6,
     });
     if (this.o.limit < 1) throw new Error(`poller limit must be at least 1, got ${this.o.limit}`);

@@ -406,7 +406,7 @@ describe('sweeps and the learned overlap', () => {
       overlapS: 200,
       minOverlapS: 2,
       settleS: 0,
-      sweepEvery: 4,
+      fullOverlapEvery: 4,
       intervalS: 10,
     });
     const from = (i: number) => src.queries[i].startUs;
