@@ -6,7 +6,10 @@
  *   - throughput: the stream starts with a backlog; spans/s from the first search until every trace of the
  *     backlog is scored (anomalies stored, their webhooks queued);
  *   - delay: once caught up, from each anomalous trace becoming queryable in the source to its webhook
- *     arriving, p50 and p95.
+ *     arriving, p50 and p95;
+ *   - the source's load: trace records its answers carried per distinct trace, for the backlog's traces
+ *     and the steady window's (counted after a tail, so late re-reads are in);
+ *   - completeness: the share of those traces scoring counted, so that fewer reads never hide missed traces.
  * The figures are medians over the runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,7 +24,7 @@ import type { ModelSet } from '../src/scoring/model-set.js';
 import { ModelRegistry } from '../src/registry/redis-registry.js';
 import { WebhookStore } from '../src/webhooks/store.js';
 import { globalIndex, recordKey } from '../src/store/anomaly-keys.js';
-import { TRAFFIC_KEY } from '../src/store/aggregates.js';
+import { TRAFFIC_KEY, countedKey } from '../src/store/aggregates.js';
 import { startRedis } from '../src/app/private-redis.js';
 import type { ServiceTuning } from '../src/app/start.js';
 import { BenchJaeger } from './sim-jaeger.js';
@@ -40,6 +43,17 @@ export interface ServiceBenchOptions {
   pollIntervalS?: number;
   settleS?: number;
   overlapS?: number;
+  /**
+   * Seconds waited after the steady window before the source's sends of its traces are counted, so that
+   * every re-read of them (overlaps, sweeps) is in (default: ten poll intervals, the overlap and the settle).
+   */
+  tailS?: number;
+  /**
+   * A share of traces the source stores late, seconds after they end (default none; e.g. 1% at 6 s: past
+   * the settle time and the least learned overlap, within the configured one), so that completeness shows
+   * what the learned overlap costs.
+   */
+  late?: { share: number; delayS: number };
   tuning?: ServiceTuning;
   log?: (line: string) => void;
 }
@@ -128,6 +142,29 @@ interface RunResult {
   delayed: number;
   undelivered: number;
   anomalyRate: number;
+  /** Trace records the source sent per distinct trace: the backlog's traces, and the steady window's. */
+  backlogSends: number;
+  steadySends: number;
+  /** Share of the source's traces that reached scoring (counted in the aggregates), backlog and steady. */
+  backlogComplete: number;
+  steadyComplete: number;
+  allComplete: number;
+}
+
+/** Share of `ids` that scoring counted: each trace id is claimed in its start minute's counted set. */
+async function scoredShare(admin: Redis, sim: BenchJaeger, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return NaN;
+  const p = admin.pipeline();
+  for (const id of ids) p.sismember(countedKey(sim.startUs.get(id)!), id);
+  const replies = (await p.exec()) ?? [];
+  return replies.filter(([, n]) => n === 1).length / ids.length;
+}
+
+/** Trace records the source sent for these traces, per trace. */
+function sendsPer(sim: BenchJaeger, ids: readonly string[]): number {
+  let n = 0;
+  for (const id of ids) n += sim.sends.get(id) ?? 0;
+  return n / Math.max(1, ids.length);
 }
 
 async function oneRun(
@@ -143,6 +180,7 @@ async function oneRun(
     seed: 100 + run,
     backfillS: o.backlogS,
     maxTraces: o.rate * (o.backlogS + o.steadyS + 120),
+    late: o.late,
   });
   const children: ChildProcess[] = [];
   try {
@@ -197,6 +235,7 @@ async function oneRun(
     // tenth of it scored to nine tenths, so start-up and the tail stay out).
     sim.live.advance();
     const backlogTraces = sim.live.size;
+    const backlogIds = [...sim.published.keys()];
     const scoredCount = async () => {
       const h = await admin.hgetall(TRAFFIC_KEY);
       let n = 0;
@@ -274,6 +313,23 @@ async function oneRun(
       30_000,
       200,
     ).catch(() => undefined);
+    // Late re-reads of the window's traces (an overlap, a sweep) are the source's cost too: waited for.
+    await sleep(Math.max(0, to + o.tailS * 1000 - Date.now()));
+    // Everything the source held up to the window's end: the start-up, before any lateness was learned, too.
+    const held = [...sim.published].filter(([, at]) => at < to).map(([id]) => id);
+    const [backlogComplete, steadyComplete, allComplete] = [
+      await scoredShare(admin, sim, backlogIds),
+      await scoredShare(admin, sim, window),
+      await scoredShare(admin, sim, held),
+    ];
+    const backlogSends = sendsPer(sim, backlogIds);
+    const steadySends = sendsPer(sim, window);
+    log(
+      `run ${run + 1}: the source sent each trace ${backlogSends.toFixed(2)} times in the backlog, ` +
+        `${steadySends.toFixed(2)} in steady state; scored ${(100 * backlogComplete).toFixed(2)}% of the ` +
+        `backlog, ${(100 * steadyComplete).toFixed(2)}% of the steady window, ` +
+        `${(100 * allComplete).toFixed(2)}% of all ${held.length} traces the source held`,
+    );
     const delays: number[] = [];
     let undelivered = 0;
     for (const id of anomalies) {
@@ -291,6 +347,11 @@ async function oneRun(
       delayed: delays.length,
       undelivered,
       anomalyRate: anomalous / Math.max(1, window.length),
+      backlogSends,
+      steadySends,
+      backlogComplete,
+      steadyComplete,
+      allComplete,
     };
     log(
       `run ${run + 1}: ${window.length} traces in ${o.steadyS} s steady, ${anomalous} anomalous (${stored} stored in all), ` +
@@ -304,7 +365,8 @@ async function oneRun(
         .map(
           (c) =>
             new Promise<void>((r) => {
-              const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
+              // A profiled process writes its profile on exit: it is given the time to.
+              const t = setTimeout(() => c.kill('SIGKILL'), process.env.BENCH_NODE_ARGS ? 120_000 : 10_000);
               c.once('exit', () => (clearTimeout(t), r()));
               c.kill('SIGTERM');
             }),
@@ -329,9 +391,12 @@ export async function runServiceBench(
     pollIntervalS: opts.pollIntervalS ?? 5,
     settleS: opts.settleS ?? 2,
     overlapS: opts.overlapS ?? 5,
+    tailS: 0,
+    late: opts.late ?? { share: 0, delayS: 0 },
     tuning: opts.tuning,
     log: opts.log,
   };
+  o.tailS = opts.tailS ?? 10 * o.pollIntervalS + o.overlapS + o.settleS;
   const normal = generate('shop-normal', { seed: 5, durationS: 300 });
   const model = await trainModelSet(
     normal.traces.map((s) => normalizeTrace(s[0].traceId, s)),
@@ -360,5 +425,12 @@ export async function runServiceBench(
     delayedAnomalies: med((r) => r.delayed),
     undelivered: results.reduce((a, r) => a + r.undelivered, 0),
     anomalyRate: med((r) => r.anomalyRate),
+    backlogSendsPerTrace: med((r) => r.backlogSends),
+    steadySendsPerTrace: med((r) => r.steadySends),
+    steadySendsRuns: results.map((r) => r.steadySends.toFixed(2)).join(', '),
+    backlogComplete: med((r) => r.backlogComplete),
+    steadyComplete: med((r) => r.steadyComplete),
+    allComplete: med((r) => r.allComplete),
+    completeMin: Math.min(...results.flatMap((r) => [r.backlogComplete, r.steadyComplete, r.allComplete])),
   };
 }

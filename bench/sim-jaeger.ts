@@ -16,17 +16,36 @@ export class BenchJaeger {
   /** Trace id -> when it became queryable (epoch ms). */
   readonly published = new Map<string, number>();
   readonly spanCount = new Map<string, number>();
+  /** Trace id -> its start, µs (kept after the stream evicts the trace). */
+  readonly startUs = new Map<string, number>();
   requests = 0;
   /** Traces sent in search answers, counting every repeat, and the bytes of those answers. */
   tracesSent = 0;
   bytesSent = 0;
+  /** Trace id -> how many search answers carried it (the load the source pays per trace). */
+  readonly sends = new Map<string, number>();
   firstSearchAt = 0;
   private readonly json = new Map<string, Buffer>();
   private server?: Server;
   private timer?: NodeJS.Timeout;
   url = '';
 
-  constructor(scenario: Scenario, opts: { seed: number; backfillS: number; maxTraces: number }) {
+  /** Trace id -> when a late trace becomes queryable (epoch ms); hidden from searches until then. */
+  private readonly hiddenUntil = new Map<string, number>();
+
+  constructor(
+    scenario: Scenario,
+    opts: {
+      seed: number;
+      backfillS: number;
+      maxTraces: number;
+      /**
+       * A share of the traces stored this many seconds after they end (a slow collector or storage): the
+       * lateness the pollers' overlap is for. Chosen by trace id, so the same in every run.
+       */
+      late?: { share: number; delayS: number };
+    },
+  ) {
     this.live = new LiveSim(scenario, {
       seed: opts.seed,
       now: () => Date.now() * 1000,
@@ -35,9 +54,13 @@ export class BenchJaeger {
     });
     this.live.onPublish = (ready) => {
       const at = Date.now();
+      const late = opts.late;
       for (const t of ready) {
-        this.published.set(t.traceId, at);
+        const isLate = late !== undefined && parseInt(t.traceId.slice(-4), 16) / 65536 < late.share;
+        if (isLate) this.hiddenUntil.set(t.traceId, at + late.delayS * 1000);
+        this.published.set(t.traceId, isLate ? at + late.delayS * 1000 : at);
         this.spanCount.set(t.traceId, t.spans.length);
+        this.startUs.set(t.traceId, t.start);
       }
     };
   }
@@ -71,12 +94,13 @@ export class BenchJaeger {
           startMax: Number(q.get('end')),
         },
         Number(q.get('limit') ?? 100),
-      );
+      ).filter((t) => (this.hiddenUntil.get(t.traceId) ?? 0) <= Date.now());
       // Written as the stored bytes, never joined into one string: the source's own cost stays small.
       const parts: Buffer[] = [Buffer.from('{"data":[')];
       found.forEach((t, i) => {
         if (i > 0) parts.push(COMMA);
         parts.push(this.traceJson(t));
+        this.sends.set(t.traceId, (this.sends.get(t.traceId) ?? 0) + 1);
       });
       parts.push(Buffer.from(`],"total":${found.length},"limit":0,"offset":0,"errors":null}`));
       const length = parts.reduce((a, b) => a + b.length, 0);

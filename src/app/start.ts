@@ -8,20 +8,34 @@ import { JobSystem } from '../jobs/job-system.js';
 import { incidentsWiring } from './incidents-wiring.js';
 import { openStores } from './stores.js';
 import { startApi } from './api-process.js';
-import { createSource, Poller, RedisPollerState, type TraceSource } from '../sources/index.js';
+import {
+  createSource,
+  Poller,
+  RedisPollerState,
+  type PollerOptions,
+  type TraceSource,
+} from '../sources/index.js';
 import type { BreakerOptions } from '../sources/breaker.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../webhooks/dispatcher.js';
 import { anomalyEvent } from '../webhooks/events.js';
 
 export type Role = 'api' | 'worker' | 'scheduler';
 
+/**
+ * The least overlap a poll re-reads once it has measured that traces arrive on time: the settle time
+ * already waits for traces to finish and be stored, this second covers clocks and the poll's own timing.
+ */
+const MIN_OVERLAP_S = 1;
+
 /** Knobs below the configuration, for tests and benchmarks: the defaults suit production. */
 export interface ServiceTuning {
   /** Source backoff and circuit breaker. */
   breaker?: BreakerOptions;
+  /** The poller's options beyond the configuration (sweeps, the learned overlap). */
+  poller?: Pick<PollerOptions, 'sweepEvery' | 'minOverlapS' | 'fullOverlapEvery'>;
   /** BullMQ job lock, ms: how soon a crashed worker's jobs go to another worker (default 30 000). */
   jobLockMs?: number;
-  /** Traces per score job (default 200) and score jobs run at once per process (default 2). */
+  /** Traces per score job (default 500) and score jobs run at once per process (default 2). */
   scoreBatch?: number;
   scoreConcurrency?: number;
   webhooks?: Pick<
@@ -115,7 +129,10 @@ export async function startService(
         settleS: c.TRACEHOUND_POLL_SETTLE,
         limit: c.TRACEHOUND_POLL_LIMIT,
         initialLookbackS: c.TRACEHOUND_INITIAL_LOOKBACK,
+        intervalS: c.TRACEHOUND_POLL_INTERVAL,
+        minOverlapS: MIN_OVERLAP_S,
         breaker: tuning.breaker,
+        ...tuning.poller,
       })
     : undefined;
   const pipeline = {

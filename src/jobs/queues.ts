@@ -26,8 +26,8 @@ const name = z.string().min(1);
 
 /** poll/discover: list a source's services and fan out the polls due this slot. */
 export const DiscoverPayload = z.object({ source: name });
-/** poll/poll: one (source, service) window. */
-export const PollPayload = z.object({ source: name, service: name });
+/** poll/poll: one (source, service) window; `sweep`: a recent sample of a service where no trace begins. */
+export const PollPayload = z.object({ source: name, service: name, sweep: z.boolean().optional() });
 /** score/score: compact traces (store/reservoir compactTrace), and the source they came from ("push" for pushes). */
 export const ScorePayload = z.object({ source: name.optional(), traces: z.array(z.string()) });
 /** train/train: one endpoint. */
@@ -128,7 +128,7 @@ export async function enqueuePolls(
   await queue.addBulk(
     due.map(({ service, sweep }) => ({
       name: 'poll' as const,
-      data: { source, service } satisfies PollData,
+      data: (sweep ? { source, service, sweep } : { source, service }) satisfies PollData,
       opts: {
         ...(sweep ? JOB_OPTIONS.sweep : {}),
         jobId: jobIds.poll(source, service, slot),

@@ -7,104 +7,26 @@
  * BullMQ job (or a test) decides when polls happen.
  */
 import { endpointOf, type Trace } from '../trace/trace.js';
-import { Breaker, type BreakerOptions, type BreakerState } from './breaker.js';
+import { Breaker } from './breaker.js';
+import {
+  newCounters,
+  type Counters,
+  type PollerMetrics,
+  type PollerOptions,
+  type PollMode,
+  type PollResult,
+  type PollStats,
+} from './poll-types.js';
 import { SourceError } from './http.js';
 import type { TraceSource } from './source.js';
-import type { PollerState } from './state.js';
-import { readWindow } from './windows.js';
+import type { PollLock, PollerState } from './state.js';
+import { readWindow, type WindowRead } from './windows.js';
+import { OverlapLearner } from './overlap.js';
 
-export interface PollerOptions {
-  /** Seconds re-read before the watermark (default 60). */
-  overlapS?: number;
-  /** Seconds before now not read yet, so traces are complete (default 30). */
-  settleS?: number;
-  /** Traces asked for per search (default 500). */
-  limit?: number;
-  /** How far back the first poll of a service starts (default 3600 s). */
-  initialLookbackS?: number;
-  /** Narrowest window a full answer is split down to (default 1 s). */
-  minWindowS?: number;
-  /** Most time read in one poll; a longer backlog is caught up over several polls (default 3600 s). */
-  maxWindowS?: number;
-  /** Searches per poll before the rest is left for the next one (default 64). */
-  maxQueriesPerPoll?: number;
-  /** How long a trace id is remembered as seen (default 1800 s; must exceed overlap + settle + poll gaps). */
-  seenTtlS?: number;
-  /** Service lists are refreshed on every Nth pollSource call (default 10). */
-  refreshServicesEvery?: number;
-  /**
-   * Services where no trace begins are polled only every Nth interval (default 10; 1 polls every service
-   * every interval). A search by service finds every trace that touches the service, so a trace crossing
-   * eight services is found by eight pollers: polling the services where traces begin finds each once, and
-   * the sweep of the others catches traces whose root span is missing or that begin somewhere new.
-   */
-  sweepEvery?: number;
-  /** How long a service counts as one where traces begin after its last such trace (default 86 400 s). */
-  rootTtlS?: number;
-  breaker?: BreakerOptions;
-}
+export type { PollerOptions, PollMode, PollResult, PollStats, PollerMetrics } from './poll-types.js';
 
-export type SkipReason = 'backoff' | 'breaker-open' | 'nothing-to-read';
-
-export interface PollStats {
-  source: string;
-  service: string;
-  /** The window asked for, µs. */
-  fromUs: number;
-  toUs: number;
-  /** The watermark after the poll, µs. */
-  watermarkUs: number;
-  /** now - watermark, µs. */
-  lagUs: number;
-  queries: number;
-  windowsSplit: number;
-  truncatedWindows: number;
-  fetched: number;
-  duplicates: number;
-  newTraces: number;
-  skippedRecords: number;
-  /** Why no search ran. */
-  skipped?: SkipReason;
-  /** When skipped for backoff or the breaker, when to try again, µs. */
-  retryAtUs?: number;
-  /** The failure that stopped the poll (what was read before it is still returned). */
-  error?: string;
-  warnings: string[];
-}
-
-export interface PollResult {
-  newTraces: Trace[];
-  stats: PollStats;
-}
-
-interface Counters {
-  polls: number;
-  tracesFetched: number;
-  duplicatesSkipped: number;
-  newTraces: number;
-  windowsSplit: number;
-  truncated: number;
-  failures: number;
-  queries: number;
-  watermarkUs?: number;
-  lastPollUs?: number;
-  lastError?: string;
-}
-
-export interface PollerMetrics {
-  sources: {
-    name: string;
-    kind: string;
-    breaker: BreakerState;
-    consecutiveFailures: number;
-    breakerOpens: number;
-    services: number;
-    discoveryFailures: number;
-  }[];
-  pollers: ({ source: string; service: string; lagUs: number | undefined } & Omit<Counters, 'watermarkUs'> & {
-      watermarkUs: number | undefined;
-    })[];
-}
+/** Traces a sweep asks for while no service where traces begin is known: enough to learn some. */
+const LEARN_LIMIT = 20;
 
 interface SourceEntry {
   source: TraceSource;
@@ -116,16 +38,27 @@ interface SourceEntry {
   discoveryFailures: number;
 }
 
-const newCounters = (): Counters => ({
-  polls: 0,
-  tracesFetched: 0,
-  duplicatesSkipped: 0,
-  newTraces: 0,
-  windowsSplit: 0,
-  truncated: 0,
-  failures: 0,
-  queries: 0,
-});
+/** How long a poll's lock lasts unless the poll extends it (it does with every answer). */
+const LOCK_MS = 60_000;
+
+function emptyStats(source: string, service: string, watermarkUs: number, nowUs: number): PollStats {
+  return {
+    source,
+    service,
+    fromUs: watermarkUs,
+    toUs: watermarkUs,
+    watermarkUs,
+    lagUs: nowUs - watermarkUs,
+    queries: 0,
+    windowsSplit: 0,
+    truncatedWindows: 0,
+    fetched: 0,
+    duplicates: 0,
+    newTraces: 0,
+    skippedRecords: 0,
+    warnings: [],
+  };
+}
 
 /** A stable small number per service, so the services swept in turn are spread over the intervals. */
 function spread(service: string): number {
@@ -149,6 +82,7 @@ export class Poller {
   /** Per poller, the chunk width the last poll's traffic suggests (memory only: a restart relearns it). */
   private readonly chunks = new Map<string, number>();
   private readonly o: Required<Omit<PollerOptions, 'breaker'>>;
+  private readonly overlap: OverlapLearner;
 
   constructor(
     sources: TraceSource[],
@@ -169,7 +103,16 @@ export class Poller {
       refreshServicesEvery: opts.refreshServicesEvery ?? 10,
       sweepEvery: Math.max(1, Math.floor(opts.sweepEvery ?? 10)),
       rootTtlS: opts.rootTtlS ?? 86_400,
+      intervalS: opts.intervalS ?? 30,
+      minOverlapS: Math.min(opts.minOverlapS ?? Infinity, opts.overlapS ?? 60),
+      fullOverlapEvery: Math.max(1, opts.fullOverlapEvery ?? 3),
     };
+    this.overlap = new OverlapLearner({
+      maxUs: this.o.overlapS * 1e6,
+      minUs: this.o.minOverlapS * 1e6,
+      fullEveryUs: this.o.fullOverlapEvery * this.o.intervalS * 1e6,
+      memoryUs: 3600 * 1e6,
+    });
     if (this.o.limit < 1) throw new Error(`poller limit must be at least 1, got ${this.o.limit}`);
     for (const s of sources) {
       if (this.sources.has(s.name)) throw new Error(`two sources are named ${JSON.stringify(s.name)}`);
@@ -237,23 +180,27 @@ export class Poller {
   }
 
   /**
-   * The services to poll in interval number `slot`: those where traces begin, and the others in turn, each
-   * every `sweepEvery`th interval. Before any root is known, all of them. Their watermarks make a rarer poll
-   * read everything since the last one, so nothing is skipped, only found later.
+   * The services to poll in interval number `slot`: those where traces begin, polled from their
+   * watermarks, and the others swept in turn, each every `sweepEvery`th interval. Before any root is known,
+   * every service is swept. A trace begins in a service where traces begin, so the polls find every trace
+   * that has its root span; a sweep samples the rest (see PollerOptions.intervalS).
    */
   async due(sourceName: string, slot: number, nowMs: number): Promise<{ service: string; sweep: boolean }[]> {
     const services = this.services(sourceName);
-    const all = services.map((service) => ({ service, sweep: false }));
-    if (this.o.sweepEvery === 1) return all;
+    if (this.o.sweepEvery === 1) return services.map((service) => ({ service, sweep: false }));
     const roots = new Set(await this.state.roots(sourceName, nowMs - this.o.rootTtlS * 1000));
-    if (roots.size === 0) return all;
+    // Nothing learned yet: every service is swept, and a sweep that finds no root known asks for a few of
+    // its newest traces over the whole look-back, which says where traces begin.
+    if (roots.size === 0) return services.map((service) => ({ service, sweep: true }));
     return services
       .filter((s) => roots.has(s) || (slot + spread(s)) % this.o.sweepEvery === 0)
       .map((service) => ({ service, sweep: !roots.has(service) }));
   }
 
-  /** One poll of one (source, service). Never throws for backend failures: they are in `stats.error`. */
   /**
+   * One poll of one (source, service); `sweep` reads a recent sample instead and leaves the watermark alone.
+   * Never throws for backend failures: they are in `stats.error`.
+   *
    * With `deliver`, the new traces are handed over before anything is marked: unseen ids are looked up,
    * delivered (e.g. enqueued for scoring), and only then marked seen and the watermark moved. A crash in
    * between re-reads and re-delivers (at least once; the scoring side is idempotent) instead of losing them.
@@ -263,30 +210,47 @@ export class Poller {
     service: string,
     nowUs: number,
     deliver?: (traces: Trace[]) => Promise<void>,
+    mode: PollMode = 'poll',
+  ): Promise<PollResult> {
+    this.entry(sourceName);
+    const lock = await this.state.lock(sourceName, service, LOCK_MS);
+    if (!lock) {
+      const wm = this.count(sourceName, service).watermarkUs ?? nowUs;
+      return { newTraces: [], stats: { ...emptyStats(sourceName, service, wm, nowUs), skipped: 'busy' } };
+    }
+    try {
+      return await this.pollLocked(sourceName, service, nowUs, lock, deliver, mode);
+    } finally {
+      // A lock that cannot be dropped ends by itself after LOCK_MS.
+      await lock.release().catch(() => undefined);
+    }
+  }
+
+  private async pollLocked(
+    sourceName: string,
+    service: string,
+    nowUs: number,
+    lock: PollLock,
+    deliver: ((traces: Trace[]) => Promise<void>) | undefined,
+    mode: PollMode,
   ): Promise<PollResult> {
     const e = this.entry(sourceName);
     const c = this.count(sourceName, service);
+    const key = `${sourceName}\u0000${service}`;
     const wm = await this.state.getWatermark(sourceName, service);
     const settleUs = this.o.settleS * 1e6;
     const base = wm ?? nowUs - this.o.initialLookbackS * 1e6;
-    const fromUs = wm !== undefined ? Math.max(0, wm - this.o.overlapS * 1e6) : base;
-    const toUs = Math.min(nowUs - settleUs, base + this.o.maxWindowS * 1e6);
-    const stats: PollStats = {
-      source: sourceName,
-      service,
-      fromUs,
-      toUs,
-      watermarkUs: wm ?? base,
-      lagUs: nowUs - (wm ?? base),
-      queries: 0,
-      windowsSplit: 0,
-      truncatedWindows: 0,
-      fetched: 0,
-      duplicates: 0,
-      newTraces: 0,
-      skippedRecords: 0,
-      warnings: [],
-    };
+    const sweep = mode === 'sweep';
+    // Before any service where traces begin is known, a sweep looks as far back as a first poll, for a few.
+    const learning =
+      sweep && (await this.state.roots(sourceName, nowUs / 1000 - this.o.rootTtlS * 1000)).length === 0;
+    const toUs = sweep ? nowUs - settleUs : Math.min(nowUs - settleUs, base + this.o.maxWindowS * 1e6);
+    const fromUs = sweep
+      ? Math.max(0, toUs - (learning ? this.o.initialLookbackS : this.o.intervalS / 2) * 1e6)
+      : wm !== undefined
+        ? Math.max(0, wm - this.overlap.overlapUs(key, nowUs, wm, toUs))
+        : base;
+    const stats: PollStats = { ...emptyStats(sourceName, service, wm ?? base, nowUs), fromUs, toUs };
     c.lastPollUs = nowUs;
     c.watermarkUs = wm ?? c.watermarkUs;
     if (toUs <= fromUs) return { newTraces: [], stats: { ...stats, skipped: 'nothing-to-read' } };
@@ -295,70 +259,41 @@ export class Poller {
       return { newTraces: [], stats: { ...stats, skipped: gate.reason, retryAtUs: gate.retryAtUs } };
 
     c.polls++;
-    const limit = this.o.limit;
-    const key = `${sourceName}\u0000${service}`;
+    const limit = sweep && learning ? Math.min(LEARN_LIMIT, this.o.limit) : this.o.limit;
     // Traces handed on already are dropped before they are read: most of what a poll finds was found by
     // the poller of another service the trace crosses, or by the previous poll's overlap.
     const unseen = (ids: string[]) => this.state.unseen(sourceName, ids);
-    // Each answer is handed on as it comes, before the next search: scoring starts sooner, a long backlog
-    // is never held in memory whole, and a poller running beside this one finds these traces seen already.
-    // Marked after delivery: a crash in between re-delivers (the scoring side is idempotent), never loses.
     const newTraces: Trace[] = [];
-    const handOn = async (traces: Trace[]) => {
-      const byId = new Map(traces.map((t) => [t.traceId, t]));
-      const ids = [...byId.keys()];
-      if (ids.length === 0) return;
-      let fresh: string[];
-      if (deliver) {
-        fresh = await this.state.unseen(sourceName, ids);
-        if (fresh.length > 0) await deliver(fresh.map((id) => byId.get(id)!));
-        if (fresh.length > 0) await this.state.markSeen(sourceName, fresh, this.o.seenTtlS);
-      } else fresh = await this.state.markSeen(sourceName, ids, this.o.seenTtlS);
-      const got = fresh.map((id) => byId.get(id)!);
-      newTraces.push(...got);
-      if (got.length > 0)
-        await this.state.noteRoots(
-          sourceName,
-          [...new Set(got.map((t) => endpointOf(t).service))],
-          nowUs / 1000,
-        );
-    };
     const read = await readWindow(
       (startUs, endUs, useful) => e.source.search({ service, startUs, endUs, limit, unseen, useful }),
       fromUs,
       toUs,
-      {
-        limit,
-        minWindowUs: this.o.minWindowS * 1e6,
-        maxQueries: this.o.maxQueriesPerPoll,
-        chunkUs: this.chunks.get(key),
-        onAnswer: handOn,
-      },
+      // A sweep is one search, its answer taken as it comes (full or not): a sample.
+      sweep
+        ? {
+            limit,
+            minWindowUs: toUs - fromUs + 1,
+            maxQueries: 1,
+            onAnswer: this.handOn(sourceName, nowUs, newTraces, lock, deliver),
+          }
+        : {
+            limit,
+            minWindowUs: this.o.minWindowS * 1e6,
+            maxQueries: this.o.maxQueriesPerPoll,
+            chunkUs: this.chunks.get(key),
+            onAnswer: this.handOn(sourceName, nowUs, newTraces, lock, deliver),
+          },
     );
-    if (read.suggestedChunkUs !== undefined) this.chunks.set(key, read.suggestedChunkUs);
-    // No traffic at all: stop chunking, one query covers the window.
-    else if (read.error === undefined && read.fetched === 0) this.chunks.delete(key);
-    stats.queries = read.queries;
-    stats.windowsSplit = read.splits;
-    stats.truncatedWindows = read.truncated;
-    stats.fetched = read.fetched;
-    stats.skippedRecords = read.skippedRecords;
-    stats.warnings = read.warnings;
-    if (read.budgetExhausted)
-      stats.warnings.push(`query budget of ${this.o.maxQueriesPerPoll} used up; the rest is read next poll`);
-
-    if (read.error !== undefined) {
-      c.failures++;
-      c.lastError = message(read.error);
-      stats.error = c.lastError;
-      if (isBackendFailure(read.error)) e.breaker.failure(nowUs);
-    } else e.breaker.success();
-
-    stats.newTraces = newTraces.length;
-    stats.duplicates = read.fetched - newTraces.length;
-
+    if (!sweep) {
+      if (read.suggestedChunkUs !== undefined) this.chunks.set(key, read.suggestedChunkUs);
+      // No traffic at all: stop chunking, one query covers the window.
+      else if (read.error === undefined && read.fetched === 0) this.chunks.delete(key);
+      if (wm !== undefined && read.error === undefined)
+        this.overlap.observe(key, nowUs, service, wm, newTraces);
+    }
+    this.account(e, c, stats, read, newTraces.length, nowUs);
     // The first poll records where its backlog began, even if nothing was read, so the start stays put.
-    if (read.readToUs > fromUs || wm === undefined) {
+    if (!sweep && (read.readToUs > fromUs || wm === undefined)) {
       const mark = Math.max(read.readToUs, wm ?? read.readToUs);
       try {
         await this.state.setWatermark(sourceName, service, mark);
@@ -370,13 +305,74 @@ export class Poller {
       }
     }
     stats.lagUs = nowUs - stats.watermarkUs;
+    return { newTraces, stats };
+  }
+
+  /**
+   * Each answer is handed on as it comes, before the next search: scoring starts sooner, a long backlog
+   * is never held in memory whole, and a poller running beside this one finds these traces seen already.
+   * Marked after delivery: a crash in between re-delivers (the scoring side is idempotent), never loses.
+   */
+  private handOn(
+    sourceName: string,
+    nowUs: number,
+    into: Trace[],
+    lock: PollLock,
+    deliver?: (traces: Trace[]) => Promise<void>,
+  ): (traces: Trace[]) => Promise<void> {
+    return async (traces) => {
+      await lock.extend();
+      const byId = new Map(traces.map((t) => [t.traceId, t]));
+      const ids = [...byId.keys()];
+      if (ids.length === 0) return;
+      let fresh: string[];
+      if (deliver) {
+        fresh = await this.state.unseen(sourceName, ids);
+        if (fresh.length > 0) await deliver(fresh.map((id) => byId.get(id)!));
+        if (fresh.length > 0) await this.state.markSeen(sourceName, fresh, this.o.seenTtlS);
+      } else fresh = await this.state.markSeen(sourceName, ids, this.o.seenTtlS);
+      const got = fresh.map((id) => byId.get(id)!);
+      into.push(...got);
+      if (got.length > 0)
+        await this.state.noteRoots(
+          sourceName,
+          [...new Set(got.map((t) => endpointOf(t).service))],
+          nowUs / 1000,
+        );
+    };
+  }
+
+  /** A read's figures into the poll's stats and the poller's counters; its failure into the breaker. */
+  private account(
+    e: SourceEntry,
+    c: Counters,
+    stats: PollStats,
+    read: WindowRead,
+    found: number,
+    nowUs: number,
+  ): void {
+    stats.queries = read.queries;
+    stats.windowsSplit = read.splits;
+    stats.truncatedWindows = read.truncated;
+    stats.fetched = read.fetched;
+    stats.skippedRecords = read.skippedRecords;
+    stats.warnings = read.warnings;
+    if (read.budgetExhausted)
+      stats.warnings.push(`query budget of ${this.o.maxQueriesPerPoll} used up; the rest is read next poll`);
+    if (read.error !== undefined) {
+      c.failures++;
+      c.lastError = message(read.error);
+      stats.error = c.lastError;
+      if (isBackendFailure(read.error)) e.breaker.failure(nowUs);
+    } else e.breaker.success();
+    stats.newTraces = found;
+    stats.duplicates = read.fetched - found;
     c.queries += read.queries;
     c.tracesFetched += read.fetched;
     c.duplicatesSkipped += stats.duplicates;
-    c.newTraces += newTraces.length;
+    c.newTraces += found;
     c.windowsSplit += read.splits;
     c.truncated += read.truncated;
-    return { newTraces, stats };
   }
 
   /**

@@ -21,6 +21,18 @@ export interface PollerState {
   noteRoots(source: string, services: string[], nowMs: number): Promise<void>;
   /** Services seen beginning a trace since `sinceMs`. */
   roots(source: string, sinceMs: number): Promise<string[]>;
+  /**
+   * Takes the (source, service) poll lock for `ttlMs`; undefined when another poll holds it. Two polls of
+   * one service at once (a long first poll still reading its backlog when the next interval's starts)
+   * would read the same window twice from the same watermark: the source would send all of it again.
+   */
+  lock(source: string, service: string, ttlMs: number): Promise<PollLock | undefined>;
+}
+
+export interface PollLock {
+  /** Keeps the lock another `ttlMs` (a long poll calls this as it goes); false when it was lost. */
+  extend(): Promise<boolean>;
+  release(): Promise<void>;
 }
 
 /** For tests and single-process runs; the clock is injected so TTLs are testable. */
@@ -29,6 +41,9 @@ export class MemoryPollerState implements PollerState {
   /** key -> expiry, ms. */
   private readonly seen = new Map<string, number>();
   private readonly rootSeen = new Map<string, Map<string, number>>();
+  /** (source, service) -> the holder's token and when its lock ends, ms. */
+  private readonly locks = new Map<string, { token: number; until: number }>();
+  private tokens = 0;
   private sweeps = 0;
 
   constructor(private readonly nowMs: () => number = Date.now) {}
@@ -76,6 +91,25 @@ export class MemoryPollerState implements PollerState {
 
   async roots(source: string, sinceMs: number): Promise<string[]> {
     return [...(this.rootSeen.get(source) ?? [])].filter(([, t]) => t >= sinceMs).map(([s]) => s);
+  }
+
+  async lock(source: string, service: string, ttlMs: number): Promise<PollLock | undefined> {
+    const key = `${source}\u0000${service}`;
+    const held = this.locks.get(key);
+    if (held && held.until > this.nowMs()) return undefined;
+    const token = ++this.tokens;
+    this.locks.set(key, { token, until: this.nowMs() + ttlMs });
+    const mine = () => this.locks.get(key)?.token === token;
+    return {
+      extend: async () => {
+        if (!mine()) return false;
+        this.locks.set(key, { token, until: this.nowMs() + ttlMs });
+        return true;
+      },
+      release: async () => {
+        if (mine()) this.locks.delete(key);
+      },
+    };
   }
 
   get seenSize(): number {

@@ -46,6 +46,9 @@ export interface WindowRead {
   suggestedChunkUs?: number;
 }
 
+/** A search's outcome, so that one asked ahead and never awaited cannot become an unhandled rejection. */
+type Settled = { res: SearchResult } | { err: unknown };
+
 export async function readWindow(
   /** `useful(raw)` says whether an answer with `raw` traces will be used: a full one that is split is not. */
   search: (startUs: number, endUs: number, useful: (raw: number) => boolean) => Promise<SearchResult>,
@@ -74,23 +77,35 @@ export async function readWindow(
   }
   let seenRaw = 0;
   let seenWidth = 0;
+  const ask = (a: number, b: number): Promise<Settled> => {
+    const splittable = b - a >= 2 * opts.minWindowUs;
+    return search(a, b, (raw) => raw < opts.limit || !splittable).then(
+      (res) => ({ res }),
+      (err: unknown) => ({ err }),
+    );
+  };
+  // The search already asked for the window on top of the stack (see below).
+  let ahead: Promise<Settled> | undefined;
   while (stack.length > 0) {
-    if (out.queries >= opts.maxQueries) {
+    if (!ahead && out.queries >= opts.maxQueries) {
       out.budgetExhausted = true;
       break;
     }
     const [a, b] = stack.pop()!;
-    let res: SearchResult;
-    out.queries++;
-    const splittable = b - a >= 2 * opts.minWindowUs;
-    try {
-      res = await search(a, b, (raw) => raw < opts.limit || !splittable);
-    } catch (err) {
-      out.error = err;
+    let got: Settled;
+    if (ahead) got = await ahead;
+    else {
+      out.queries++;
+      got = await ask(a, b);
+    }
+    ahead = undefined;
+    if ('err' in got) {
+      out.error = got.err;
       break;
     }
+    const res = got.res;
     if (res.raw >= opts.limit) {
-      if (splittable) {
+      if (b - a >= 2 * opts.minWindowUs) {
         // Both ends are inclusive in Jaeger and Zipkin, so the halves must not share their middle µs.
         const mid = a + Math.floor((b - a) / 2);
         stack.push([mid + 1, b], [a, mid]);
@@ -102,8 +117,16 @@ export async function readWindow(
     seenRaw += res.raw;
     seenWidth += b - a + 1;
     out.fetched += res.traces.length + (res.known ?? 0);
-    if (opts.onAnswer) await opts.onAnswer(res.traces);
-    else for (const t of res.traces) out.traces.set(t.traceId, t);
+    if (opts.onAnswer) {
+      // The next window is asked for while this answer is handed on, so the backend's answer time and the
+      // hand-off overlap instead of adding up (a trace in both is dropped by the hand-off's own check).
+      const next = stack.at(-1);
+      if (next && out.queries < opts.maxQueries) {
+        out.queries++;
+        ahead = ask(next[0], next[1]);
+      }
+      await opts.onAnswer(res.traces);
+    } else for (const t of res.traces) out.traces.set(t.traceId, t);
     out.skippedRecords += res.skipped;
     for (const w of res.warnings) if (out.warnings.length < 20) out.warnings.push(w);
     out.readToUs = b;

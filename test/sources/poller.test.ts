@@ -340,3 +340,101 @@ describe('hand-off', () => {
     expect(delivered).toHaveLength(2);
   });
 });
+
+describe('sweeps and the learned overlap', () => {
+  it('skips a poll of a service while another poll of it is still running', async () => {
+    const { src, poller } = setup({ initialLookbackS: 600 });
+    src.add('api', NOW - 100 * S);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const first = poller.pollOnce('stub', 'api', NOW, () => gate);
+    await new Promise((r) => setTimeout(r, 5));
+    const second = await poller.pollOnce('stub', 'api', NOW + S);
+    expect(second.stats.skipped).toBe('busy');
+    expect(src.queries).toHaveLength(1);
+    open();
+    expect((await first).newTraces).toHaveLength(1);
+    expect((await poller.pollOnce('stub', 'api', NOW + 10 * S)).stats.skipped).toBeUndefined();
+  });
+
+  it('a sweep reads one recent window once, hands on what is new there and leaves the watermark alone', async () => {
+    const services = ['api', 'db'];
+    const { src, state, poller } = setup(
+      { initialLookbackS: 600, settleS: 10, intervalS: 60, limit: 3 },
+      { stub: services },
+    );
+    await state.noteRoots('stub', ['api'], NOW / 1000);
+    src.add('db', NOW - 100 * S); // before the sweep's window: left to the polls of where it begins
+    const recent = [20, 25, 30, 35].map((ago) => src.add('db', NOW - ago * S));
+    const r = await poller.pollOnce('stub', 'db', NOW, undefined, 'sweep');
+    expect(src.queries).toHaveLength(1);
+    expect(src.queries[0]).toMatchObject({ startUs: NOW - 40 * S, endUs: NOW - 10 * S, limit: 3 });
+    // One search, its full answer taken as it is (the newest three): a sample, never split.
+    expect(r.newTraces.map((t) => t.traceId).sort()).toEqual(recent.slice(0, 3).sort());
+    expect(r.stats.windowsSplit).toBe(0);
+    expect(await state.getWatermark('stub', 'db')).toBeUndefined();
+    // What it found begins in db, so db is now polled every interval, from the initial look-back.
+    expect((await poller.due('stub', 1, NOW / 1000)).filter((d) => !d.sweep).map((d) => d.service)).toEqual(
+      services,
+    );
+    const polled = await poller.pollOnce('stub', 'db', NOW + S);
+    expect(polled.stats.fromUs).toBe(NOW + S - 600 * S);
+    expect(polled.newTraces.map((t) => t.traceId)).toHaveLength(2);
+  });
+
+  it('sweeps every service while no root is known, asking for a few traces over the whole look-back', async () => {
+    const { src, poller } = setup({ initialLookbackS: 600, settleS: 0 }, { stub: ['api', 'db'] });
+    for (let i = 0; i < 50; i++) src.add('api', NOW - 500 * S + i * S);
+    expect(await poller.due('stub', 3, NOW / 1000)).toEqual([
+      { service: 'api', sweep: true },
+      { service: 'db', sweep: true },
+    ]);
+    const r = await poller.pollOnce('stub', 'api', NOW, undefined, 'sweep');
+    expect(src.queries[0]).toMatchObject({ startUs: NOW - 600 * S, endUs: NOW });
+    expect(r.newTraces.length).toBeGreaterThan(0);
+    expect(r.newTraces.length).toBeLessThanOrEqual(src.queries[0].limit);
+    expect(src.queries[0].limit).toBeLessThan(500);
+    expect((await poller.due('stub', 3, NOW / 1000)).find((d) => d.service === 'api')).toEqual({
+      service: 'api',
+      sweep: false,
+    });
+  });
+
+  it('re-reads the least overlap while traces arrive on time, the whole one every Nth poll, and widens it for a late trace', async () => {
+    const { src, poller } = setup({
+      initialLookbackS: 600,
+      overlapS: 200,
+      minOverlapS: 2,
+      settleS: 0,
+      fullOverlapEvery: 4,
+      intervalS: 10,
+    });
+    const from = (i: number) => src.queries[i].startUs;
+    let t = NOW;
+    await poller.pollOnce('stub', 'api', t); // the first: a full look-back
+    const overlaps: number[] = [];
+    for (let i = 1; i <= 5; i++) {
+      t += 10 * S;
+      await poller.pollOnce('stub', 'api', t);
+      overlaps.push((t - 10 * S - from(i)) / S);
+    }
+    // Nothing late: 2 s, except on this process's first poll from a watermark and whenever a window
+    // crosses a multiple of 4 x 10 s (NOW is one), which re-read all 200 s.
+    expect(overlaps).toEqual([200, 2, 2, 200, 2]);
+    // Stored 7 s after the watermark had passed its start: only the whole overlap finds it...
+    const late = src.add('api', t - 7 * S);
+    for (let i = 0; i < 2; i++) {
+      t += 10 * S;
+      expect((await poller.pollOnce('stub', 'api', t)).newTraces).toHaveLength(0);
+    }
+    t += 10 * S;
+    const full = await poller.pollOnce('stub', 'api', t);
+    expect(full.stats.fromUs).toBe(t - 10 * S - 200 * S);
+    expect(full.newTraces.map((x) => x.traceId)).toEqual([late]);
+    // ... and from then on the polls re-read twice its lateness as that poll saw it (27 s behind the
+    // watermark: an upper bound, as it cannot tell when the trace was stored).
+    t += 10 * S;
+    const next = await poller.pollOnce('stub', 'api', t);
+    expect(next.stats.fromUs).toBe(t - 10 * S - 2 * 27 * S);
+  });
+});

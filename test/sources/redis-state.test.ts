@@ -78,6 +78,27 @@ describe('RedisPollerState', () => {
     expect(await st.roots('jaeger', 2_000)).toEqual(['web']);
   });
 
+  it('lets one poll of a service hold its lock at a time, until released or expired', async () => {
+    const st = new RedisPollerState(redis);
+    const a = await st.lock('jaeger', 'api', 60_000);
+    expect(a).toBeDefined();
+    expect(await st.lock('jaeger', 'api', 60_000)).toBeUndefined();
+    // Another service, or another source, has a lock of its own.
+    expect(await st.lock('jaeger', 'db', 60_000)).toBeDefined();
+    expect(await st.lock('zipkin', 'api', 60_000)).toBeDefined();
+    expect(await a!.extend()).toBe(true);
+    await a!.release();
+    const b = await st.lock('jaeger', 'api', 50);
+    expect(b).toBeDefined();
+    await new Promise((res) => setTimeout(res, 80));
+    // Expired: the next poll takes it, and the old holder can neither extend nor drop the new one's lock.
+    const c = await st.lock('jaeger', 'api', 60_000);
+    expect(c).toBeDefined();
+    expect(await b!.extend()).toBe(false);
+    await b!.release();
+    expect(await st.lock('jaeger', 'api', 60_000)).toBeUndefined();
+  });
+
   it('survives a Redis crash (AOF)', async () => {
     const st = new RedisPollerState(redis);
     await st.setWatermark('jaeger', 'api', 42);

@@ -29,11 +29,16 @@ export function pollProcessor(d: PollProcessorDeps): (job: QueueJob) => Promise<
     const poller = d.poller;
     if (!poller) return;
     if (job.name === 'discover') return discover(poller, d, payloadOf(DiscoverPayload, 'poll', job).source);
-    const { source, service } = payloadOf(PollPayload, 'poll', job);
-    const r = await poller.pollOnce(source, service, Date.now() * 1000, (traces) =>
-      d.enqueueScore(traces, source),
+    const { source, service, sweep } = payloadOf(PollPayload, 'poll', job);
+    const r = await poller.pollOnce(
+      source,
+      service,
+      Date.now() * 1000,
+      (traces) => d.enqueueScore(traces, source),
+      sweep ? 'sweep' : 'poll',
     );
-    d.metrics.pollLag.set({ source, service }, r.stats.lagUs / 1e6);
+    // A sweep leaves the watermark where it was: its lag says nothing.
+    if (!sweep) d.metrics.pollLag.set({ source, service }, r.stats.lagUs / 1e6);
     if (r.stats.skipped === 'backoff' || r.stats.skipped === 'breaker-open')
       d.metrics.pollSkipped.inc({ source, reason: r.stats.skipped });
     if (r.stats.error) {
