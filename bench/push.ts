@@ -28,6 +28,7 @@ import { encodeOtlpProto } from '../src/formats/otlp-proto.js';
 import { toOtlpResourceSpans } from '../src/formats/write/otlp-json.js';
 import { TRACE_SERVICE } from '../src/api/otlp-grpc.js';
 import { median } from '../src/detectors/median.js';
+import { stopProcesses } from './service.js';
 
 export interface PushBenchOptions {
   runs?: number;
@@ -40,6 +41,10 @@ export interface PushBenchOptions {
   protocol?: 'http' | 'grpc';
   /** Seconds a trace must be quiet before it is scored (TRACEHOUND_POLL_SETTLE). */
   settleS?: number;
+  /** Service processes: the first receives and runs every role, the others are extra workers (default 1). */
+  processes?: number;
+  /** Which parts run: `scored` (request to scored), `intake` (request to span buffer); default both. */
+  parts?: string;
   log?: (line: string) => void;
 }
 
@@ -201,7 +206,7 @@ async function oneRun(
   p: Payloads,
   warm: Payloads,
   run: number,
-  o: Required<Omit<PushBenchOptions, 'log' | 'runs' | 'traces' | 'batchSpans'>> & {
+  o: Required<Omit<PushBenchOptions, 'log' | 'runs' | 'traces' | 'batchSpans' | 'parts'>> & {
     log: (l: string) => void;
   },
   /** The API role alone: done once every trace is in the span buffer (what intake costs, without scoring). */
@@ -209,28 +214,29 @@ async function oneRun(
 ): Promise<RunResult> {
   const redis = await startRedis({ appendfsync: 'everysec' });
   const admin = new Redis(redis.url);
-  let child: ChildProcess | undefined;
+  const children: ChildProcess[] = [];
   let sender: Sender | undefined;
   try {
     const registry = new ModelRegistry(admin);
     for (const ep of endpoints) await registry.activate(ep, await registry.publish(ep, model));
     const [httpPort, grpcPort] = [await freePort(), await freePort()];
-    child = await startChild(
-      {
-        ...process.env,
-        REDIS_URL: redis.url,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        TRACEHOUND_OTLP_HTTP_PORT: String(httpPort),
-        TRACEHOUND_OTLP_GRPC_PORT: String(grpcPort),
-        TRACEHOUND_POLL_SETTLE: String(o.settleS),
-        TRACEHOUND_MIN_TRAINING_TRACES: '1000000000',
-        TRACEHOUND_RETRAIN_CRON: '0 0 1 1 *',
-        TRACEHOUND_LOG_LEVEL: 'warn',
-        BENCH_TUNING: '{}',
-      },
-      intakeOnly ? 'api' : 'api,worker,scheduler',
-    );
+    const env = {
+      ...process.env,
+      REDIS_URL: redis.url,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      TRACEHOUND_OTLP_HTTP_PORT: String(httpPort),
+      TRACEHOUND_OTLP_GRPC_PORT: String(grpcPort),
+      TRACEHOUND_POLL_SETTLE: String(o.settleS),
+      TRACEHOUND_MIN_TRAINING_TRACES: '1000000000',
+      TRACEHOUND_RETRAIN_CRON: '0 0 1 1 *',
+      TRACEHOUND_LOG_LEVEL: 'warn',
+      BENCH_TUNING: '{}',
+    };
+    children.push(await startChild(env, intakeOnly ? 'api' : 'api,worker,scheduler'));
+    // Extra workers take settled traces from the same Redis, as workers scaled out behind receivers do.
+    for (let i = 1; i < (intakeOnly ? 1 : o.processes); i++) children.push(await startChild(env, 'worker'));
+    const serviceCpuNow = () => children.reduce((sum, c) => sum + cpuSeconds(c.pid!), 0);
     sender = o.protocol === 'grpc' ? grpcSender(grpcPort) : httpSender(httpPort);
     const scored = async () => {
       if (intakeOnly) return admin.zcard('th:{buf}:pending');
@@ -242,7 +248,7 @@ async function oneRun(
     // A running service has its models loaded and its code compiled: a few hundred other traces first.
     await sendAll(sender, warm.bodies, o.inFlight);
     while ((await scored()) < warm.traces) await sleep(50);
-    const cpu0 = cpuSeconds(child.pid!);
+    const cpu0 = serviceCpuNow();
     const redis0 = await redisCpu(admin);
     const t0 = Date.now();
     const retries = await sendAll(sender, p.bodies, o.inFlight);
@@ -254,7 +260,7 @@ async function oneRun(
       await sleep(50);
     }
     const t1 = Date.now();
-    const serviceCpu = cpuSeconds(child.pid!) - cpu0;
+    const serviceCpu = serviceCpuNow() - cpu0;
     const r: RunResult = {
       spansPerSecond: p.spans / ((t1 - t0) / 1000),
       spansPerCpuSecond: p.spans / serviceCpu,
@@ -275,13 +281,7 @@ async function oneRun(
     return r;
   } finally {
     sender?.close();
-    const c = child;
-    if (c && c.exitCode === null)
-      await new Promise<void>((r) => {
-        const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
-        c.once('exit', () => (clearTimeout(t), r()));
-        c.kill('SIGTERM');
-      });
+    await stopProcesses(children);
     admin.disconnect();
     await redis.close();
   }
@@ -295,6 +295,7 @@ export async function runPushBench(opts: PushBenchOptions = {}): Promise<Record<
     inFlight: opts.inFlight ?? 4,
     protocol: opts.protocol ?? (process.env.BENCH_PUSH_PROTOCOL as 'http' | 'grpc' | undefined) ?? 'http',
     settleS: opts.settleS ?? 2,
+    processes: opts.processes ?? 1,
     log: opts.log ?? (() => {}),
   };
   const normal = generate('shop-normal', { seed: 5, durationS: 300 });
@@ -309,7 +310,7 @@ export async function runPushBench(opts: PushBenchOptions = {}): Promise<Record<
   const intake: RunResult[] = [];
   try {
     // BENCH_PUSH_PARTS=scored or =intake runs only that part.
-    const parts = process.env.BENCH_PUSH_PARTS ?? 'scored,intake';
+    const parts = opts.parts ?? process.env.BENCH_PUSH_PARTS ?? 'scored,intake';
     for (let run = 0; run < o.runs && parts.includes('scored'); run++)
       results.push(await oneRun(model, endpoints, p, warm, run, o));
     for (let run = 0; run < o.runs && parts.includes('intake'); run++)
@@ -320,6 +321,7 @@ export async function runPushBench(opts: PushBenchOptions = {}): Promise<Record<
   const med = (f: (r: RunResult) => number) => median(results.map(f));
   return {
     protocol: o.protocol,
+    processes: o.processes,
     traces: p.traces,
     spans: p.spans,
     requests: p.bodies.length,

@@ -1,8 +1,9 @@
 /**
- * Scaling out: the service bench (bench/service.ts: the simulator's Jaeger API polled, scored, stored in a
- * private Redis, webhooks posted) with 1, 2 and 3 service processes sharing one Redis, the first running
- * every role and the others only workers. Per process count: spans scored per CPU-second summed over the
- * service processes (Redis and the simulator not counted) and spans per second while the backlog drains.
+ * Scaling out: 1, 2 and 3 service processes sharing one private Redis, the first running every role and the
+ * others only workers, fed as the recommended deployment feeds them: OTLP protobuf pushed to the first
+ * (bench/push.ts), or with BENCH_SCALE_PATH=poll the simulator's Jaeger API polled (bench/service.ts). Per
+ * process count: spans scored per CPU-second summed over the service processes (Redis, the simulator and the
+ * sender not counted) and spans per second from the first request (or search) until every trace is scored.
  * Process counts take turns within each round so that the machine's load falls on all of them alike; the
  * figures are medians over the rounds. Equal spans per CPU-second for 1, 2 and 3 processes means that adding
  * a process adds its whole core's worth of throughput, which a 2-core machine can show where wall-clock
@@ -10,15 +11,18 @@
  */
 import { median } from '../src/detectors/median.js';
 import { runServiceBench, type ServiceBenchOptions } from './service.js';
+import { runPushBench } from './push.js';
 
 export interface ScaleBenchOptions extends Omit<ServiceBenchOptions, 'processes' | 'runs'> {
   rounds?: number;
   processCounts?: number[];
+  path?: 'push' | 'poll';
 }
 
 export async function runScaleBench(opts: ScaleBenchOptions = {}): Promise<Record<string, number | string>> {
   const { rounds = 3, processCounts = [1, 2, 3], ...rest } = opts;
-  // Throughput is measured on the backlog (two minutes of traffic). A low offered rate afterwards, which one
+  const path = opts.path ?? (process.env.BENCH_SCALE_PATH === 'poll' ? 'poll' : 'push');
+  // Polling: throughput is measured on the backlog (two minutes of traffic). A low offered rate afterwards, which one
   // process keeps up with even on a loaded machine, and a short steady phase: delays are the service bench's.
   const settings: ServiceBenchOptions = { rate: 50, backlogS: 120, steadyS: 5, ...rest, runs: 1 };
   const perCpu = new Map<number, number[]>(processCounts.map((n) => [n, []]));
@@ -26,11 +30,15 @@ export async function runScaleBench(opts: ScaleBenchOptions = {}): Promise<Recor
   for (let round = 0; round < rounds; round++)
     for (const n of processCounts) {
       opts.log?.(`scale: round ${round + 1}, ${n} process${n > 1 ? 'es' : ''}`);
-      const r = await runServiceBench({ ...settings, processes: n });
+      const r =
+        path === 'push'
+          ? await runPushBench({ processes: n, runs: 1, traces: 6000, parts: 'scored', log: opts.log })
+          : await runServiceBench({ ...settings, processes: n });
       perCpu.get(n)!.push(Number(r.spansPerCpuSecond));
       perS.get(n)!.push(Number(r.spansPerSecond));
     }
-  const out: Record<string, number | string> = { offeredTracesPerS: settings.rate!, rounds };
+  const out: Record<string, number | string> = { path, rounds };
+  if (path === 'poll') out.offeredTracesPerS = settings.rate!;
   const base = median(perCpu.get(processCounts[0])!);
   for (const n of processCounts) {
     const m = median(perCpu.get(n)!);

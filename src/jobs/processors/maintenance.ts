@@ -18,7 +18,7 @@ export interface MaintenanceProcessorDeps {
 /** Settled traces read from the buffer at once, and how long one flush job may go on draining. */
 const FLUSH_PAGE = 500;
 const FLUSH_BUDGET_MS = 10_000;
-/** Score jobs (of 200 traces) waiting beyond which settled traces stay in the buffer, which is bounded. */
+/** Score jobs waiting beyond which settled traces stay in the buffer, which is bounded. */
 const MAX_SCORE_BACKLOG = 50;
 
 /**
