@@ -9,7 +9,6 @@
  * (a warm-up) are scored, so model loading and compilation stay out. Medians over the runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -28,7 +27,7 @@ import { encodeOtlpProto } from '../src/formats/otlp-proto.js';
 import { toOtlpResourceSpans } from '../src/formats/write/otlp-json.js';
 import { TRACE_SERVICE } from '../src/api/otlp-grpc.js';
 import { median } from '../src/detectors/median.js';
-import { stopProcesses } from './service.js';
+import { cpuSeconds, redisCpu, stopProcesses } from './service.js';
 
 export interface PushBenchOptions {
   runs?: number;
@@ -60,19 +59,6 @@ function benchScenario(): Scenario {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** User + system CPU seconds a process has used (Linux /proc; clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function redisCpu(r: Redis): Promise<number> {
-  const info = await r.info('cpu');
-  const v = (k: string) => Number(new RegExp(`${k}:([0-9.]+)`).exec(info)?.[1] ?? 0);
-  return v('used_cpu_user') + v('used_cpu_sys');
-}
 
 interface Payloads {
   bodies: Buffer[];

@@ -103,13 +103,13 @@ async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number
 }
 
 /** User + system CPU seconds a process has used (Linux /proc; clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function redisCpu(r: Redis): Promise<number> {
+export async function redisCpu(r: Redis): Promise<number> {
   const info = await r.info('cpu');
   const v = (k: string) => Number(new RegExp(`${k}:([0-9.]+)`).exec(info)?.[1] ?? 0);
   return v('used_cpu_user') + v('used_cpu_sys');

@@ -116,3 +116,30 @@ export function readKeyValues(list: unknown, into: Attributes): Attributes {
   }
   return into;
 }
+
+const INSTANCE_KEYS = ['k8s.pod.name', 'host.name', 'service.instance.id'];
+
+/**
+ * A resource's service and instance. Without service.name, what the OTel resource semantic conventions
+ * prescribe (`unknown_service[:<executable>]`), said once through `warn`.
+ */
+export function serviceOfResource(
+  resource: Attributes,
+  warn: (message: string) => void,
+): { service: string; instance?: string } {
+  let service = resource['service.name'];
+  if (typeof service !== 'string' || service === '') {
+    const exe = resource['process.executable.name'];
+    service = typeof exe === 'string' && exe !== '' ? `unknown_service:${exe}` : 'unknown_service';
+    warn(`a resource has no service.name attribute; its spans are attributed to ${service}`);
+  }
+  let instance: string | undefined;
+  for (const k of INSTANCE_KEYS) {
+    const v = resource[k];
+    if (v !== undefined && v !== '') {
+      instance = textOf(v);
+      break;
+    }
+  }
+  return { service, instance };
+}

@@ -1,9 +1,9 @@
 import type { Attributes, RawSpan, SpanKind } from '../trace/span.js';
 import { base64ToHex, isZeroId } from '../trace/ids.js';
 import type { JsonFormat, SpanSink } from './types.js';
-import { isObject, textOf } from './json-util.js';
+import { isObject } from './json-util.js';
 import { fastSpanId, fastTraceId } from './jaeger-v1.js';
-import { readKeyValues } from './otlp-attributes.js';
+import { readKeyValues, serviceOfResource } from './otlp-attributes.js';
 
 /**
  * OTLP JSON: ExportTraceServiceRequest / TracesData, `{"resourceSpans":[{resource, scopeSpans:[{scope,
@@ -80,8 +80,6 @@ function isUnset(v: unknown): boolean {
   return v === undefined || v === null || v === 0 || v === '0' || v === '';
 }
 
-const INSTANCE_KEYS = ['k8s.pod.name', 'host.name', 'service.instance.id'];
-
 interface ResourceInfo {
   service: string;
   resource: Attributes;
@@ -91,23 +89,8 @@ interface ResourceInfo {
 function readResource(r: Record<string, unknown>, sink: SpanSink): ResourceInfo {
   const resource: Attributes = {};
   if (isObject(r.resource)) readKeyValues(r.resource.attributes, resource);
-  let service = resource['service.name'];
-  if (typeof service !== 'string' || service === '') {
-    // What the OTel resource semantic conventions prescribe when service.name is missing.
-    const exe = resource['process.executable.name'];
-    service = typeof exe === 'string' && exe !== '' ? `unknown_service:${exe}` : 'unknown_service';
-    // No path in the message: it is said once per input, not once per resource.
-    sink.warn(`a resource has no service.name attribute; its spans are attributed to ${service}`);
-  }
-  let instance: string | undefined;
-  for (const k of INSTANCE_KEYS) {
-    const v = resource[k];
-    if (v !== undefined && v !== '') {
-      instance = textOf(v);
-      break;
-    }
-  }
-  return { service, resource, instance };
+  // No path in the message: it is said once per input, not once per resource.
+  return { ...serviceOfResource(resource, (m) => sink.warn(m)), resource };
 }
 
 function readSpan(s: unknown, res: ResourceInfo, scope: unknown, sink: SpanSink, path: string): void {

@@ -3,7 +3,7 @@ import { KEPT_SPAN_ATTRIBUTES } from '../trace/kept-attributes.js';
 import type { Attributes, RawSpan, SpanKind } from '../trace/span.js';
 import { isZeroId } from '../trace/ids.js';
 import { timeProblem, type TimeWindow } from '../trace/time-window.js';
-import { readKeyValues } from './otlp-attributes.js';
+import { readKeyValues, serviceOfResource } from './otlp-attributes.js';
 import {
   allAttributes,
   fieldsOf,
@@ -14,7 +14,6 @@ import {
   Wire,
   type Range,
 } from './protobuf-wire.js';
-import { textOf } from './json-util.js';
 import { ReadReport } from './report.js';
 import { InputError } from './types.js';
 
@@ -31,7 +30,6 @@ import { InputError } from './types.js';
 const NOT_OTLP = 'not an OTLP ExportTraceServiceRequest';
 const WHERE = 'request body';
 const KIND_BY_NUMBER: SpanKind[] = ['internal', 'internal', 'server', 'client', 'producer', 'consumer'];
-const INSTANCE_KEYS = ['k8s.pod.name', 'host.name', 'service.instance.id'];
 
 /** Decides which span attributes are read: the kept names, and keys a kvlist could flatten into one. */
 class KeptNames {
@@ -77,21 +75,7 @@ function resourceInfo(w: Wire, range: Range | undefined, report: ReadReport): Re
     }
   }
   const resource = allAttributes(w, attrs);
-  let service = resource['service.name'];
-  if (typeof service !== 'string' || service === '') {
-    const exe = resource['process.executable.name'];
-    service = typeof exe === 'string' && exe !== '' ? `unknown_service:${exe}` : 'unknown_service';
-    report.note(`a resource has no service.name attribute; its spans are attributed to ${service}`);
-  }
-  let instance: string | undefined;
-  for (const k of INSTANCE_KEYS) {
-    const v = resource[k];
-    if (v !== undefined && v !== '') {
-      instance = textOf(v);
-      break;
-    }
-  }
-  return { service, resource, instance };
+  return { ...serviceOfResource(resource, (m) => report.note(m)), resource };
 }
 
 interface Scope {
