@@ -263,8 +263,16 @@ export const DeliverySchema = z.looseObject({
   attempts: z.number().int().optional(),
   durationMs: z.number().optional(),
   error: z.string().optional(),
+  eventId: z
+    .string()
+    .optional()
+    .describe('the event delivered (one event goes to every webhook that wants it)'),
 });
 export type WebhookDelivery = z.infer<typeof DeliverySchema>;
+
+/** A delivery of one incident's events, with the webhook it went to (its URL redacted as the list shows it). */
+export const IncidentDeliverySchema = DeliverySchema.extend({ webhookId: z.string(), url: z.string() });
+export type IncidentDelivery = z.infer<typeof IncidentDeliverySchema>;
 
 export const DeliveriesQuery = z.strictObject({ limit: integerIn(1, 500).default(50) });
 

@@ -19,7 +19,7 @@ import { ingestRoutes, type IngestOptions } from './routes/ingest.js';
 import { samplingRoutes, type SamplingApi } from './routes/sampling.js';
 import { silenceRoutes, type SilencesApi } from './routes/silences.js';
 import { sessionRoutes, type SessionsApi } from './routes/sessions.js';
-import { webhookRoutes, type WebhooksApi } from './routes/webhooks.js';
+import { incidentDeliveries, webhookRoutes, type WebhooksApi } from './routes/webhooks.js';
 import { DEFAULT_UI_DIR, uiRoutes } from './routes/ui.js';
 import { whoamiRoutes } from './routes/whoami.js';
 import { installZodValidation, type RouteDoc } from './zod-bridge.js';
@@ -125,8 +125,13 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
       models: deps.models,
     });
   }
+  const { webhooks } = deps;
   if (deps.incidents)
-    await app.register(incidentRoutes, { incidents: deps.incidents, actions: deps.incidentActions });
+    await app.register(incidentRoutes, {
+      incidents: deps.incidents,
+      actions: deps.incidentActions,
+      deliveries: webhooks && ((id) => incidentDeliveries(webhooks, id)),
+    });
   if (deps.sessions) await app.register(sessionRoutes, { sessions: deps.sessions });
   if (deps.aggregates) await app.register(aggregateRoutes, { aggregates: deps.aggregates });
   if (deps.score)

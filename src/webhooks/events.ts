@@ -102,6 +102,11 @@ export function incidentEvent(e: IncidentEvent): IncidentWebhookEvent {
   };
 }
 
+/** The incident an event id of incidentEvent's names, or undefined for any other event (anomaly, digest, test). */
+export function incidentOfEventId(eventId: string): string | undefined {
+  return /^incident_(.+)_(?:opened|acknowledged|resolved|updated_r\d+)$/.exec(eventId)?.[1];
+}
+
 export function testEvent(webhookId: string, nonce: string, at: string): TestWebhookEvent {
   return {
     id: `test_${nonce}`,

@@ -5,6 +5,8 @@ import { useLoad } from './hooks.js';
 
 const CHARTS = 4;
 const POLL_MS = 30_000;
+/** The widest window /v1/anomaly-rate answers (7 days); a wider one is refused with a 400. */
+const MAX_WINDOW_MS = 7 * 24 * 3_600_000;
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
@@ -19,14 +21,20 @@ export function AnomalyRates(p: {
   to?: number;
   pick: (endpoint: string) => void;
 }) {
+  // A list filtered to last month is fine; its rates are not there to draw, so they are not asked for.
+  const tooWide = p.from !== undefined && (p.to ?? Date.now()) - p.from > MAX_WINDOW_MS;
   const rate = useLoad(
     () =>
-      api<AnomalyRate>(
-        `/v1/anomaly-rate${query({ endpoint: p.endpoint, from: p.from, to: p.to, limit: CHARTS })}`,
-      ),
-    [p.endpoint, p.from, p.to],
+      tooWide
+        ? Promise.resolve(undefined)
+        : api<AnomalyRate>(
+            `/v1/anomaly-rate${query({ endpoint: p.endpoint, from: p.from, to: p.to, limit: CHARTS })}`,
+          ),
+    [p.endpoint, p.from, p.to, tooWide],
     POLL_MS,
   );
+  if (tooWide)
+    return <p class="muted">Rate charts cover at most 7 days: narrow the time range to see them.</p>;
   const r = rate.data;
   if (!r || r.series.length === 0) return null;
   return (

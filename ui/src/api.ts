@@ -3,6 +3,7 @@ import type { Incident } from '../../src/incidents/incident.js';
 import type {
   Comparison,
   EndpointInfo,
+  IncidentDelivery,
   ModelInfo,
   Session,
   SessionSummary,
@@ -17,6 +18,7 @@ export type {
   Comparison,
   EndpointInfo,
   Incident,
+  IncidentDelivery,
   ModelInfo,
   Session,
   SessionSummary,

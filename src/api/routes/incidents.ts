@@ -4,7 +4,7 @@ import { INCIDENT_STATUSES, IncidentSchema } from '../../incidents/incident.js';
 import type { IncidentActionKind, IncidentActionsApi } from '../../incidents/incident.js';
 import type { IncidentStore } from '../../store/incidents.js';
 import { ApiError, ErrorSchema, notFound } from '../errors.js';
-import { IdParams } from '../schemas.js';
+import { IdParams, IncidentDeliverySchema, ItemsOf, type IncidentDelivery } from '../schemas.js';
 import { defineRoute, queryNumber, queryTime } from '../zod-bridge.js';
 
 /** What the incident routes need of the store. */
@@ -67,7 +67,9 @@ const ACTIONS: Record<IncidentActionKind, string> = {
 export const incidentRoutes: FastifyPluginAsync<{
   incidents: IncidentsApi;
   actions?: IncidentActionsApi;
-}> = async (app, { incidents, actions }) => {
+  /** The incident's webhook deliveries; absent when no webhooks are configured (the list is then empty). */
+  deliveries?: (incidentId: string) => Promise<IncidentDelivery[]>;
+}> = async (app, { incidents, actions, deliveries }) => {
   defineRoute<unknown, z.output<typeof IncidentListQuery>>(app, {
     method: 'GET',
     url: '/v1/incidents',
@@ -91,6 +93,21 @@ export const incidentRoutes: FastifyPluginAsync<{
       const i = await incidents.get(req.params.id);
       if (!i) throw notFound(`incident ${req.params.id}`);
       return i;
+    },
+  });
+
+  defineRoute<z.output<typeof IdParams>>(app, {
+    method: 'GET',
+    url: '/v1/incidents/:id/deliveries',
+    summary:
+      "The webhook deliveries of an incident's events (opened, updated, acknowledged, resolved), newest first",
+    tag: 'incidents',
+    access: 'read',
+    params: IdParams,
+    responses: { 200: ItemsOf(IncidentDeliverySchema), 404: ErrorSchema },
+    handler: async (req) => {
+      if (!(await incidents.get(req.params.id))) throw notFound(`incident ${req.params.id}`);
+      return { items: (await deliveries?.(req.params.id)) ?? [] };
     },
   });
 

@@ -7,8 +7,16 @@ import {
   type CreateWebhookInput,
   type Webhook,
 } from '../../webhooks/schema.js';
+import { incidentOfEventId } from '../../webhooks/events.js';
 import { ErrorSchema, notFound } from '../errors.js';
-import { DeliveriesQuery, DeliverySchema, IdParams, ItemsOf, type WebhookDelivery } from '../schemas.js';
+import {
+  DeliveriesQuery,
+  DeliverySchema,
+  IdParams,
+  ItemsOf,
+  type IncidentDelivery,
+  type WebhookDelivery,
+} from '../schemas.js';
 import { defineRoute } from '../zod-bridge.js';
 
 /** What the webhook routes need (src/webhooks' WebhookStore covers list/create/delete). */
@@ -21,6 +29,28 @@ export interface WebhooksApi {
   test(id: string): Promise<WebhookDelivery | undefined>;
   /** Latest deliveries first; undefined when there is no such webhook. */
   deliveries(id: string, limit: number): Promise<WebhookDelivery[] | undefined>;
+}
+
+/** Entries read of each webhook's log when looking for one incident's: at least what a log keeps by default. */
+const LOG_SCAN = 1000;
+
+/**
+ * The deliveries of one incident's events to every webhook, newest first: what its page shows of who was told.
+ * Reads each webhook's log (capped, so a busy webhook's older entries are gone), never the anomalies.
+ */
+export async function incidentDeliveries(
+  webhooks: WebhooksApi,
+  incidentId: string,
+): Promise<IncidentDelivery[]> {
+  const hooks = await webhooks.list();
+  const logs = await Promise.all(
+    hooks.map(async (w) =>
+      ((await webhooks.deliveries(w.id, LOG_SCAN)) ?? [])
+        .filter((d) => d.eventId !== undefined && incidentOfEventId(d.eventId) === incidentId)
+        .map((d) => ({ ...d, webhookId: w.id, url: redactWebhook(w).url })),
+    ),
+  );
+  return logs.flat().sort((a, b) => b.at.localeCompare(a.at));
 }
 
 /** The webhook as shown: the secret is redacted, so the response schema relaxes it to a string. */

@@ -3,6 +3,7 @@ import { pct, time } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { href } from '../router.js';
 import { IncidentActions } from './incident-actions.js';
+import { IncidentDeliveries, IncidentWindow } from './incident-context.js';
 import { causeName } from './incidents.js';
 
 type Signal = Incident['signals'][number];
@@ -56,6 +57,8 @@ export function IncidentScreen({ id, admin }: { id: string; admin: boolean }) {
       {i.rootCauses.length === 0 && <p class="muted">No root cause named yet.</p>}
       <h2>Signals</h2>
       <Timeline signals={i.signals} start={Date.parse(i.start) * 1000} end={Date.parse(i.end) * 1000} />
+      <h2>Against the hour before</h2>
+      <IncidentWindow incident={i} />
       <h2>Traces ({i.traceCount})</h2>
       <ul class="traces" data-testid="incident-traces">
         {i.traceIds.map((t) => (
@@ -69,6 +72,8 @@ export function IncidentScreen({ id, admin }: { id: string; admin: boolean }) {
       {i.traceCount > i.traceIds.length && (
         <p class="muted">and {i.traceCount - i.traceIds.length} more (the highest-scored are listed)</p>
       )}
+      <h2>Webhook deliveries</h2>
+      <IncidentDeliveries id={i.id} />
     </section>
   );
 }
