@@ -1,6 +1,6 @@
 import type { Anomaly } from './api.js';
 import { ms, pct, serviceColor } from './format.js';
-import { ticks, waterfallRows } from './waterfall.js';
+import { absentCauses, ticks, waterfallRows } from './waterfall.js';
 
 type Span = NonNullable<Anomaly['spans']>[number];
 
@@ -110,6 +110,26 @@ export function Waterfall({ spans, causes = [], scaleUs, marks, testid = 'waterf
           </div>
         );
       })}
+      {absentCauses(spans, causes).map(({ rank, cause: c }) => (
+        <div
+          key={`absent ${rank}`}
+          class="wf-row root-cause absent"
+          data-testid="absent-span"
+          data-service={c.service}
+        >
+          <div class="wf-label" style={{ paddingLeft: '4px' }} title={c.evidence}>
+            <span class="dot" style={{ background: serviceColor(c.service) }} />
+            <b>{c.service}</b> {c.operation}
+            <span class="badge diff missing">not in this trace</span>
+            <span class="badge cause">
+              cause #{rank} · {pct(c.contribution)}
+            </span>
+          </div>
+          <div class="wf-track">
+            <span class="dur">{c.evidence}</span>
+          </div>
+        </div>
+      ))}
     </div>
   );
 }

@@ -50,6 +50,16 @@ export function waterfallRows(spans: Span[], causes: RootCause[]): Row[] {
 }
 
 /**
+ * The root causes that name no span of the trace: a call it was expected to make and did not (a structure
+ * cause names the missing callee), or a service whose span was lost. The waterfall lists them after the spans.
+ */
+export function absentCauses(spans: Span[], causes: RootCause[]): { rank: number; cause: RootCause }[] {
+  return causes
+    .map((cause, i) => ({ rank: i + 1, cause }))
+    .filter((c) => !spans.some((s) => names(c.cause, s)));
+}
+
+/**
  * One hop of a call path, `service:operation`, with the server's escape of a ':' in the service (and of a
  * '%' that would read as an escape): src/trace/endpoint-key.ts, which the path keys of the compare rows use.
  */

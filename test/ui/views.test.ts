@@ -6,6 +6,7 @@ import { webhooksApi } from '../../src/app/adapters.js';
 import { AggregateStore } from '../../src/store/aggregates.js';
 import { AnomalyStore } from '../../src/store/anomalies.js';
 import { IncidentStore } from '../../src/store/incidents.js';
+import { SilenceStore } from '../../src/store/silences.js';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { appendDeliveryLog, type DeliveryLogEntry } from '../../src/webhooks/delivery-log.js';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
@@ -43,6 +44,7 @@ beforeAll(async () => {
       incidents: new IncidentStore(redis),
       aggregates: new AggregateStore(redis, { retentionS: 3600 }),
       webhooks: webhooksApi(webhooks, dispatcher),
+      silences: new SilenceStore(redis),
     }),
     { rateLimit: false, uiDir: ui.dir },
   );
@@ -189,6 +191,97 @@ describe('web UI: the anomaly list filters', () => {
     await expect.poll(() => jaeger.count()).toBe(1);
     expect(await jaeger.getAttribute('href')).toBe(`http://jaeger.example:16686/trace/${tid(42)}`);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('web UI: one anomaly', () => {
+  it('lists a call the trace was expected to make and did not, with the root cause naming it', async () => {
+    const t = (T0 + 50_000) * 1000;
+    const span = (
+      id: string,
+      parent: string | undefined,
+      service: string,
+      operation: string,
+      dur: number,
+    ) => ({
+      spanId: id.padStart(16, '0'),
+      parentId: parent?.padStart(16, '0'),
+      service,
+      operation,
+      start: t,
+      duration: dur,
+      error: false,
+    });
+    await new AnomalyStore(redis).put(
+      anomaly(50, {
+        spans: [
+          span('1', undefined, 'frontend', 'GET /checkout', 30_000),
+          span('2', '1', 'checkout', 'PlaceOrder', 25_000),
+        ],
+        rootCauses: [
+          {
+            service: 'cart',
+            operation: 'GetCart',
+            kind: 'structure',
+            contribution: 0.6,
+            evidence: 'checkout: PlaceOrder did not call cart: GetCart, which 100% of normal traces did.',
+          },
+          {
+            service: 'checkout',
+            operation: 'PlaceOrder',
+            kind: 'latency',
+            contribution: 0.4,
+            evidence: 'PlaceOrder was slow.',
+          },
+        ],
+      }),
+    );
+    const { page, errors } = await open(`anomalies/${tid(50)}`, READ_KEY);
+    const absent = page.getByTestId('absent-span');
+    await expect.poll(() => absent.count()).toBe(1);
+    expect(await absent.getAttribute('data-service')).toBe('cart');
+    expect(await absent.innerText()).toMatch(/cart GetCart\s*not in this trace\s*cause #1 · 60%/);
+    expect(await absent.innerText()).toContain('PlaceOrder did not call cart: GetCart');
+    // A cause that names a span marks that span, and is not listed again as absent.
+    const marked = page.locator('[data-testid=span][data-root-cause=true]');
+    expect(await marked.evaluateAll((els) => els.map((e) => e.getAttribute('data-service')))).toEqual([
+      'checkout',
+    ]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('web UI: the API key', () => {
+  it('is kept for the tab across a reload, and asked for again once forgotten', async () => {
+    const { page, errors } = await open('incidents', READ_KEY);
+    await expect
+      .poll(() =>
+        page
+          .locator('header .who')
+          .innerText()
+          .catch(() => ''),
+      )
+      .toContain('read key');
+    await page.reload();
+    await expect
+      .poll(() =>
+        page
+          .locator('header .who')
+          .innerText()
+          .catch(() => ''),
+      )
+      .toContain('read key');
+    expect(await page.getByPlaceholder('API key').count()).toBe(0);
+    await page.getByRole('button', { name: 'Forget key' }).click();
+    await expect.poll(() => page.getByPlaceholder('API key').count()).toBe(1);
+    // A new tab starts without it (sessionStorage is per tab).
+    const other = await browser.newPage();
+    await other.goto(`${base}/#/incidents`);
+    await expect.poll(() => other.getByPlaceholder('API key').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await other.close();
     await page.close();
   });
 });
