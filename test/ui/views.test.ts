@@ -285,3 +285,18 @@ describe('web UI: the API key', () => {
     await page.close();
   });
 });
+
+describe('web UI: silencing from an incident', () => {
+  it("offers an admin key a silence of the open incident's first suspect on its page", async () => {
+    await new IncidentStore(redis).upsert(incident(7, { status: 'open', resolvedAt: undefined }));
+    const { page, errors } = await open('incidents/inc-t-7', ADMIN_KEY);
+    const target = page.getByPlaceholder('service, or service:operation');
+    await expect.poll(() => target.inputValue().catch(() => '')).toBe('cartservice');
+    await page.getByRole('button', { name: 'Silence', exact: true }).click();
+    await expect.poll(() => page.getByTestId('silence').count()).toBe(1);
+    const [active] = await new SilenceStore(redis).active();
+    expect(active).toMatchObject({ service: 'cartservice' });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

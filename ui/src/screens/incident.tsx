@@ -5,6 +5,7 @@ import { href } from '../router.js';
 import { IncidentActions } from './incident-actions.js';
 import { IncidentDeliveries, IncidentWindow } from './incident-context.js';
 import { causeName } from './incidents.js';
+import { Silences } from './silences.js';
 
 type Signal = Incident['signals'][number];
 const MINUTE_US = 60_000_000;
@@ -74,6 +75,7 @@ export function IncidentScreen({ id, admin }: { id: string; admin: boolean }) {
       )}
       <h2>Webhook deliveries</h2>
       <IncidentDeliveries id={i.id} />
+      {i.status === 'open' && <Silences admin={admin} suggest={i.rootCauses[0]?.service} />}
     </section>
   );
 }

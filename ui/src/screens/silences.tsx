@@ -13,11 +13,12 @@ const DURATIONS = [
 
 /**
  * Silences in force, and (admin keys) a form to add one: no pages about a service or endpoint for a while,
- * while anomalies and incidents are still recorded and shown here.
+ * while anomalies and incidents are still recorded and shown here. `suggest` fills the form in (an incident's
+ * first suspect, on its page).
  */
-export function Silences({ admin }: { admin: boolean }) {
+export function Silences({ admin, suggest }: { admin: boolean; suggest?: string }) {
   const list = useLoad(() => api<{ items: Silence[] }>('/v1/silences'), [], 30_000);
-  const [target, setTarget] = useState('');
+  const [target, setTarget] = useState(suggest ?? '');
   const [minutes, setMinutes] = useState(60);
   const [note, setNote] = useState('');
   const [error, setError] = useState<string>();
