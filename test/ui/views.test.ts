@@ -288,14 +288,51 @@ describe('web UI: the API key', () => {
 
 describe('web UI: silencing from an incident', () => {
   it("offers an admin key a silence of the open incident's first suspect on its page", async () => {
-    await new IncidentStore(redis).upsert(incident(7, { status: 'open', resolvedAt: undefined }));
+    await new IncidentStore(redis).upsert(
+      incident(7, {
+        status: 'open',
+        resolvedAt: undefined,
+        rootCauses: [
+          {
+            service: 'cartservice',
+            operation: 'GetCart',
+            instance: 'cart-2',
+            attribute: 'app.version=1.4.2',
+            score: 0.7,
+            evidence: 'app.version=1.4.2 is on 90% of the flagged traces and 10% of the others',
+          },
+        ],
+      }),
+    );
     const { page, errors } = await open('incidents/inc-t-7', ADMIN_KEY);
     const target = page.getByPlaceholder('service, or service:operation');
     await expect.poll(() => target.inputValue().catch(() => '')).toBe('cartservice');
+    // The cause as ranked: its service, operation, instance and the attribute value its traces share.
+    expect(await page.getByTestId('incident-causes').innerText()).toMatch(
+      /#1\s*cartservice: GetCart on cart-2\s*app\.version=1\.4\.2\s*70%\s*app\.version=1\.4\.2 is on 90%/,
+    );
     await page.getByRole('button', { name: 'Silence', exact: true }).click();
     await expect.poll(() => page.getByTestId('silence').count()).toBe(1);
     const [active] = await new SilenceStore(redis).active();
     expect(active).toMatchObject({ service: 'cartservice' });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('web UI: topology', () => {
+  it('asks for the time range picked, and keeps it in the address', async () => {
+    const { page, errors } = await open('topology', READ_KEY);
+    const spans: number[] = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname === '/v1/topology')
+        spans.push(Number(u.searchParams.get('to')) - Number(u.searchParams.get('from')));
+    });
+    await expect.poll(() => page.getByText('No traffic recorded in this range.').count()).toBe(1);
+    await page.getByLabel('Last').selectOption({ label: '6 h' });
+    await expect.poll(() => spans.at(-1)).toBe(6 * 3_600_000);
+    expect(new URL(page.url()).hash).toBe('#/topology?minutes=360');
     expect(errors).toEqual([]);
     await page.close();
   });
