@@ -148,7 +148,7 @@ describe('web UI: one incident in context', () => {
 });
 
 describe('web UI: the anomaly list filters', () => {
-  it('narrows the list by service, minimum score and time range from its controls; a row links to Jaeger', async () => {
+  it('ranks by time and narrows by service, root cause, minimum score and time range from its controls; a row links to Jaeger', async () => {
     const store = new AnomalyStore(redis);
     const at = (min: number) => new Date(T0 + min * 60_000).toISOString();
     await store.put(anomaly(40, { service: 'frontend', score: 0.9, startTime: at(0) }));
@@ -163,7 +163,15 @@ describe('web UI: the anomaly list filters', () => {
       }),
     );
     await store.put(
-      anomaly(43, { service: 'checkout', operation: 'PlaceOrder', score: 0.8, startTime: at(30) }),
+      anomaly(43, {
+        service: 'checkout',
+        operation: 'PlaceOrder',
+        score: 0.8,
+        startTime: at(30),
+        rootCauses: [
+          { service: 'inventory', kind: 'error', contribution: 1, evidence: 'inventory: Reserve failed.' },
+        ],
+      }),
     );
 
     const { page, errors } = await open('anomalies', ADMIN_KEY);
@@ -176,9 +184,14 @@ describe('web UI: the anomaly list filters', () => {
     await page.getByLabel('Service').selectOption('checkout');
     await expect.poll(ids).toEqual([42, 43].map(tid));
     await page.getByLabel('Service').selectOption('');
+    await page.getByLabel('Root cause in').selectOption('inventory');
+    await expect.poll(ids).toEqual([tid(43)]);
+    await page.getByLabel('Root cause in').selectOption('');
+    await page.getByLabel('Rank by').selectOption('time');
+    await expect.poll(ids).toEqual([43, 42, 41, 40].map(tid));
     await page.getByLabel('Min score').fill('0.85');
     await page.getByLabel('Min score').press('Tab');
-    await expect.poll(ids).toEqual([42, 40].map(tid));
+    await expect.poll(ids).toEqual([42, 40].map(tid)); // by time now
     // From 5 min after T0 (local time, as the engineer types it): the anomaly at T0 drops out.
     const local = new Date(T0 + 5 * 60_000 - new Date(T0).getTimezoneOffset() * 60_000);
     await page.getByLabel('From').fill(local.toISOString().slice(0, 16));
