@@ -46,40 +46,44 @@ export function IncidentWindow({ incident: i }: { incident: Incident }) {
   );
   if (rates.error) return <p class="error">Could not load the traffic around it: {rates.error}</p>;
   if (!rates.data) return <p class="muted">Loading…</p>;
+  const more = i.endpoints.length - endpoints.length;
   return (
-    <table class="incident-window" data-testid="incident-window">
-      <thead>
-        <tr>
-          <th>Endpoint</th>
-          <th class="num">Hour before: anomalous</th>
-          <th class="num">Incident window: anomalous</th>
-          <th>Per minute (window shaded)</th>
-        </tr>
-      </thead>
-      <tbody>
-        {endpoints.map((endpoint, k) => {
-          const r = rates.data![k];
-          const s = r.series.find((x) => x.endpoint === endpoint);
-          const stepStart = r.times.map((t) => Date.parse(t));
-          // A step belongs to the window when it ends after the window starts (steps may span several minutes).
-          const inWindow = (n: number) => stepStart[n] + r.stepS * 1000 > start;
-          const before = s && share(s, (n) => !inWindow(n));
-          const during = s && share(s, inWindow);
-          return (
-            <tr key={endpoint} data-testid="window-row" data-endpoint={endpoint}>
-              <td>
-                <a href={href(['anomalies'], { endpoint })}>{endpoint}</a>
-              </td>
-              <td class="num">{before?.text ?? <span class="muted">no traffic recorded</span>}</td>
-              <td class={`num${(during?.rate ?? 0) > (before?.rate ?? 0) ? ' error' : ''}`}>
-                {during?.text ?? <span class="muted">no traffic recorded</span>}
-              </td>
-              <td>{s && <WindowChart times={stepStart} series={s} start={start} />}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <>
+      <table class="incident-window" data-testid="incident-window">
+        <thead>
+          <tr>
+            <th>Endpoint</th>
+            <th class="num">Hour before: anomalous</th>
+            <th class="num">Incident window: anomalous</th>
+            <th>Per minute (window shaded)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {endpoints.map((endpoint, k) => {
+            const r = rates.data![k];
+            const s = r.series.find((x) => x.endpoint === endpoint);
+            const stepStart = r.times.map((t) => Date.parse(t));
+            // A step belongs to the window when it ends after the window starts (steps may span several minutes).
+            const inWindow = (n: number) => stepStart[n] + r.stepS * 1000 > start;
+            const before = s && share(s, (n) => !inWindow(n));
+            const during = s && share(s, inWindow);
+            return (
+              <tr key={endpoint} data-testid="window-row" data-endpoint={endpoint}>
+                <td>
+                  <a href={href(['anomalies'], { endpoint })}>{endpoint}</a>
+                </td>
+                <td class="num">{before?.text ?? <span class="muted">no traffic recorded</span>}</td>
+                <td class={`num${(during?.rate ?? 0) > (before?.rate ?? 0) ? ' error' : ''}`}>
+                  {during?.text ?? <span class="muted">no traffic recorded</span>}
+                </td>
+                <td>{s && <WindowChart times={stepStart} series={s} start={start} />}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {more > 0 && <p class="muted">and {more} more endpoint(s): see the signals above</p>}
+    </>
   );
 }
 
