@@ -126,7 +126,8 @@ describe('web UI: one incident in context', () => {
       /frontend:GET \/checkout\s+2\.8% of 360 traces\s+50\.0% of 30 traces/,
     );
     expect(await rows.nth(1).innerText()).toMatch(/GET \/quiet\s+no traffic recorded\s+no traffic recorded/);
-    expect(await rows.first().locator('canvas').count()).toBe(1);
+    // The chart is drawn once uPlot has loaded, after the rows.
+    await expect.poll(() => rows.first().locator('canvas').count()).toBe(1);
 
     const sent = page.getByTestId('incident-delivery');
     await expect.poll(() => sent.count()).toBe(3);
