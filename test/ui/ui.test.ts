@@ -431,6 +431,10 @@ describe('web UI', () => {
       JSON.parse((await graph.getAttribute('data-nodes').catch(() => null)) ?? '{}');
     await expect.poll(async () => Object.keys(await drawn()).sort(), { timeout: 15_000 }).toEqual(services);
     expect(await page.getByTestId('edges').innerText()).toMatch(/frontend → cartservice\s+[\d.]+\s+\d+%/);
+    // Heat: cartservice, blamed first most often, is the reddest; a service never blamed stays near white.
+    const heat = JSON.parse((await graph.getAttribute('data-fills')) ?? '{}') as Record<string, string>;
+    expect(heat.cartservice).toBe('hsl(0, 90%, 55%)');
+    expect(Object.values(heat)).toContain('hsl(0, 20%, 97%)');
     const quality = page.getByTestId('quality-row');
     expect(await quality.count()).toBe(services.length);
 

@@ -25,8 +25,9 @@ export function redLabel(e: Topology['edges'][number]): string {
 /**
  * The service graph, callers above callees (dagre's layered layout). Node fill is anomaly heat, edge width
  * grows with the call rate and edges with errors are red. `open` is told the service a click picked.
- * After every layout, pan or zoom the container's `data-nodes` holds each node's on-screen centre: a canvas
- * has no element per node, and the browser test clicks nodes where they are drawn.
+ * After every layout, pan, zoom or new figures the container's `data-nodes` holds each node's on-screen centre
+ * (a canvas has no element per node, and the browser test clicks nodes where they are drawn) and `data-fills`
+ * its colour.
  */
 export function mountGraph(container: HTMLElement, open: (service: string) => void): GraphHandle {
   const cy = cytoscape({
@@ -77,11 +78,15 @@ export function mountGraph(container: HTMLElement, open: (service: string) => vo
   });
   const publish = () => {
     const at: Record<string, [number, number]> = {};
+    const fills: Record<string, string> = {};
     cy.nodes().forEach((n) => {
       const p = n.renderedPosition();
       at[n.id()] = [Math.round(p.x), Math.round(p.y)];
+      fills[n.id()] = n.data('fill') as string;
     });
     container.dataset.nodes = JSON.stringify(at);
+    // Likewise each node's heat colour as drawn, which the canvas does not expose either.
+    container.dataset.fills = JSON.stringify(fills);
   };
   cy.on('tap', 'node', (e) => open(e.target.id()));
   cy.on('mouseover', 'edge', (e) => e.target.addClass('hover'));
@@ -131,6 +136,7 @@ export function mountGraph(container: HTMLElement, open: (service: string) => vo
           found.data(el.data);
           found.toggleClass('failing', el.classes === 'failing');
         }
+        publish();
         return;
       }
       shape = next;
