@@ -276,6 +276,10 @@ describe('the web UI on `serve` polling the simulator', () => {
       .toContain('rolling back cartservice');
     const after = await get<Incident>(`/v1/incidents/${encodeURIComponent(cart.id)}`);
     expect(after.acknowledgeNote).toBe('rolling back cartservice');
+    // Who was told, read from the dispatcher's own log: the receiver got the opening.
+    const opened = page.locator('[data-testid=incident-delivery][data-event="incident.opened"]');
+    await expect.poll(() => opened.count(), { timeout: 10_000 }).toBe(1);
+    expect(await opened.getAttribute('data-status')).toBe('delivered');
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
