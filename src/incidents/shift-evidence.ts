@@ -274,8 +274,9 @@ export class ShiftEvidence {
       if (instances === undefined) done.set(sp.resource, (instances = new Set()));
       else if (instances.has(sp.instance)) continue;
       instances.add(sp.instance);
+      const prefix = sp.service + '|';
       if (sp.instance !== undefined)
-        this.countAttribute(seen, sp.service, `instance=${sp.instance}`, anomalous);
+        this.countAttribute(seen, sp.service, prefix + 'instance=' + sp.instance, anomalous);
       for (const k in sp.resource) {
         const v = sp.resource[k];
         if (
@@ -285,18 +286,19 @@ export class ShiftEvidence {
           continue;
         const text = String(v);
         if (text.length <= MAX_ATTRIBUTE_LENGTH)
-          this.countAttribute(seen, sp.service, `${k}=${text}`, anomalous);
+          this.countAttribute(seen, sp.service, prefix + k + '=' + text, anomalous);
       }
     }
   }
 
-  private countAttribute(seen: Set<string>, service: string, attribute: string, anomalous: boolean): void {
-    const key = service + '|' + attribute;
+  /** `key`: service|attribute, built once per pair (this runs for every attribute of every trace). */
+  private countAttribute(seen: Set<string>, service: string, key: string, anomalous: boolean): void {
     if (seen.has(key)) return;
     seen.add(key);
     let a = this.attributes.get(key);
     if (a === undefined) {
       if (this.attributes.size >= MAX_ATTRIBUTES) return;
+      const attribute = key.slice(service.length + 1);
       this.attributes.set(key, (a = { service, attribute, traces: 0, anomalous: 0 }));
     }
     a.traces++;

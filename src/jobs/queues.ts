@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bullmq';
 import { z } from 'zod';
-import { compactTrace } from '../store/reservoir.js';
+import { packTrace, type CompactTrace } from '../store/reservoir.js';
 import type { Trace } from '../trace/trace.js';
 
 /**
@@ -28,8 +28,23 @@ const name = z.string().min(1);
 export const DiscoverPayload = z.object({ source: name });
 /** poll/poll: one (source, service) window; `sweep`: a recent sample of a service where no trace begins. */
 export const PollPayload = z.object({ source: name, service: name, sweep: z.boolean().optional() });
-/** score/score: compact traces (store/reservoir compactTrace), and the source they came from ("push" for pushes). */
-export const ScorePayload = z.object({ source: name.optional(), traces: z.array(z.string()) });
+/**
+ * A queued trace: packTrace's object, or its JSON (compactTrace), which jobs queued by an older version
+ * carry. Checked only for its shape's top: a deep check would cost as much as the scoring of it.
+ */
+const QueuedTrace = z.union([
+  z.string(),
+  z.custom<CompactTrace>(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      typeof (v as CompactTrace).t === 'string' &&
+      Array.isArray((v as CompactTrace).s),
+    'expected a compact trace',
+  ),
+]);
+/** score/score: compact traces (store/reservoir packTrace), and the source they came from ("push" for pushes). */
+export const ScorePayload = z.object({ source: name.optional(), traces: z.array(QueuedTrace) });
 /** train/train: one endpoint. */
 export const TrainPayload = z.object({ endpoint: name });
 /** train/retrain-all: these endpoints, or every endpoint with a reservoir. */
@@ -110,7 +125,7 @@ export async function enqueueScore(
 ): Promise<void> {
   for (let i = 0; i < traces.length; i += opts.size) {
     const batch = traces.slice(i, i + opts.size);
-    const data: ScoreData = { source, traces: batch.map((t) => compactTrace(t, opts.keep)) };
+    const data: ScoreData = { source, traces: batch.map((t) => packTrace(t, opts.keep)) };
     await queue.add('score', data, {
       ...JOB_OPTIONS.score,
       jobId: jobIds.score(batch.map((t) => t.traceId)),

@@ -31,7 +31,7 @@ type PackedSpan = [
   number?,
   Attributes?,
 ];
-interface CompactTrace {
+export interface CompactTrace {
   t: string;
   s: PackedSpan[];
   /** Distinct resources of the trace's spans. */
@@ -42,6 +42,14 @@ const VERSION_ATTRIBUTE = 'service.version';
 
 /** `keep`: span attributes kept beside KEPT_SPAN_ATTRIBUTES (see keptSpanAttributes). */
 export function compactTrace(trace: Trace, keep: readonly string[] = []): string {
+  return JSON.stringify(packTrace(trace, keep));
+}
+
+/**
+ * compactTrace before JSON: what a score job carries, so that the job's own JSON holds it as is (a string
+ * inside the job's JSON would be escaped and parsed twice).
+ */
+export function packTrace(trace: Trace, keep: readonly string[] = []): CompactTrace {
   const resources: Attributes[] = [];
   const index = new Map<object, number>();
   const s = trace.spans.map((sp): PackedSpan => {
@@ -68,35 +76,47 @@ export function compactTrace(trace: Trace, keep: readonly string[] = []): string
     if (kept) c.push(kept);
     return c;
   });
-  return JSON.stringify({ t: trace.traceId, s, r: resources } satisfies CompactTrace);
+  return { t: trace.traceId, s, r: resources };
 }
 
-export function expandTrace(json: string): Trace {
-  const c = JSON.parse(json) as CompactTrace;
+/** A compact trace as JSON (reservoirs, older score jobs) or as packTrace made it (score jobs). */
+export function expandTrace(compact: string | CompactTrace): Trace {
+  const c = typeof compact === 'string' ? (JSON.parse(compact) as CompactTrace) : compact;
   // One object per distinct resource, shared by its spans as the readers share them.
   const resources = (c.r ?? []).map((r) => ({ ...r }));
-  const raw = c.s.map((x): Span => ({
-    traceId: c.t,
-    spanId: x[0],
-    ...(x[1] ? { parentId: x[1] } : {}),
-    service: x[2],
-    operation: x[3],
-    kind: SPAN_KINDS[x[4]] ?? 'internal',
-    start: x[5],
-    duration: x[6],
-    error: x[7] === 1,
-    ...(x[8] ? { instance: x[8] } : {}),
-    ...(x[10] ? { statusMessage: x[10] } : {}),
-    attributes: x[12] ?? {},
-    resource:
-      x[11] !== undefined && resources[x[11]] ? resources[x[11]] : x[9] ? { [VERSION_ATTRIBUTE]: x[9] } : {},
-    events: 0,
-  }));
+  const raw = c.s.map((x): Span => {
+    // Optional fields assigned rather than spread in: a spread allocates an object per field and span.
+    const span: Span = {
+      traceId: c.t,
+      spanId: x[0],
+      service: x[2],
+      operation: x[3],
+      kind: SPAN_KINDS[x[4]] ?? 'internal',
+      start: x[5],
+      duration: x[6],
+      error: x[7] === 1,
+      attributes: x[12] ?? {},
+      resource:
+        x[11] !== undefined && resources[x[11]]
+          ? resources[x[11]]
+          : x[9]
+            ? { [VERSION_ATTRIBUTE]: x[9] }
+            : {},
+      events: 0,
+    };
+    if (x[1]) span.parentId = x[1];
+    if (x[8]) span.instance = x[8];
+    if (x[10]) span.statusMessage = x[10];
+    return span;
+  });
   // Stored spans were normalized already: the adjusters would change nothing (and skew correction would
-  // move them twice), so the tree is built straight away; only the missing-root note is taken again.
+  // move them twice), so the tree is built straight away; only the missing-root note is taken again. One
+  // span index serves both.
   const warnings: string[] = [];
-  const spans = reportMissingRoot(raw, { traceId: c.t, warn: (m) => warnings.push(m) });
-  return buildTrace(c.t, spans, warnings);
+  const index = new Map<string, number>();
+  for (let i = 0; i < raw.length; i++) index.set(raw[i].spanId, i);
+  const spans = reportMissingRoot(raw, { traceId: c.t, warn: (m) => warnings.push(m), index });
+  return buildTrace(c.t, spans, warnings, index);
 }
 
 const NEWLINE = Buffer.from('\n');

@@ -10,6 +10,15 @@ describe('job payloads', () => {
       source: 'jaeger',
       traces: ['{}'],
     });
+    // Packed traces as objects, and jobs queued before (their JSON as strings) alike.
+    const packed = { t: 'ab', s: [], r: [] };
+    expect(payloadOf(ScorePayload, 'score', job('score', { traces: [packed, '{}'] })).traces).toEqual([
+      packed,
+      '{}',
+    ]);
+    expect(() => payloadOf(ScorePayload, 'score', job('score', { traces: [{ t: 'ab' }] }))).toThrow(
+      /traces\.0: /,
+    );
     const bad = () => payloadOf(ScorePayload, 'score', job('score', { source: 'jaeger', traces: [1] }));
     expect(bad).toThrow(UnrecoverableError);
     expect(bad).toThrow(/^score\/score job 42: bad payload: traces\.0: /);

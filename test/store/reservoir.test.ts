@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { useRedis } from '../helpers/redis.js';
 import { normalTraffic } from '../helpers/traffic.js';
-import { TraceReservoir, compactTrace, expandTrace, splitCompactTraces } from '../../src/store/reservoir.js';
+import {
+  TraceReservoir,
+  compactTrace,
+  expandTrace,
+  packTrace,
+  splitCompactTraces,
+} from '../../src/store/reservoir.js';
 import { Prng } from '../../src/detectors/prng.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
 import { extractProfile } from '../../src/features/profile.js';
@@ -165,6 +171,14 @@ describe('TraceReservoir', () => {
     expect(back[1].resource).toEqual({ 'service.version': '1.2', 'k8s.pod.name': 'cart-7f9' });
     // One process, one resource object, as the readers build them (the evidence reads it once per process).
     expect(back[0].resource).toBe(back[1].resource);
+  });
+
+  it('expands a packed trace (a score job) as it expands its JSON (a reservoir, an older job)', () => {
+    for (const t of normalTraffic(3, 20).traces) {
+      const fromJson = expandTrace(compactTrace(t, ['app.session']));
+      expect(expandTrace(packTrace(t, ['app.session']))).toEqual(fromJson);
+      expect(extractProfile(fromJson)).toEqual(extractProfile(t));
+    }
   });
 
   it('refuses a non-positive capacity', () => {
