@@ -16,7 +16,7 @@ import type { IncidentActionsApi } from '../incidents/incident.js';
 import { modelRoutes, type ModelsApi } from './routes/models.js';
 import { scoreRoutes, type ScoreFn } from './routes/score.js';
 import { ingestRoutes, type IngestOptions } from './routes/ingest.js';
-import { samplingRoutes, type SamplingApi } from './routes/sampling.js';
+import { jaegerSamplingProtocolRoutes, samplingRoutes, type SamplingApi } from './routes/sampling.js';
 import { silenceRoutes, type SilencesApi } from './routes/silences.js';
 import { sessionRoutes, type SessionsApi } from './routes/sessions.js';
 import { incidentDeliveries, webhookRoutes, type WebhooksApi } from './routes/webhooks.js';
@@ -92,6 +92,13 @@ function recordRequests(app: FastifyInstance, registry: MetricsRegistry): void {
 }
 
 /**
+ * Our API's version: its route groups are registered under it, so their files say `/anomalies`. Paths that
+ * a protocol fixes stay outside it: OTLP/HTTP's `/v1/traces` (the OTLP spec's path, not our version),
+ * Zipkin's `/api/v2/spans`, Jaeger's `/api/sampling`, and health, metrics, docs and the UI.
+ */
+const API_PREFIX = '/v1';
+
+/**
  * The HTTP API. Each route group is a plugin taking only what it needs; a group whose dependency is absent
  * is not registered (and so is absent from the OpenAPI document too).
  */
@@ -104,7 +111,8 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
   const routes: RouteDoc[] = [];
   app.addHook('onRoute', (r) => {
     const doc = r.config?.doc;
-    if (doc && r.method !== 'HEAD') routes.push(doc);
+    // The doc names the path inside its group; the document lists the full path, prefix and all.
+    if (doc && r.method !== 'HEAD') routes.push({ ...doc, url: r.url });
   });
   installZodValidation(app);
   installErrorHandlers(app);
@@ -114,8 +122,31 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
 
   await app.register(healthRoutes, { health: deps.health, metrics: deps.metrics });
   await app.register(docsRoutes, { routes, title: 'Tracehound', version: opts.version ?? '0.1.0' });
-  await app.register(whoamiRoutes, { apiKeys: deps.apiKeys });
   if (opts.uiDir !== false) await app.register(uiRoutes, { dir: opts.uiDir ?? DEFAULT_UI_DIR });
+  if (deps.ingest) {
+    const rejected = opts.registry?.counter(
+      'tracehound_ingest_rejected_spans_total',
+      'Pushed spans dropped, by route and reason (malformed, time_unreadable, time_out_of_window, duration_too_long)',
+      ['route', 'reason'],
+    );
+    await app.register(ingestRoutes, {
+      ingest: deps.ingest,
+      keep: deps.pushKeep,
+      overloaded: deps.pushOverloaded,
+      onRejected: (route, reason, n) => rejected?.inc({ route, reason }, n),
+      bodyLimit: opts.scoreBodyLimit,
+      maxDecodedBytes: opts.scoreDecodedLimit,
+    });
+  }
+  if (deps.sampling) await app.register(jaegerSamplingProtocolRoutes, { sampling: deps.sampling });
+  await app.register(async (v1) => versionedRoutes(v1, deps, opts), { prefix: API_PREFIX });
+  await app.ready();
+  return app;
+}
+
+/** Our own route groups, registered under API_PREFIX. */
+async function versionedRoutes(app: FastifyInstance, deps: ApiDeps, opts: ApiOptions): Promise<void> {
+  await app.register(whoamiRoutes, { apiKeys: deps.apiKeys });
   if (deps.anomalies) {
     await app.register(anomalyRoutes, { anomalies: deps.anomalies });
     if (deps.normals) await app.register(compareRoutes, { anomalies: deps.anomalies, normals: deps.normals });
@@ -140,25 +171,8 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
       bodyLimit: opts.scoreBodyLimit,
       maxDecodedBytes: opts.scoreDecodedLimit,
     });
-  if (deps.ingest) {
-    const rejected = opts.registry?.counter(
-      'tracehound_ingest_rejected_spans_total',
-      'Pushed spans dropped, by route and reason (malformed, time_unreadable, time_out_of_window, duration_too_long)',
-      ['route', 'reason'],
-    );
-    await app.register(ingestRoutes, {
-      ingest: deps.ingest,
-      keep: deps.pushKeep,
-      overloaded: deps.pushOverloaded,
-      onRejected: (route, reason, n) => rejected?.inc({ route, reason }, n),
-      bodyLimit: opts.scoreBodyLimit,
-      maxDecodedBytes: opts.scoreDecodedLimit,
-    });
-  }
   if (deps.models) await app.register(modelRoutes, { models: deps.models });
   if (deps.webhooks) await app.register(webhookRoutes, { webhooks: deps.webhooks });
   if (deps.silences) await app.register(silenceRoutes, { silences: deps.silences });
   if (deps.sampling) await app.register(samplingRoutes, { sampling: deps.sampling });
-  await app.ready();
-  return app;
 }

@@ -1,10 +1,10 @@
 import { endpointKey, type EndpointKey } from '../trace/endpoint-key.js';
 import { endpointOf, type Trace } from '../trace/trace.js';
-import { buildCallPaths } from './call-paths.js';
+import { buildCallPaths, type CallPathTable } from './call-paths.js';
 import { FEATURE_SCHEMA_VERSION } from './schema-version.js';
-import { criticalPath } from './critical-path.js';
-import { fanOut, type ServiceEdge } from './fan-out.js';
-import { internOperations } from './intern.js';
+import { criticalPath, type CriticalPath } from './critical-path.js';
+import { fanOut, type FanOut, type ServiceEdge } from './fan-out.js';
+import { internOperations, type Interned } from './intern.js';
 import { networkHops } from './network.js';
 import { cmp } from './code-unit-order.js';
 import { serviceStats, type ServiceStats } from './services.js';
@@ -132,63 +132,9 @@ export function extractProfile(trace: Trace): TraceProfile {
   const self = selfTimes(trace);
   const cp = criticalPath(trace);
   const fan = fanOut(trace, ids, paths);
-
-  const nPaths = paths.parent.length;
-  const count = new Int32Array(nPaths);
-  const total = new Float64Array(nPaths);
-  const max = new Float64Array(nPaths);
-  const selfByPath = new Float64Array(nPaths);
-  const errByPath = new Int32Array(nPaths);
-  const cpByPath = new Float64Array(nPaths);
-  let errorSpans = 0;
-  let asyncSpans = 0;
-  let inferred = 0;
-  let skewed = 0;
-  let deduped = 0;
-  let cycles = 0;
-  let durationSum = 0;
-  for (let i = 0; i < n; i++) {
-    const s = spans[i];
-    const p = paths.spanPath[i];
-    const d = s.duration;
-    count[p]++;
-    total[p] += d;
-    if (d > max[p]) max[p] = d;
-    selfByPath[p] += self[i];
-    cpByPath[p] += cp.timeBySpan[i];
-    durationSum += d;
-    if (s.error) {
-      errByPath[p]++;
-      errorSpans++;
-    }
-    if (s.kind === 'producer' || s.kind === 'consumer') asyncSpans++;
-    const adj = s.adjusted;
-    if (adj !== undefined && adj.length > 0) {
-      if (adj.includes('start-inferred') || adj.includes('duration-inferred')) inferred++;
-      if (adj.includes('clock-skew')) skewed++;
-      if (adj.includes('id-deduped')) deduped++;
-      if (adj.includes('cycle-broken')) cycles++;
-    }
-  }
-
-  const callPaths: CallPathStats[] = new Array(nPaths);
-  for (let p = 0; p < nPaths; p++) {
-    const o = paths.op[p];
-    callPaths[p] = {
-      key: paths.key[p],
-      parent: paths.parent[p],
-      depth: paths.depth[p],
-      service: ids.services[ids.opService[o]],
-      operation: ids.opName[o],
-      count: count[p],
-      totalDurationUs: total[p],
-      maxDurationUs: max[p],
-      selfTimeUs: selfByPath[p],
-      errors: errByPath[p],
-      criticalPathUs: cpByPath[p],
-      maxRepeat: fan.repeatByPath[p],
-    };
-  }
+  const sums = sumSpans(trace, paths, self, cp);
+  const { errorSpans, asyncSpans, inferred, skewed, deduped, cycles, durationSum } = sums;
+  const callPaths = callPathStats(paths, ids, sums, fan);
 
   const rootDuration = root >= 0 ? spans[root].duration : 0;
   const services = serviceStats(trace, ids, self, cp.timeBySpan, rootDuration);
@@ -241,7 +187,92 @@ export function extractProfile(trace: Trace): TraceProfile {
     criticalPathShares,
     // Computed on first read: nothing on the scoring path needs it, and it costs a sort and a hash per trace.
     get signature(): string {
-      return (signature ??= structureSignature(paths.hashHi, paths.hashLo, count));
+      return (signature ??= structureSignature(paths.hashHi, paths.hashLo, sums.count));
     },
   };
+}
+
+/** One pass over the spans: per call path, counts and times; per trace, the counts of span kinds and repairs. */
+function sumSpans(trace: Trace, paths: CallPathTable, self: Float64Array, cp: CriticalPath) {
+  const { spans } = trace;
+  const nPaths = paths.parent.length;
+  const count = new Int32Array(nPaths);
+  const total = new Float64Array(nPaths);
+  const max = new Float64Array(nPaths);
+  const selfByPath = new Float64Array(nPaths);
+  const errByPath = new Int32Array(nPaths);
+  const cpByPath = new Float64Array(nPaths);
+  let errorSpans = 0;
+  let asyncSpans = 0;
+  let inferred = 0;
+  let skewed = 0;
+  let deduped = 0;
+  let cycles = 0;
+  let durationSum = 0;
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i];
+    const p = paths.spanPath[i];
+    const d = s.duration;
+    count[p]++;
+    total[p] += d;
+    if (d > max[p]) max[p] = d;
+    selfByPath[p] += self[i];
+    cpByPath[p] += cp.timeBySpan[i];
+    durationSum += d;
+    if (s.error) {
+      errByPath[p]++;
+      errorSpans++;
+    }
+    if (s.kind === 'producer' || s.kind === 'consumer') asyncSpans++;
+    const adj = s.adjusted;
+    if (adj !== undefined && adj.length > 0) {
+      if (adj.includes('start-inferred') || adj.includes('duration-inferred')) inferred++;
+      if (adj.includes('clock-skew')) skewed++;
+      if (adj.includes('id-deduped')) deduped++;
+      if (adj.includes('cycle-broken')) cycles++;
+    }
+  }
+  return {
+    count,
+    total,
+    max,
+    selfByPath,
+    errByPath,
+    cpByPath,
+    errorSpans,
+    asyncSpans,
+    inferred,
+    skewed,
+    deduped,
+    cycles,
+    durationSum,
+  };
+}
+
+function callPathStats(
+  paths: CallPathTable,
+  ids: Interned,
+  sums: ReturnType<typeof sumSpans>,
+  fan: FanOut,
+): CallPathStats[] {
+  const nPaths = paths.parent.length;
+  const callPaths: CallPathStats[] = new Array(nPaths);
+  for (let p = 0; p < nPaths; p++) {
+    const o = paths.op[p];
+    callPaths[p] = {
+      key: paths.key[p],
+      parent: paths.parent[p],
+      depth: paths.depth[p],
+      service: ids.services[ids.opService[o]],
+      operation: ids.opName[o],
+      count: sums.count[p],
+      totalDurationUs: sums.total[p],
+      maxDurationUs: sums.max[p],
+      selfTimeUs: sums.selfByPath[p],
+      errors: sums.errByPath[p],
+      criticalPathUs: sums.cpByPath[p],
+      maxRepeat: fan.repeatByPath[p],
+    };
+  }
+  return callPaths;
 }

@@ -1,7 +1,7 @@
 import type { AttributeValue, Attributes, RawSpan, SpanKind } from '../trace/span.js';
 import { isZeroId, normalizeSpanId, normalizeTraceId } from '../trace/ids.js';
 import type { JsonFormat, SpanSink } from './types.js';
-import { isObject, textOf } from './json-util.js';
+import { firstText, isObject, textOf } from './json-util.js';
 
 /**
  * Jaeger's legacy v1 JSON (the query API and UI format): the `{"data":[trace...]}` envelope, one trace
@@ -125,14 +125,7 @@ function readProcess(p: unknown): Proc | undefined {
   if (!isObject(p)) return undefined;
   const resource: Attributes = {};
   readTags(p.tags, resource);
-  let instance: string | undefined;
-  for (const k of INSTANCE_KEYS) {
-    const v = resource[k];
-    if (v !== undefined && v !== '') {
-      instance = textOf(v);
-      break;
-    }
-  }
+  const instance = firstText(resource, INSTANCE_KEYS);
   const service =
     typeof p.serviceName === 'string' && p.serviceName !== '' ? p.serviceName : 'unknown_service';
   return { service, resource, instance };

@@ -1,3 +1,5 @@
+import type { Attributes } from '../trace/span.js';
+
 /** Small type guards shared by the JSON readers (hand-written: they run once per span on the hot path). */
 
 export function isObject(v: unknown): v is Record<string, unknown> {
@@ -37,4 +39,13 @@ export function textOf(v: unknown): string {
   } catch {
     return '';
   }
+}
+
+/** The first of `keys` that `attributes` holds with a value other than '', as text (a process's instance). */
+export function firstText(attributes: Attributes, keys: readonly string[]): string | undefined {
+  for (const k of keys) {
+    const v = attributes[k];
+    if (v !== undefined && v !== '') return textOf(v);
+  }
+  return undefined;
 }

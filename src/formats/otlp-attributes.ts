@@ -1,4 +1,4 @@
-import { textOf } from './json-util.js';
+import { firstText, textOf } from './json-util.js';
 import type { AttributeValue, Attributes } from '../trace/span.js';
 
 /**
@@ -133,13 +133,5 @@ export function serviceOfResource(
     service = typeof exe === 'string' && exe !== '' ? `unknown_service:${exe}` : 'unknown_service';
     warn(`a resource has no service.name attribute; its spans are attributed to ${service}`);
   }
-  let instance: string | undefined;
-  for (const k of INSTANCE_KEYS) {
-    const v = resource[k];
-    if (v !== undefined && v !== '') {
-      instance = textOf(v);
-      break;
-    }
-  }
-  return { service, instance };
+  return { service, instance: firstText(resource, INSTANCE_KEYS) };
 }

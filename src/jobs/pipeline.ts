@@ -1,7 +1,7 @@
 import type { Trace } from '../trace/trace.js';
 import type { BaselineModel } from '../detectors/baseline/model.js';
 import type { ModelSet } from '../scoring/model-set.js';
-import { endpointKey, endpointKeyOf } from '../trace/endpoint-key.js';
+import { endpointKey, tracesByEndpoint } from '../trace/endpoint-key.js';
 import type { ScoredTrace } from '../scoring/scored-trace.js';
 import { errorOnly } from '../scoring/error-only.js';
 import type { ModelCache } from '../registry/redis-registry.js';
@@ -79,15 +79,8 @@ interface Group {
 }
 
 async function scoreGroups(traces: readonly Trace[], deps: PipelineStores): Promise<Group[]> {
-  const byEndpoint = new Map<string, Trace[]>();
-  for (const t of traces) {
-    const key = endpointKeyOf(t);
-    let g = byEndpoint.get(key);
-    if (!g) byEndpoint.set(key, (g = []));
-    g.push(t);
-  }
   const groups: Group[] = [];
-  for (const [endpoint, group] of byEndpoint) {
+  for (const [endpoint, group] of tracesByEndpoint(traces)) {
     const model = await deps.models.get(endpoint);
     // Evidence needs the profiles scoring extracts: extracted once for both.
     const profiles = model && deps.evidence ? group.map((t) => extractProfile(t)) : undefined;

@@ -106,38 +106,13 @@ export async function trainModelSet(
   let done = 0;
   for (const [key, idx] of busy) {
     progress('endpoint models', done++, busy.length);
-    const vectorizer = PathVectorizer.fit(idx.map((i) => ({ callPaths: data.profile(i).callPaths })));
-    const rows = matrixFromRows(
-      idx.map((i) => vectorizer.vector(data.profile(i))),
-      vectorizer.width,
-    );
-    const models: EndpointModels = { vectorizer, calibrators: {} };
-    // 256 rows a tree (the paper's default) is too coarse for traces, whose vectors take few distinct shapes:
-    // measured on the TraceAnomaly vectors, ROC-AUC 0.72 at 256 rows and 0.92 at 4096.
-    if (o.forest !== false)
-      models.forest = IsolationForest.fit(rows, { seed: o.seed, sampleSize: Math.min(rows.rows, 4096) });
-    if (o.autoencoder !== false && endpoints.size < o.maxAutoencoders)
-      models.autoencoder = await Autoencoder.train(rows, { seed: o.seed });
-    const cal = calBy.get(key)!;
-    const calRows = matrixFromRows(
-      cal.map((i) => vectorizer.vector(data.profile(i))),
-      vectorizer.width,
-    );
-    for (const name of VECTOR_DETECTORS) {
-      const detector = models[name];
-      if (detector) models.calibrators[name] = EmpiricalCalibrator.fit(detector.scoreMany(calRows));
-    }
-    endpoints.set(key, models);
+    const autoencoder = o.autoencoder !== false && endpoints.size < o.maxAutoencoders;
+    endpoints.set(key, await fitEndpoint(data, idx, calBy.get(key)!, { ...o, autoencoder }));
   }
   progress('endpoint models', busy.length, busy.length);
 
   const baselineCalibrator = EmpiricalCalibrator.fit(calIdx.map(baselineScore));
-  let from = Infinity;
-  let to = -Infinity;
-  for (let i = 0; i < n; i++) {
-    from = Math.min(from, data.startUs(i));
-    to = Math.max(to, data.startUs(i));
-  }
+  const { from, to } = startWindow(data);
   const draft = new ModelSet(
     {
       format: MODEL_SET_FORMAT,
@@ -176,4 +151,44 @@ export async function trainModelSet(
     calibrationFlagRate: combined.filter((s) => s > threshold).length / combined.length,
   };
   return draft;
+}
+
+/** One endpoint's vector models: fitted on its clean training traces `idx`, calibrated on its held-out `cal`. */
+async function fitEndpoint(
+  data: TrainingData,
+  idx: readonly number[],
+  cal: readonly number[],
+  o: { seed: number; forest?: boolean; autoencoder: boolean },
+): Promise<EndpointModels> {
+  const vectorizer = PathVectorizer.fit(idx.map((i) => ({ callPaths: data.profile(i).callPaths })));
+  const rows = matrixFromRows(
+    idx.map((i) => vectorizer.vector(data.profile(i))),
+    vectorizer.width,
+  );
+  const models: EndpointModels = { vectorizer, calibrators: {} };
+  // 256 rows a tree (the paper's default) is too coarse for traces, whose vectors take few distinct shapes:
+  // measured on the TraceAnomaly vectors, ROC-AUC 0.72 at 256 rows and 0.92 at 4096.
+  if (o.forest !== false)
+    models.forest = IsolationForest.fit(rows, { seed: o.seed, sampleSize: Math.min(rows.rows, 4096) });
+  if (o.autoencoder) models.autoencoder = await Autoencoder.train(rows, { seed: o.seed });
+  const calRows = matrixFromRows(
+    cal.map((i) => vectorizer.vector(data.profile(i))),
+    vectorizer.width,
+  );
+  for (const name of VECTOR_DETECTORS) {
+    const detector = models[name];
+    if (detector) models.calibrators[name] = EmpiricalCalibrator.fit(detector.scoreMany(calRows));
+  }
+  return models;
+}
+
+/** The earliest and latest trace start of the training data, µs. */
+function startWindow(data: TrainingData): { from: number; to: number } {
+  let from = Infinity;
+  let to = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    from = Math.min(from, data.startUs(i));
+    to = Math.max(to, data.startUs(i));
+  }
+  return { from, to };
 }

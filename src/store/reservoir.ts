@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { reportMissingRoot } from '../trace/adjusters/missing-root.js';
 import { keptResource, keptSpanAttributes } from '../trace/kept-attributes.js';
 import { SPAN_KINDS, type Attributes, type Span } from '../trace/span.js';
-import { endpointKeyOf } from '../trace/endpoint-key.js';
+import { tracesByEndpoint } from '../trace/endpoint-key.js';
 import { buildTrace, type Trace } from '../trace/trace.js';
 import { hashTag, type RedisClient } from './redis-client.js';
 
@@ -169,13 +169,7 @@ export class TraceReservoir {
   /** Offers each trace to its own endpoint's reservoir (the root span's service:operation); returns how many were kept. */
   async addTraces(traces: readonly Trace[]): Promise<number> {
     if (traces.length === 0) return 0;
-    const byEndpoint = new Map<string, Trace[]>();
-    for (const t of traces) {
-      const key = endpointKeyOf(t);
-      let g = byEndpoint.get(key);
-      if (!g) byEndpoint.set(key, (g = []));
-      g.push(t);
-    }
+    const byEndpoint = tracesByEndpoint(traces);
     await this.redis.sadd(ENDPOINTS_KEY, ...byEndpoint.keys());
     const kept = await Promise.all([...byEndpoint].map(([ep, group]) => this.offer(ep, group)));
     return kept.reduce((a, b) => a + b, 0);

@@ -65,3 +65,15 @@ export function endpointKeyOf(trace: Trace): EndpointKey {
   const r = trace.spans[trace.root];
   return r ? endpointKey(r.service, r.operation) : endpointKey('unknown', 'unknown');
 }
+
+/** Traces grouped by their endpoint, in the order each endpoint first appears (models and reservoirs are per endpoint). */
+export function tracesByEndpoint(traces: readonly Trace[]): Map<EndpointKey, Trace[]> {
+  const out = new Map<EndpointKey, Trace[]>();
+  for (const t of traces) {
+    const key = endpointKeyOf(t);
+    const group = out.get(key);
+    if (group) group.push(t);
+    else out.set(key, [t]);
+  }
+  return out;
+}

@@ -11,7 +11,7 @@ import { AggregateStore } from '../../src/store/aggregates.js';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
 import { useRedis } from '../helpers/redis.js';
-import { READ_KEY, auth, baseDeps } from './stubs.js';
+import { READ_KEY, auth, baseDeps } from '../helpers/api-stubs.js';
 import { isoFromMicros } from '../../src/trace/iso-time.js';
 
 let redis: RedisClient;

@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { useRedis } from '../helpers/redis.js';
 import { buildApi } from '../../src/api/index.js';
 import { AnomalyStore } from '../../src/store/anomalies.js';
-import { anomaly, tid, T0 } from '../store/fixtures.js';
-import { ADMIN_KEY, READ_KEY, auth, baseDeps } from './stubs.js';
+import { anomaly, tid, T0 } from '../helpers/anomaly-fixtures.js';
+import { ADMIN_KEY, READ_KEY, auth, baseDeps } from '../helpers/api-stubs.js';
 
 let redis: RedisClient;
 let store: AnomalyStore;

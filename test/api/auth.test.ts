@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApi, keyMatcher, parseApiKeys } from '../../src/api/index.js';
-import { ADMIN_KEY, READ_KEY, auth, baseDeps, emptyAnomalies } from './stubs.js';
+import { ADMIN_KEY, READ_KEY, auth, baseDeps, emptyAnomalies } from '../helpers/api-stubs.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {

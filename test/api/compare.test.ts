@@ -9,8 +9,8 @@ import type { RedisClient } from '../../src/store/redis-client.js';
 import { TraceReservoir } from '../../src/store/reservoir.js';
 import { checkout } from '../helpers/checkout.js';
 import { useRedis } from '../helpers/redis.js';
-import { anomaly, tid } from '../store/fixtures.js';
-import { READ_KEY, auth, baseDeps } from './stubs.js';
+import { anomaly, tid } from '../helpers/anomaly-fixtures.js';
+import { READ_KEY, auth, baseDeps } from '../helpers/api-stubs.js';
 
 let redis: RedisClient;
 let app: FastifyInstance;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildApi, type ModelsApi, type WebhooksApi } from '../../src/api/index.js';
-import { ADMIN_KEY, auth, baseDeps, emptyAnomalies } from './stubs.js';
+import { ADMIN_KEY, auth, baseDeps, emptyAnomalies } from '../helpers/api-stubs.js';
 
 const models: ModelsApi = {
   list: async () => [],

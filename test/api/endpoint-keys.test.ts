@@ -9,8 +9,8 @@ import { endpointKey } from '../../src/trace/endpoint-key.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
 import { raw } from '../helpers/spans.js';
 import { useRedis } from '../helpers/redis.js';
-import { anomaly, T0, tid } from '../store/fixtures.js';
-import { READ_KEY, auth, baseDeps } from './stubs.js';
+import { anomaly, T0, tid } from '../helpers/anomaly-fixtures.js';
+import { READ_KEY, auth, baseDeps } from '../helpers/api-stubs.js';
 
 // Colons where real names have them: in operations (often) and, once, in a service name.
 const ENDPOINTS = [

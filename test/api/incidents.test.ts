@@ -4,10 +4,10 @@ import type { RedisClient } from '../../src/store/redis-client.js';
 import { useRedis } from '../helpers/redis.js';
 import { buildApi } from '../../src/api/index.js';
 import { IncidentStore } from '../../src/store/incidents.js';
-import { incident, M0 } from '../store/incident-fixtures.js';
+import { incident, M0 } from '../helpers/incident-fixtures.js';
 import { IncidentActions } from '../../src/jobs/incident-actions.js';
 import type { IncidentWebhookEvent } from '../../src/webhooks/events.js';
-import { ADMIN_KEY, READ_KEY, auth, baseDeps } from './stubs.js';
+import { ADMIN_KEY, READ_KEY, auth, baseDeps } from '../helpers/api-stubs.js';
 
 let redis: RedisClient;
 let store: IncidentStore;

@@ -7,7 +7,7 @@ import { toOtlpDocument } from '../../src/formats/write/otlp-json.js';
 import { errorOnly } from '../../src/scoring/error-only.js';
 import { trainModelSet } from '../../src/scoring/train.js';
 import { normalTraffic } from '../helpers/traffic.js';
-import { ADMIN_KEY, auth, baseDeps } from './stubs.js';
+import { ADMIN_KEY, auth, baseDeps } from '../helpers/api-stubs.js';
 import { otlpDoc, otlpSpan, recordingIngest, zipkinSpan } from './ingest-payloads.js';
 
 /**

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/index.js';
 import { decodeOtlpResponse, encodeOtlpProto } from '../../src/formats/otlp-proto.js';
 import { MetricsRegistry } from '../../src/observability/metrics.js';
-import { ADMIN_KEY, auth, baseDeps } from './stubs.js';
+import { ADMIN_KEY, auth, baseDeps } from '../helpers/api-stubs.js';
 import { NOW_MS, otlpDoc, otlpSpan, recordingIngest, zipkinSpan } from './ingest-payloads.js';
 
 let app: FastifyInstance;

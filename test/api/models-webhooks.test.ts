@@ -10,8 +10,8 @@ import {
   type WebhooksApi,
 } from '../../src/api/index.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
-import { ADMIN_KEY, READ_KEY, auth } from './stubs.js';
-import { baseDeps } from './stubs.js';
+import { ADMIN_KEY, READ_KEY, auth } from '../helpers/api-stubs.js';
+import { baseDeps } from '../helpers/api-stubs.js';
 
 let r: TestRedis;
 let redis: Redis;

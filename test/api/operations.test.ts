@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildApi, MetricsRegistry } from '../../src/api/index.js';
-import { READ_KEY, auth, baseDeps, emptyAnomalies } from './stubs.js';
+import { READ_KEY, auth, baseDeps, emptyAnomalies } from '../helpers/api-stubs.js';
 
 describe('metrics registry', () => {
   it('renders counters, gauges and histograms in the Prometheus text format, labels sorted', async () => {

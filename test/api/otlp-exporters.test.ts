@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/index.js';
 import { startOtlpGrpc, TRACE_SERVICE, type OtlpGrpcServer } from '../../src/api/otlp-grpc.js';
 import { decodeOtlpResponse, encodeOtlpProto } from '../../src/formats/otlp-proto.js';
-import { ADMIN_KEY, auth, baseDeps } from './stubs.js';
+import { ADMIN_KEY, auth, baseDeps } from '../helpers/api-stubs.js';
 import { otlpDoc, otlpSpan, recordingIngest } from './ingest-payloads.js';
 
 /**

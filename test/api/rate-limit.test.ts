@@ -5,7 +5,7 @@ import { buildApi } from '../../src/api/index.js';
 import { RATE_LIMIT_PREFIX } from '../../src/api/rate-limit.js';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { freePort, keysOf, useRedis } from '../helpers/redis.js';
-import { ADMIN_KEY, READ_KEY, auth, baseDeps, emptyAnomalies } from './stubs.js';
+import { ADMIN_KEY, READ_KEY, auth, baseDeps, emptyAnomalies } from '../helpers/api-stubs.js';
 
 let redis: RedisClient;
 useRedis((c) => (redis = c));

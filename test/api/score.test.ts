@@ -8,7 +8,7 @@ import { trainModelSet } from '../../src/scoring/train.js';
 import type { ModelSet } from '../../src/scoring/model-set.js';
 import { ScoredTraceSchema } from '../../src/scoring/scored-trace.js';
 import { normalTraffic } from '../helpers/traffic.js';
-import { ADMIN_KEY, READ_KEY, auth, baseDeps } from './stubs.js';
+import { ADMIN_KEY, READ_KEY, auth, baseDeps } from '../helpers/api-stubs.js';
 
 let app: FastifyInstance;
 let models: ModelSet;

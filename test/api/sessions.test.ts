@@ -4,8 +4,8 @@ import type { RedisClient } from '../../src/store/redis-client.js';
 import { buildApi } from '../../src/api/index.js';
 import { SessionStore, type SessionEntry } from '../../src/store/sessions.js';
 import { useRedis } from '../helpers/redis.js';
-import { tid, T0 } from '../store/fixtures.js';
-import { READ_KEY, auth, baseDeps } from './stubs.js';
+import { tid, T0 } from '../helpers/anomaly-fixtures.js';
+import { READ_KEY, auth, baseDeps } from '../helpers/api-stubs.js';
 
 let redis: RedisClient;
 let app: FastifyInstance;

@@ -4,7 +4,7 @@ import type { RedisClient } from '../../src/store/redis-client.js';
 import { useRedis } from '../helpers/redis.js';
 import { buildApi } from '../../src/api/index.js';
 import { SilenceStore } from '../../src/store/silences.js';
-import { ADMIN_KEY, READ_KEY, auth, baseDeps } from './stubs.js';
+import { ADMIN_KEY, READ_KEY, auth, baseDeps } from '../helpers/api-stubs.js';
 
 let redis: RedisClient;
 let app: FastifyInstance;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/index.js';
-import { ADMIN_KEY, READ_KEY, auth, baseDeps } from './stubs.js';
+import { ADMIN_KEY, READ_KEY, auth, baseDeps } from '../helpers/api-stubs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tracehound-ui-routes-'));
 mkdirSync(join(dir, 'assets'));

@@ -7,7 +7,7 @@ import { rocAuc } from '../../src/detectors/metrics.js';
 import { Prng } from '../../src/detectors/prng.js';
 import { initTf } from '../../src/detectors/tf-backend.js';
 import { loadAutoencoder, saveAutoencoder } from '../../src/registry/tf-files.js';
-import { gaussian } from './helpers.js';
+import { gaussian } from '../helpers/gaussian.js';
 
 const D = 12;
 const PERTURBED = 5;

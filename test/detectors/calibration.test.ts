@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { combineScores, EmpiricalCalibrator } from '../../src/detectors/calibration.js';
 import { Prng } from '../../src/detectors/prng.js';
-import { gaussian } from './helpers.js';
+import { gaussian } from '../helpers/gaussian.js';
 
 function sample(n: number, seed: number): number[] {
   const rng = new Prng(seed);

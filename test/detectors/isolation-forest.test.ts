@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { averagePathLength, IsolationForest } from '../../src/detectors/isolation-forest.js';
 import { rocAuc } from '../../src/detectors/metrics.js';
 import { Prng } from '../../src/detectors/prng.js';
-import { gaussianRows } from './helpers.js';
+import { gaussianRows } from '../helpers/gaussian.js';
 
 function dataset(seed: number) {
   const rng = new Prng(seed);

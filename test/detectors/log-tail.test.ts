@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { COMBINE_METHODS, EmpiricalCalibrator, combineScores } from '../../src/detectors/calibration.js';
 import { combineLogTails } from '../../src/detectors/log-tail.js';
 import { Prng } from '../../src/detectors/prng.js';
-import { gaussian } from './helpers.js';
+import { gaussian } from '../helpers/gaussian.js';
 
 const rng = new Prng(5);
 const fit = Array.from({ length: 1000 }, () => Math.exp(gaussian(rng)));

@@ -3,7 +3,7 @@ import { IsolationForest } from '../../src/detectors/isolation-forest.js';
 import { Prng } from '../../src/detectors/prng.js';
 import { forestFromFile, forestToFile } from '../../src/registry/forest-files.js';
 import { filesToArtifacts } from '../../src/registry/model-files.js';
-import { gaussianRows } from '../detectors/helpers.js';
+import { gaussianRows } from '../helpers/gaussian.js';
 
 const rows = gaussianRows(new Prng(5), 600, 4);
 const forest = IsolationForest.fit(rows, { seed: 9, trees: 20 });

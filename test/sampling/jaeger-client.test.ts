@@ -14,8 +14,8 @@ import type { RedisClient } from '../../src/store/redis-client.js';
 import { SamplingStateStore } from '../../src/store/sampling-state.js';
 import { ModelRegistry } from '../../src/registry/redis-registry.js';
 import { useRedis } from '../helpers/redis.js';
-import { baseDeps } from '../api/stubs.js';
-import { incident } from '../store/incident-fixtures.js';
+import { baseDeps } from '../helpers/api-stubs.js';
+import { incident } from '../helpers/incident-fixtures.js';
 import { minutesBefore } from './helpers.js';
 
 let redis: RedisClient;

@@ -15,8 +15,8 @@ import type { RedisClient } from '../../src/store/redis-client.js';
 import { SamplingStateStore } from '../../src/store/sampling-state.js';
 import { keysOf, useRedis } from '../helpers/redis.js';
 import { normalTraffic } from '../helpers/traffic.js';
-import { baseDeps } from '../api/stubs.js';
-import { incident } from '../store/incident-fixtures.js';
+import { baseDeps } from '../helpers/api-stubs.js';
+import { incident } from '../helpers/incident-fixtures.js';
 import { minutesBefore } from './helpers.js';
 import { publishModel } from '../helpers/models.js';
 

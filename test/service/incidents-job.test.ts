@@ -12,7 +12,7 @@ import { closedUntil, runIncidentJob } from '../../src/jobs/incidents-job.js';
 import type { IncidentJobDeps, IngestProgress } from '../../src/jobs/incident-job-state.js';
 import type { IncidentWebhookEvent } from '../../src/webhooks/events.js';
 import { IncidentActions } from '../../src/jobs/incident-actions.js';
-import { tid } from '../store/fixtures.js';
+import { tid } from '../helpers/anomaly-fixtures.js';
 
 let redis: RedisClient;
 useRedis((c) => (redis = c));

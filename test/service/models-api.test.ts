@@ -7,7 +7,7 @@ import { ModelRegistry } from '../../src/registry/redis-registry.js';
 import { modelsApi } from '../../src/app/adapters.js';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { TraceReservoir } from '../../src/store/reservoir.js';
-import { ADMIN_KEY, READ_KEY, auth, baseDeps, emptyAnomalies } from '../api/stubs.js';
+import { ADMIN_KEY, READ_KEY, auth, baseDeps, emptyAnomalies } from '../helpers/api-stubs.js';
 import { queryTraces } from '../helpers/query-traces.js';
 import { useRedis } from '../helpers/redis.js';
 

@@ -6,7 +6,7 @@ import type { RedisClient } from '../../src/store/redis-client.js';
 import { TraceReservoir } from '../../src/store/reservoir.js';
 import { queryTraces } from '../helpers/query-traces.js';
 import { useRedis } from '../helpers/redis.js';
-import { incident } from '../store/incident-fixtures.js';
+import { incident } from '../helpers/incident-fixtures.js';
 import { isoFromMicros } from '../../src/trace/iso-time.js';
 
 let redis: RedisClient;

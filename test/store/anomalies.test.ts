@@ -3,7 +3,7 @@ import type { RedisClient } from '../../src/store/redis-client.js';
 import { keysOf, useRedis } from '../helpers/redis.js';
 import { AnomalyStore, CursorError } from '../../src/store/anomalies.js';
 import { NAME_SET, REFS_KEY, dimIndex, globalIndex, recordKey } from '../../src/store/anomaly-keys.js';
-import { anomaly, tid, T0 } from './fixtures.js';
+import { anomaly, tid, T0 } from '../helpers/anomaly-fixtures.js';
 
 let redis: RedisClient;
 useRedis((c) => (redis = c));

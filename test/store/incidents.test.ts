@@ -7,7 +7,7 @@ import { BY_START_KEY, evidenceKey, statusKey } from '../../src/store/incident-k
 import { CursorError } from '../../src/store/sort-key.js';
 import { ShiftEvidence } from '../../src/incidents/shift-evidence.js';
 import { MINUTE_US } from '../../src/traffic/minute.js';
-import { incident, M0 } from './incident-fixtures.js';
+import { incident, M0 } from '../helpers/incident-fixtures.js';
 
 let redis: RedisClient;
 useRedis((c) => (redis = c));

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { SessionStore, type SessionEntry } from '../../src/store/sessions.js';
 import { keysOf, useRedis } from '../helpers/redis.js';
-import { tid, T0 } from './fixtures.js';
+import { tid, T0 } from '../helpers/anomaly-fixtures.js';
 
 let redis: RedisClient;
 useRedis((c) => (redis = c));

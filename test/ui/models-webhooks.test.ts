@@ -13,7 +13,7 @@ import { AggregateStore } from '../../src/store/aggregates.js';
 import { appendDeliveryLog } from '../../src/webhooks/delivery-log.js';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
-import { ADMIN_KEY, READ_KEY, auth, baseDeps, emptyAnomalies } from '../api/stubs.js';
+import { ADMIN_KEY, READ_KEY, auth, baseDeps, emptyAnomalies } from '../helpers/api-stubs.js';
 import { buildUi, consoleErrors, launchChromium, screenshot } from '../helpers/browser.js';
 import { checkout } from '../helpers/checkout.js';
 import { useRedis } from '../helpers/redis.js';

@@ -11,12 +11,12 @@ import type { RedisClient } from '../../src/store/redis-client.js';
 import { appendDeliveryLog, type DeliveryLogEntry } from '../../src/webhooks/delivery-log.js';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
-import { ADMIN_KEY, READ_KEY, auth, baseDeps } from '../api/stubs.js';
+import { ADMIN_KEY, READ_KEY, auth, baseDeps } from '../helpers/api-stubs.js';
 import { buildUi, consoleErrors, launchChromium } from '../helpers/browser.js';
 import { checkout } from '../helpers/checkout.js';
 import { useRedis } from '../helpers/redis.js';
-import { incident, signalAt } from '../store/incident-fixtures.js';
-import { anomaly, tid, T0 } from '../store/fixtures.js';
+import { incident, signalAt } from '../helpers/incident-fixtures.js';
+import { anomaly, tid, T0 } from '../helpers/anomaly-fixtures.js';
 
 const EP = 'frontend:GET /checkout';
 /** checkout(n) starts at this second plus 10 n: n = 4 starts a minute, so six traces make each minute. */

@@ -1,3 +1,4 @@
+import { endpointKey } from '../../src/trace/endpoint-key.js';
 import type { Anomaly } from './api.js';
 
 type Span = NonNullable<Anomaly['spans']>[number];
@@ -59,12 +60,9 @@ export function absentCauses(spans: Span[], causes: RootCause[]): { rank: number
     .filter((c) => !spans.some((s) => names(c.cause, s)));
 }
 
-/**
- * One hop of a call path, `service:operation`, with the server's escape of a ':' in the service (and of a
- * '%' that would read as an escape): src/trace/endpoint-key.ts, which the path keys of the compare rows use.
- */
+/** One hop of a call path: the span's endpoint key, as the path keys of the compare rows are built. */
 function hop(s: Span): string {
-  return s.service.replace(/:|%(?=25|3A)/g, (m) => (m === ':' ? '%3A' : '%25')) + ':' + s.operation;
+  return endpointKey(s.service, s.operation);
 }
 
 /** Round tick steps (1, 2, 5 × 10^n µs) giving about `count` ticks over `span` µs. */

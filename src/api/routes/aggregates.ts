@@ -69,7 +69,7 @@ export const aggregateRoutes: FastifyPluginAsync<{
 }> = async (app, { aggregates, now = Date.now }) => {
   defineRoute<unknown, WindowQuery>(app, {
     method: 'GET',
-    url: '/v1/topology',
+    url: '/topology',
     summary:
       'Services and caller -> callee edges seen in a window, with calls, errors, latency and anomaly heat',
     tag: 'aggregates',
@@ -84,7 +84,7 @@ export const aggregateRoutes: FastifyPluginAsync<{
 
   defineRoute<unknown, WindowQuery>(app, {
     method: 'GET',
-    url: '/v1/quality',
+    url: '/quality',
     summary: 'Trace quality per service in a window: completeness, orphan spans, clock skew, missing parents',
     tag: 'aggregates',
     access: 'read',
@@ -98,7 +98,7 @@ export const aggregateRoutes: FastifyPluginAsync<{
 
   defineRoute<unknown, RateQuery>(app, {
     method: 'GET',
-    url: '/v1/anomaly-rate',
+    url: '/anomaly-rate',
     summary: 'Traces and anomalous traces per endpoint over time, for the endpoints with the most anomalies',
     tag: 'aggregates',
     access: 'read',

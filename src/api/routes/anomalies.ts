@@ -12,7 +12,7 @@ export type AnomaliesApi = Pick<AnomalyStore, 'list' | 'get' | 'feedback'>;
 export const anomalyRoutes: FastifyPluginAsync<{ anomalies: AnomaliesApi }> = async (app, { anomalies }) => {
   defineRoute<unknown, z.output<typeof AnomalyListQuery>>(app, {
     method: 'GET',
-    url: '/v1/anomalies',
+    url: '/anomalies',
     summary: 'Anomalies ranked by score or by time, filtered, with a stable cursor',
     tag: 'anomalies',
     access: 'read',
@@ -27,7 +27,7 @@ export const anomalyRoutes: FastifyPluginAsync<{ anomalies: AnomaliesApi }> = as
 
   defineRoute<z.output<typeof IdParams>, z.output<typeof ExplainQuery>>(app, {
     method: 'GET',
-    url: '/v1/anomalies/:id',
+    url: '/anomalies/:id',
     summary: 'One anomaly with its spans, features and feedback; explain=all lists every candidate cause',
     tag: 'anomalies',
     access: 'read',
@@ -43,7 +43,7 @@ export const anomalyRoutes: FastifyPluginAsync<{ anomalies: AnomaliesApi }> = as
 
   defineRoute<z.output<typeof IdParams>, unknown, z.output<typeof FeedbackBody>>(app, {
     method: 'POST',
-    url: '/v1/anomalies/:id/feedback',
+    url: '/anomalies/:id/feedback',
     summary: "Records an engineer's verdict on an anomaly",
     tag: 'anomalies',
     access: 'admin',

@@ -62,7 +62,7 @@ export const catalogRoutes: FastifyPluginAsync<CatalogOptions> = async (
 
   defineRoute(app, {
     method: 'GET',
-    url: '/v1/endpoints',
+    url: '/endpoints',
     summary: 'Endpoints (root service:operation) with anomaly counts, rates and model status',
     tag: 'catalog',
     access: 'read',
@@ -72,7 +72,7 @@ export const catalogRoutes: FastifyPluginAsync<CatalogOptions> = async (
 
   defineRoute(app, {
     method: 'GET',
-    url: '/v1/services',
+    url: '/services',
     summary:
       'Services with anomaly counts, as a root and as a root cause, and their endpoints by model status',
     tag: 'catalog',

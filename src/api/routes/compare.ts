@@ -28,7 +28,7 @@ export const compareRoutes: FastifyPluginAsync<{
 }> = async (app, { anomalies, normals }) => {
   defineRoute<z.output<typeof IdParams>>(app, {
     method: 'GET',
-    url: '/v1/anomalies/:id/compare',
+    url: '/anomalies/:id/compare',
     summary:
       'An anomaly beside a typical normal trace of its endpoint, and what differs: slower, faster, missing, new, failed',
     tag: 'anomalies',

@@ -72,7 +72,7 @@ export const incidentRoutes: FastifyPluginAsync<{
 }> = async (app, { incidents, actions, deliveries }) => {
   defineRoute<unknown, z.output<typeof IncidentListQuery>>(app, {
     method: 'GET',
-    url: '/v1/incidents',
+    url: '/incidents',
     summary: 'Incidents, newest first, filtered by status, service and time, with a stable cursor',
     tag: 'incidents',
     access: 'read',
@@ -83,7 +83,7 @@ export const incidentRoutes: FastifyPluginAsync<{
 
   defineRoute<z.output<typeof IdParams>>(app, {
     method: 'GET',
-    url: '/v1/incidents/:id',
+    url: '/incidents/:id',
     summary: 'One incident: its window, endpoints, signals, traces and ranked root causes',
     tag: 'incidents',
     access: 'read',
@@ -98,7 +98,7 @@ export const incidentRoutes: FastifyPluginAsync<{
 
   defineRoute<z.output<typeof IdParams>>(app, {
     method: 'GET',
-    url: '/v1/incidents/:id/deliveries',
+    url: '/incidents/:id/deliveries',
     summary:
       "The webhook deliveries of an incident's events (opened, updated, acknowledged, resolved), newest first",
     tag: 'incidents',
@@ -115,7 +115,7 @@ export const incidentRoutes: FastifyPluginAsync<{
   for (const kind of ['acknowledge', 'resolve'] as const)
     defineRoute<z.output<typeof IdParams>, unknown, z.output<typeof IncidentActionBody>>(app, {
       method: 'POST',
-      url: `/v1/incidents/:id/${kind}`,
+      url: `/incidents/:id/${kind}`,
       summary: ACTIONS[kind],
       tag: 'incidents',
       access: 'admin',

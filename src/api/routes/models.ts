@@ -24,7 +24,7 @@ export interface ModelsApi {
 export const modelRoutes: FastifyPluginAsync<{ models: ModelsApi }> = async (app, { models }) => {
   defineRoute(app, {
     method: 'GET',
-    url: '/v1/models',
+    url: '/models',
     summary: 'Model versions per endpoint and which one is active',
     tag: 'models',
     access: 'read',
@@ -34,7 +34,7 @@ export const modelRoutes: FastifyPluginAsync<{ models: ModelsApi }> = async (app
 
   defineRoute<unknown, unknown, z.output<typeof RetrainBody>>(app, {
     method: 'POST',
-    url: '/v1/models/retrain',
+    url: '/models/retrain',
     summary: 'Queues retraining (all endpoints or the ones named)',
     tag: 'models',
     access: 'admin',
@@ -48,7 +48,7 @@ export const modelRoutes: FastifyPluginAsync<{ models: ModelsApi }> = async (app
 
   defineRoute<z.output<typeof EndpointParams>, unknown, z.output<typeof ActivateBody>>(app, {
     method: 'POST',
-    url: '/v1/models/:endpoint/activate',
+    url: '/models/:endpoint/activate',
     summary: 'Activates a kept model version of an endpoint (a rollback is activating an older one)',
     tag: 'models',
     access: 'admin',

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { JaegerStrategySchema, type JaegerStrategy } from '../../sampling/jaeger.js';
 import { TailSamplingConfigSchema, tailSamplingYaml, type TailSamplingConfig } from '../../sampling/tail.js';
@@ -22,29 +22,48 @@ const ServiceQuery = z.object({
 });
 type ServiceQuery = z.output<typeof ServiceQuery>;
 
+const jaegerStrategyRoute = (app: FastifyInstance, sampling: SamplingApi, url: string, summary: string) =>
+  defineRoute<unknown, ServiceQuery>(app, {
+    method: 'GET',
+    url,
+    summary,
+    tag: 'sampling',
+    access: 'open',
+    query: ServiceQuery,
+    responses: { 200: JaegerStrategySchema, 400: ErrorSchema },
+    handler: async (req) => sampling.jaeger(req.query.service),
+  });
+
+/**
+ * Jaeger's remote sampling at Jaeger's own path, outside our API's version prefix: a sampler pointed at
+ * `<tracehound>/api` asks `/api/sampling`, as it would ask a Jaeger agent or collector.
+ */
+export const jaegerSamplingProtocolRoutes: FastifyPluginAsync<{ sampling: SamplingApi }> = async (
+  app,
+  { sampling },
+) =>
+  jaegerStrategyRoute(
+    app,
+    sampling,
+    '/api/sampling',
+    "A service's Jaeger remote sampling strategy, at Jaeger's own path (point a sampler's endpoint at /api)",
+  );
+
 /**
  * Sampling advice in the formats tracers and collectors already read. Open like /healthz: Jaeger SDKs, the
  * OpenTelemetry remote sampler and the Collector's HTTP config provider cannot send an API key (see README).
  */
 export const samplingRoutes: FastifyPluginAsync<{ sampling: SamplingApi }> = async (app, { sampling }) => {
-  for (const url of ['/api/sampling', '/v1/sampling/jaeger'])
-    defineRoute<unknown, ServiceQuery>(app, {
-      method: 'GET',
-      url,
-      summary:
-        url === '/api/sampling'
-          ? "A service's Jaeger remote sampling strategy, at Jaeger's own path (point a sampler's endpoint at /api)"
-          : "A service's Jaeger remote sampling strategy: per-operation probabilities within its budget",
-      tag: 'sampling',
-      access: 'open',
-      query: ServiceQuery,
-      responses: { 200: JaegerStrategySchema, 400: ErrorSchema },
-      handler: async (req) => sampling.jaeger(req.query.service),
-    });
+  jaegerStrategyRoute(
+    app,
+    sampling,
+    '/sampling/jaeger',
+    "A service's Jaeger remote sampling strategy: per-operation probabilities within its budget",
+  );
 
   defineRoute(app, {
     method: 'GET',
-    url: '/v1/sampling/otel-tail-sampling',
+    url: '/sampling/otel-tail-sampling',
     summary:
       "The Collector's tail_sampling policies (YAML, a partial configuration to merge): errors, open incidents, traces over each endpoint's learned p99, a share of the rest",
     tag: 'sampling',

@@ -90,7 +90,7 @@ export const scoreRoutes: FastifyPluginAsync<ScoreRouteOptions> = async (app, op
 
   defineRoute<unknown, z.output<typeof ScoreQuery>, Buffer>(app, {
     method: 'POST',
-    url: '/v1/score',
+    url: '/score',
     summary:
       'Scores the traces in the body (Jaeger, Zipkin, OTLP JSON/protobuf, NDJSON; gzip allowed); explain=all gives every trace its ranked causes',
     tag: 'score',

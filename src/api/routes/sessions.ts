@@ -11,7 +11,7 @@ export type SessionsApi = Pick<SessionStore, 'list' | 'get'>;
 export const sessionRoutes: FastifyPluginAsync<{ sessions: SessionsApi }> = async (app, { sessions }) => {
   defineRoute<unknown, z.output<typeof SessionListQuery>>(app, {
     method: 'GET',
-    url: '/v1/sessions',
+    url: '/sessions',
     summary:
       'Sessions (traces tied by a session or user attribute), most recently active first; search by id prefix',
     tag: 'sessions',
@@ -23,7 +23,7 @@ export const sessionRoutes: FastifyPluginAsync<{ sessions: SessionsApi }> = asyn
 
   defineRoute<z.output<typeof SessionParams>>(app, {
     method: 'GET',
-    url: '/v1/sessions/:id',
+    url: '/sessions/:id',
     summary: 'One session: its scored traces in time order, with the first root cause of the anomalous ones',
     tag: 'sessions',
     access: 'read',

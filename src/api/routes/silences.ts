@@ -12,7 +12,7 @@ export type SilencesApi = Pick<SilenceStore, 'active' | 'create' | 'remove'>;
 export const silenceRoutes: FastifyPluginAsync<{ silences: SilencesApi }> = async (app, { silences }) => {
   defineRoute(app, {
     method: 'GET',
-    url: '/v1/silences',
+    url: '/silences',
     summary: 'Silences in force, soonest to end first',
     tag: 'webhooks',
     access: 'read',
@@ -22,7 +22,7 @@ export const silenceRoutes: FastifyPluginAsync<{ silences: SilencesApi }> = asyn
 
   defineRoute<unknown, unknown, z.output<typeof CreateSilenceSchema>>(app, {
     method: 'POST',
-    url: '/v1/silences',
+    url: '/silences',
     summary: 'Silences a service or an endpoint for some minutes: no webhook pages about it until then',
     tag: 'webhooks',
     access: 'admin',
@@ -33,7 +33,7 @@ export const silenceRoutes: FastifyPluginAsync<{ silences: SilencesApi }> = asyn
 
   defineRoute<z.output<typeof IdParams>>(app, {
     method: 'DELETE',
-    url: '/v1/silences/:id',
+    url: '/silences/:id',
     summary: 'Ends a silence now',
     tag: 'webhooks',
     access: 'admin',

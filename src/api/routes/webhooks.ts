@@ -59,7 +59,7 @@ const ShownWebhook = z.object({ ...WebhookSchema.shape, secret: z.string().optio
 export const webhookRoutes: FastifyPluginAsync<{ webhooks: WebhooksApi }> = async (app, { webhooks }) => {
   defineRoute(app, {
     method: 'GET',
-    url: '/v1/webhooks',
+    url: '/webhooks',
     summary: 'Configured webhooks (secrets redacted)',
     tag: 'webhooks',
     access: 'read',
@@ -69,7 +69,7 @@ export const webhookRoutes: FastifyPluginAsync<{ webhooks: WebhooksApi }> = asyn
 
   defineRoute<unknown, unknown, CreateWebhookInput>(app, {
     method: 'POST',
-    url: '/v1/webhooks',
+    url: '/webhooks',
     summary: 'Adds a webhook',
     tag: 'webhooks',
     access: 'admin',
@@ -84,7 +84,7 @@ export const webhookRoutes: FastifyPluginAsync<{ webhooks: WebhooksApi }> = asyn
 
   defineRoute<z.output<typeof IdParams>>(app, {
     method: 'DELETE',
-    url: '/v1/webhooks/:id',
+    url: '/webhooks/:id',
     summary: 'Removes a webhook with its delivery log',
     tag: 'webhooks',
     access: 'admin',
@@ -98,7 +98,7 @@ export const webhookRoutes: FastifyPluginAsync<{ webhooks: WebhooksApi }> = asyn
 
   defineRoute<z.output<typeof IdParams>>(app, {
     method: 'POST',
-    url: '/v1/webhooks/:id/test',
+    url: '/webhooks/:id/test',
     summary: 'Sends a test event to a webhook and reports the delivery',
     tag: 'webhooks',
     access: 'admin',
@@ -113,7 +113,7 @@ export const webhookRoutes: FastifyPluginAsync<{ webhooks: WebhooksApi }> = asyn
 
   defineRoute<z.output<typeof IdParams>, z.output<typeof DeliveriesQuery>>(app, {
     method: 'GET',
-    url: '/v1/webhooks/:id/deliveries',
+    url: '/webhooks/:id/deliveries',
     summary: "A webhook's recent deliveries, newest first",
     tag: 'webhooks',
     access: 'read',

@@ -14,7 +14,7 @@ export const whoamiRoutes: FastifyPluginAsync<{ apiKeys: ReadonlyMap<string, Rol
   const match = keyMatcher(apiKeys);
   defineRoute(app, {
     method: 'GET',
-    url: '/v1/whoami',
+    url: '/whoami',
     summary: "The caller's role: read or admin (admin when auth is off; none for a missing or unknown key)",
     tag: 'auth',
     access: 'open',
