@@ -7,11 +7,13 @@
  * Process counts take turns within each round so that the machine's load falls on all of them alike; the
  * figures are medians over the rounds. Equal spans per CPU-second for 1, 2 and 3 processes means that adding
  * a process adds its whole core's worth of throughput, which a 2-core machine can show where wall-clock
- * throughput cannot go past two.
+ * throughput cannot go past two. Beside them, the machine's own ratio for a CPU-bound reference in as many
+ * processes (cpu-reference.ts): where that holds at 1 and ours falls, the loss is in our code, not the cores.
  */
 import { median } from '../src/detectors/median.js';
 import { runServiceBench, type ServiceBenchOptions } from './service.js';
 import { runPushBench } from './push.js';
+import { referencePerCpuSecond } from './cpu-reference.js';
 
 export interface ScaleBenchOptions extends Omit<ServiceBenchOptions, 'processes' | 'runs'> {
   rounds?: number;
@@ -27,6 +29,7 @@ export async function runScaleBench(opts: ScaleBenchOptions = {}): Promise<Recor
   const settings: ServiceBenchOptions = { rate: 50, backlogS: 120, steadyS: 5, ...rest, runs: 1 };
   const perCpu = new Map<number, number[]>(processCounts.map((n) => [n, []]));
   const perS = new Map<number, number[]>(processCounts.map((n) => [n, []]));
+  const reference = new Map<number, number[]>(processCounts.map((n) => [n, []]));
   for (let round = 0; round < rounds; round++)
     for (const n of processCounts) {
       opts.log?.(`scale: round ${round + 1}, ${n} process${n > 1 ? 'es' : ''}`);
@@ -36,16 +39,19 @@ export async function runScaleBench(opts: ScaleBenchOptions = {}): Promise<Recor
           : await runServiceBench({ ...settings, processes: n });
       perCpu.get(n)!.push(Number(r.spansPerCpuSecond));
       perS.get(n)!.push(Number(r.spansPerSecond));
+      reference.get(n)!.push(await referencePerCpuSecond(n));
     }
   const out: Record<string, number | string> = { path, rounds };
   if (path === 'poll') out.offeredTracesPerS = settings.rate!;
   const base = median(perCpu.get(processCounts[0])!);
+  const referenceBase = median(reference.get(processCounts[0])!);
   for (const n of processCounts) {
     const m = median(perCpu.get(n)!);
     out[`spansPerCpuSecond_${n}`] = Math.round(m);
     out[`spansPerCpuSecond_${n}_runs`] = perCpu.get(n)!.map(Math.round).join(', ');
     out[`perCpuAgainst_${processCounts[0]}_${n}`] = m / base;
     out[`spansPerSecond_${n}`] = Math.round(median(perS.get(n)!));
+    out[`referencePerCpuAgainst_${processCounts[0]}_${n}`] = median(reference.get(n)!) / referenceBase;
   }
   return out;
 }

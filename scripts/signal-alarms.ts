@@ -33,7 +33,8 @@ import type { FaultTarget } from '../src/sim/faults.js';
 import { DEFAULT_START_US, type Scenario } from '../src/sim/scenario.js';
 import { normalizeTrace } from '../src/trace/normalize.js';
 import type { Trace } from '../src/trace/trace.js';
-import { splitEdge, splitEndpoint } from '../src/traffic/service-graph.js';
+import { splitEndpoint } from '../src/traffic/service-graph.js';
+import { splitEdgeKey } from '../src/trace/endpoint-key.js';
 import { isoFromMicros } from '../src/trace/iso-time.js';
 
 const { values: args } = parseArgs({
@@ -188,9 +189,10 @@ async function simNormal(hours: number) {
 
 /** Does the signal's target name the fault's place (a service at either end of an edge, an endpoint)? */
 function names(s: Signal, t: FaultTarget): boolean {
+  const edge = splitEdgeKey(s.target.key);
   const services =
     s.target.type === 'edge'
-      ? [splitEdge(s.target.key).caller, splitEdge(s.target.key).callee].map((k) => splitEndpoint(k).service)
+      ? [edge.caller, edge.callee].map((k) => splitEndpoint(k).service)
       : [splitEndpoint(s.target.key).service];
   if (t.endpoint) return s.target.key === t.endpoint.replace('/', ':');
   if (t.from && t.to) return s.target.type === 'edge' && services[0] === t.from && services[1] === t.to;

@@ -1,5 +1,5 @@
 import type { Signal } from './signal.js';
-import { serviceOfEndpointKey } from '../trace/endpoint-key.js';
+import { serviceOfEndpointKey, splitEdgeKey } from '../trace/endpoint-key.js';
 
 /**
  * Who a minute's signals point at: each signal's suspect, and the grouping of a minute's signals by suspect
@@ -51,7 +51,7 @@ export function suspectOf(signal: Signal, anomalies: readonly MinuteAnomaly[]): 
   if (type === 'service') return key;
   if (type === 'hop') return key.slice(key.indexOf('->') + 2);
   if (type === 'edge' && signal.kind !== 'anomaly-rate')
-    return serviceOfEndpointKey(key.slice(key.indexOf('->') + 2));
+    return serviceOfEndpointKey(splitEdgeKey(key).callee);
   const votes = new Map<string, number>();
   for (const a of anomalies)
     if ((type === 'edge' || a.endpoint === key) && a.suspect !== undefined)
@@ -63,7 +63,7 @@ export function suspectOf(signal: Signal, anomalies: readonly MinuteAnomaly[]): 
       best = s;
       bestVotes = v;
     }
-  return best ?? serviceOfEndpointKey(type === 'edge' ? key.slice(key.indexOf('->') + 2) : key);
+  return best ?? serviceOfEndpointKey(type === 'edge' ? splitEdgeKey(key).callee : key);
 }
 
 /**

@@ -48,11 +48,8 @@ export const DEFAULT_INCIDENT_JOB_OPTIONS: Readonly<IncidentJobOptions> = Object
   lockMs: 5 * 60_000,
 });
 
-export interface IncidentJobDeps {
-  store: Pick<
-    IncidentStore,
-    'upsert' | 'get' | 'loadState' | 'saveState' | 'lock' | 'unlock' | 'pendingActions' | 'dropActions'
-  >;
+/** What judges the minutes and tells about it: built once by the wiring, the same for every run. */
+export interface IncidentJudging {
   /**
    * The incident loop over the stored per-minute evidence and aggregates (the same engine the CLI runs). It
    * keeps the minutes it read, so one engine should serve every run of a process.
@@ -60,7 +57,6 @@ export interface IncidentJobDeps {
   engine: IncidentEngine;
   /** Called once a minute has been judged (the evidence store compacts it). */
   judged?: (minute: number) => Promise<void>;
-  progress: () => Promise<IngestProgress>;
   /**
    * Sends one event to the webhooks that want it and to those in `follow` (already told about this
    * incident); returns the ids of the webhooks it went to.
@@ -70,6 +66,15 @@ export interface IncidentJobDeps {
   log?: (msg: string) => void;
   /** Wall clock, ms. */
   now?: () => number;
+}
+
+/** One run of the incident job: the judging, the store it keeps incidents in and the ingest progress it waits for. */
+export interface IncidentJobDeps extends IncidentJudging {
+  store: Pick<
+    IncidentStore,
+    'upsert' | 'get' | 'loadState' | 'saveState' | 'lock' | 'unlock' | 'pendingActions' | 'dropActions'
+  >;
+  progress: () => Promise<IngestProgress>;
 }
 
 export interface JobState {

@@ -60,6 +60,22 @@ export function serviceOfEndpointKey(key: string): string {
   return parseEndpointKey(key)?.service ?? key;
 }
 
+/**
+ * An edge's key, `caller->callee`, each an endpoint key: the aggregates count per edge under it. Split at the
+ * first '->' after the caller's first ':' (an escaped service holds no ':' and no '->' comes before it in
+ * practice), so a caller operation holding '->' still splits right.
+ */
+export function edgeKey(caller: EndpointKey, callee: EndpointKey): string {
+  return `${caller}->${callee}`;
+}
+
+/** The two endpoint keys of an edge's key; a string with no '->' is all caller. */
+export function splitEdgeKey(key: string): { caller: string; callee: string } {
+  const c = key.indexOf(':');
+  const a = key.indexOf('->', c < 0 ? 0 : c + 1);
+  return a < 0 ? { caller: key, callee: '' } : { caller: key.slice(0, a), callee: key.slice(a + 2) };
+}
+
 /** The key of a trace's endpoint: its root span's service and operation (`unknown:unknown` without a root). */
 export function endpointKeyOf(trace: Trace): EndpointKey {
   const r = trace.spans[trace.root];

@@ -4,10 +4,7 @@ import type { Trace } from '../trace/trace.js';
 import { QualityStat, addTraceQuality } from './quality.js';
 import { minuteOf, MINUTE_US } from './minute.js';
 import { TargetStat } from './target-stat.js';
-import { endpointKey } from '../trace/endpoint-key.js';
-
-/** An edge's key: `caller->callee`, each an endpoint key (service-graph.ts splitEdge reads it back). */
-const edgeKey = (caller: string, callee: string): string => `${caller}->${callee}`;
+import { edgeKey, endpointKey } from '../trace/endpoint-key.js';
 
 /** What the aggregates need of a scored trace; absent for traces nobody scored (counted as normal). */
 export type Verdict = Pick<ScoredTrace, 'anomalous' | 'rootCauses'>;

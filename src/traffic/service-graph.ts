@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sumTargets, type MinuteBucket } from './minute-buckets.js';
 import { MINUTE_US } from './minute.js';
 import { TargetStat } from './target-stat.js';
-import { parseEndpointKey, type EndpointParts } from '../trace/endpoint-key.js';
+import { parseEndpointKey, splitEdgeKey, type EndpointParts } from '../trace/endpoint-key.js';
 import { isoFromMicros } from '../trace/iso-time.js';
 import { cmp } from '../features/code-unit-order.js';
 
@@ -71,16 +71,6 @@ export function splitEndpoint(key: string): EndpointParts {
   return parseEndpointKey(key) ?? { service: key, operation: '' };
 }
 
-/**
- * `callerKey->calleeKey` (two endpoint keys), split at the first '->' after the caller's service: the first
- * ':' ends it, as a key's service never holds one (endpoint-key.ts).
- */
-export function splitEdge(key: string): { caller: string; callee: string } {
-  const c = key.indexOf(':');
-  const a = key.indexOf('->', c < 0 ? 0 : c + 1);
-  return a < 0 ? { caller: key, callee: '' } : { caller: key.slice(0, a), callee: key.slice(a + 2) };
-}
-
 function red(s: TargetStat) {
   return {
     calls: s.calls,
@@ -129,7 +119,7 @@ export function buildTopology(
   // Operation pairs grouped per service pair.
   const groups = new Map<string, { from: string; to: string; ops: Array<[string, string, TargetStat]> }>();
   for (const [key, s] of opEdges) {
-    const { caller, callee } = splitEdge(key);
+    const { caller, callee } = splitEdgeKey(key);
     const a = splitEndpoint(caller);
     const b = splitEndpoint(callee);
     const gk = a.service + '\u0000' + b.service;

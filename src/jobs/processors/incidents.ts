@@ -1,7 +1,7 @@
 import type { TraceSource } from '../../sources/source.js';
 import type { PollerState } from '../../sources/state.js';
 import type { IncidentStore } from '../../store/incidents.js';
-import type { IncidentJobDeps } from '../incident-job-state.js';
+import type { IncidentJudging } from '../incident-job-state.js';
 import { runIncidentJob } from '../incidents-job.js';
 import { ingestProgress } from '../ingest-progress.js';
 import type { JobMetrics } from '../job-metrics.js';
@@ -9,7 +9,7 @@ import type { TypedQueue } from '../queues.js';
 
 /** The per-minute incident job's wiring; without it no incident job is scheduled or run. */
 export interface IncidentsWiring {
-  job: Omit<IncidentJobDeps, 'progress' | 'store'>;
+  job: IncidentJudging;
   store: IncidentStore;
   /** The pollers' watermarks, so minutes are judged only once their polled traces are scored. */
   pollState?: PollerState;
