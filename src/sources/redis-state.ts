@@ -14,7 +14,7 @@
  * source's hash tag (one slot per source).
  */
 import { hashTag, type RedisClient } from '../store/redis-client.js';
-import { randomUUID } from 'node:crypto';
+import { takeLock } from '../store/redis-lock.js';
 import type { PollLock, PollerState } from './state.js';
 
 const wmKey = (source: string) => `th:poll:${hashTag(source)}:wm`;
@@ -31,14 +31,6 @@ local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '')
 if cur and cur >= tonumber(ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1`;
-
-/** Only the holder (its token) may extend or drop a lock: one that expired may be another poll's now. */
-const IF_HELD = (then: string) => `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-${then}
-return 1`;
-const EXTEND = IF_HELD(`redis.call('PEXPIRE', KEYS[1], ARGV[2])`);
-const RELEASE = IF_HELD(`redis.call('DEL', KEYS[1])`);
 
 export class RedisPollerState implements PollerState {
   constructor(private readonly redis: RedisClient) {}
@@ -97,16 +89,7 @@ export class RedisPollerState implements PollerState {
   }
 
   async lock(source: string, service: string, ttlMs: number): Promise<PollLock | undefined> {
-    const key = lockKey(source, service);
-    const token = randomUUID();
-    const ms = Math.max(1, Math.ceil(ttlMs));
-    if ((await this.redis.set(key, token, 'PX', ms, 'NX')) !== 'OK') return undefined;
-    return {
-      extend: async () => (await this.redis.eval(EXTEND, 1, key, token, String(ms))) === 1,
-      release: async () => {
-        await this.redis.eval(RELEASE, 1, key, token);
-      },
-    };
+    return takeLock(this.redis, lockKey(source, service), ttlMs);
   }
 
   async watermarks(source: string): Promise<Map<string, number>> {

@@ -2,11 +2,13 @@ import { keptResource, keptSpanAttributes } from '../trace/kept-attributes.js';
 import { SPAN_KINDS, type Attributes, type RawSpan } from '../trace/span.js';
 import { LuaScript } from './lua.js';
 import type { RedisClient } from './redis-client.js';
+import { takeLock, type RedisLock } from './redis-lock.js';
 
 /** One hash tag for the whole buffer: a MULTI moves many traces' keys at once, which a Redis Cluster allows
  *  only within one slot. The buffer holds spans for a settle time only, so one node carries it. */
 const PENDING = 'th:{buf}:pending';
 const spansKey = (traceId: string) => `th:{buf}:t:${traceId}`;
+const DRAIN_LOCK = 'th:{buf}:drain';
 
 /**
  * Appends each trace's chunk to its list and marks the trace as just heard from, for a whole push in one
@@ -178,6 +180,15 @@ export class SpanBuffer {
       for (const text of lists[i] ?? []) unpack(traceId, text, spans);
       return { traceId, spans };
     });
+  }
+
+  /**
+   * The right to drain for `ttlMs`, or undefined while another drain holds it. `settled` does not claim what
+   * it reads, so two drains at once (the flush job runs every 2 s, on whichever worker is free, and a drain
+   * can take longer) would hand the same traces on twice: scored twice, counted once, twice the CPU.
+   */
+  lockDrain(ttlMs: number): Promise<RedisLock | undefined> {
+    return takeLock(this.redis, DRAIN_LOCK, ttlMs);
   }
 
   /** Forgets traces once their scoring job is enqueued. */

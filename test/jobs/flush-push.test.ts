@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { maintenanceProcessor } from '../../src/jobs/processors/maintenance.js';
+import { SpanBuffer } from '../../src/store/span-buffer.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
 import type { QueueJob } from '../../src/jobs/queues.js';
 import type { RawSpan } from '../../src/trace/span.js';
 import { raw } from '../helpers/spans.js';
@@ -16,6 +19,7 @@ function buffer(n: number) {
     settled: async (_now: number, _settle: number, max = 500) =>
       [...waiting].slice(0, max).map(([traceId, spans]) => ({ traceId, spans })),
     remove: async (ids: string[]) => void ids.forEach((id) => waiting.delete(id)),
+    lockDrain: async () => ({ extend: async () => true, release: async () => undefined }),
   };
 }
 
@@ -53,5 +57,45 @@ describe('flush-push', () => {
     expect(spanBuffer.waiting.size).toBe(200);
     backlog = 0;
     expect(await run(FLUSH)).toEqual({ traces: 200 });
+  });
+
+  describe('on Redis, with several workers', () => {
+    let redis: TestRedis;
+    let client: Redis;
+    beforeAll(async () => {
+      redis = await startRedis();
+      client = new Redis(redis.url);
+    });
+    afterAll(async () => {
+      client?.disconnect();
+      await redis?.close();
+    });
+
+    it('hands each settled trace on once when flush jobs overlap on two workers', async () => {
+      const spanBuffer = new SpanBuffer(client);
+      const ids = Array.from({ length: 1_200 }, (_, i) => i.toString(16).padStart(32, '0'));
+      await spanBuffer.add(
+        ids.map((traceId) => raw({ spanId: '1', traceId })),
+        1_000,
+      );
+      const queued: string[] = [];
+      const run = maintenanceProcessor({
+        anomalies,
+        spanBuffer,
+        settings,
+        // Adding a job takes a round trip: long enough for the other worker's flush to read the same page.
+        enqueueScore: async (traces) => {
+          await new Promise((r) => setTimeout(r, 30));
+          queued.push(...traces.map((t) => t.traceId));
+        },
+      });
+      const results = await Promise.all([run(FLUSH), run(FLUSH)]);
+      // One drained everything, the other found the drain taken; a later flush finds nothing left.
+      expect(queued.length).toBe(1_200);
+      expect(new Set(queued).size).toBe(1_200);
+      expect(results.map((r) => (r as { traces: number }).traces).sort((a, b) => a - b)).toEqual([0, 1_200]);
+      expect(await run(FLUSH)).toEqual({ traces: 0 });
+      expect(await spanBuffer.pending()).toBe(0);
+    });
   });
 });
