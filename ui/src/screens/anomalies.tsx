@@ -5,6 +5,7 @@ import { useLoad } from '../hooks.js';
 import { href, replaceParams } from '../router.js';
 import { FirstCause } from '../first-cause.js';
 import { AnomalyRates } from '../anomaly-rates.js';
+import { useVirtualRows } from '../virtual-rows.js';
 
 /** How often the list asks for new anomalies. */
 const POLL_MS = 5000;
@@ -56,20 +57,40 @@ export function AnomaliesScreen({ params }: { params: URLSearchParams }) {
     seen.current = new Set(ids);
     return new Set(before ? ids.filter((id) => !before.has(id)) : []);
   }, [page.data]);
+  // The next page is asked for when the drawn rows come near the end of those loaded: one request at a time,
+  // and a change of filters drops an answer still on its way.
+  const pending = useRef<object | null>(null);
+  const [moreError, setMoreError] = useState<string | undefined>();
   useEffect(() => {
     seen.current = null;
+    pending.current = null;
     setMore([]);
     setCursor(undefined);
+    setMoreError(undefined);
   }, [q]);
 
   const loadMore = async () => {
     const next = cursor ?? page.data?.nextCursor;
-    if (!next) return;
-    const p = await api<Page<Anomaly>>(`/v1/anomalies${q}&cursor=${encodeURIComponent(next)}`);
-    setMore((m) => [...m, ...p.items]);
-    setCursor(p.nextCursor ?? '');
+    if (!next || pending.current !== null) return;
+    const mine = {};
+    pending.current = mine;
+    try {
+      const p = await api<Page<Anomaly>>(`/v1/anomalies${q}&cursor=${encodeURIComponent(next)}`);
+      if (pending.current !== mine) return;
+      setMore((m) => [...m, ...p.items]);
+      setCursor(p.nextCursor ?? '');
+    } catch (e) {
+      if (pending.current === mine) setMoreError((e as Error).message);
+    } finally {
+      if (pending.current === mine) pending.current = null;
+    }
   };
-  const rows = [...(page.data?.items ?? []), ...more];
+  const rows = useMemo(() => {
+    // A poll can move a row of the first page into what later pages brought: it is shown once, where it now is.
+    const first = page.data?.items ?? [];
+    const ids = new Set(first.map((a) => a.id));
+    return [...first, ...more.filter((a) => !ids.has(a.id))];
+  }, [page.data, more]);
   const hasMore = cursor === undefined ? !!page.data?.nextCursor : cursor !== '';
 
   return (
@@ -152,40 +173,99 @@ export function AnomaliesScreen({ params }: { params: URLSearchParams }) {
         <p class="muted">No anomalies match. New ones appear here as they are found.</p>
       )}
       {rows.length > 0 && (
-        <table class="anomalies" data-testid="anomaly-list">
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Endpoint</th>
-              <th class="num">Duration</th>
-              <th class="num">Score</th>
-              <th>First root cause</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((a) => (
-              <AnomalyRow key={a.id} a={a} fresh={fresh.has(a.id)} />
-            ))}
-          </tbody>
-        </table>
+        <AnomalyTable
+          rows={rows}
+          fresh={fresh}
+          complete={!hasMore}
+          nearEnd={() => hasMore && !moreError && loadMore()}
+        />
       )}
-      {hasMore && (
-        <button type="button" onClick={loadMore}>
-          More
-        </button>
-      )}
+      {moreError && <p class="error">Could not load more anomalies: {moreError}</p>}
     </section>
   );
 }
 
-function AnomalyRow({ a, fresh }: { a: Anomaly; fresh: boolean }) {
+/** Rows within this many of the last loaded one being drawn asks for the next page. */
+const AHEAD = 30;
+
+/**
+ * The ranked rows in a scroll box of their own, only those in and near its view drawn (issue 16: thousands of
+ * rows in the DOM made the list slow). Still a table, with each row's position among all of them
+ * (aria-rowindex), so screen readers and tests find rows as before.
+ */
+function AnomalyTable(p: { rows: Anomaly[]; fresh: Set<string>; complete: boolean; nearEnd: () => void }) {
+  const box = useRef<HTMLDivElement>(null);
+  const body = useRef<HTMLTableSectionElement>(null);
+  const v = useVirtualRows({
+    count: p.rows.length,
+    key: (i) => p.rows[i].id,
+    box: () => box.current,
+    offset: () => body.current?.offsetTop ?? 0,
+    height: Math.round(innerHeight * 0.7),
+    estimate: 50,
+    overscan: 10,
+  });
+  const lastDrawn = v.items.length ? v.items[v.items.length - 1].index : -1;
+  useEffect(() => {
+    if (lastDrawn >= p.rows.length - AHEAD) p.nearEnd();
+  }, [lastDrawn, p.rows.length]);
+  return (
+    <div class="anomaly-box" ref={box} tabIndex={0}>
+      <table class="anomalies" data-testid="anomaly-list" aria-rowcount={p.complete ? p.rows.length + 1 : -1}>
+        <thead>
+          <tr aria-rowindex={1}>
+            <th class="c-time">Time</th>
+            <th>Endpoint</th>
+            <th class="num c-dur">Duration</th>
+            <th class="num c-score">Score</th>
+            <th class="c-cause">First root cause</th>
+          </tr>
+        </thead>
+        <tbody ref={body}>
+          {v.before > 0 && <Spacer height={v.before} />}
+          {v.items.map((it) => (
+            <AnomalyRow
+              key={it.key}
+              a={p.rows[it.index]}
+              index={it.index}
+              fresh={p.fresh.has(p.rows[it.index].id)}
+              measure={v.measure}
+            />
+          ))}
+          {v.after > 0 && <Spacer height={v.after} />}
+        </tbody>
+      </table>
+      {!p.complete && <p class="muted">More rows load as you scroll down.</p>}
+    </div>
+  );
+}
+
+/** Stands in for the rows not drawn, so the scroll bar stays true to all the loaded ones. */
+function Spacer({ height }: { height: number }) {
+  return (
+    <tr aria-hidden="true" class="spacer">
+      <td colSpan={5} style={{ height: `${height}px` }} />
+    </tr>
+  );
+}
+
+function AnomalyRow(p: {
+  a: Anomaly;
+  index: number;
+  fresh: boolean;
+  measure: (el: HTMLElement | null) => void;
+}) {
+  const { a } = p;
   const rc = a.rootCauses[0];
   const link = href(['anomalies', a.id]);
   return (
     <tr
-      class={fresh ? 'fresh' : undefined}
+      ref={p.measure}
+      class={p.fresh ? 'fresh' : undefined}
       data-testid="anomaly-row"
       data-id={a.id}
+      data-index={p.index}
+      aria-rowindex={p.index + 2}
       onClick={() => (location.hash = link)}
     >
       <td class="nowrap">{time(a.startTime)}</td>
