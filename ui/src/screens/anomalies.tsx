@@ -205,12 +205,12 @@ function AnomalyTable(p: { rows: Anomaly[]; fresh: Set<string>; complete: boolea
     estimate: 50,
     overscan: 10,
   });
-  const lastDrawn = v.items.length ? v.items[v.items.length - 1].index : -1;
+  const lastDrawn = v.indexes.length ? v.indexes[v.indexes.length - 1] : -1;
   useEffect(() => {
     if (lastDrawn >= p.rows.length - AHEAD) p.nearEnd();
   }, [lastDrawn, p.rows.length]);
   return (
-    <div class="anomaly-box" ref={box} tabIndex={0}>
+    <div class="anomaly-box" ref={box} tabIndex={0} role="region" aria-label="Anomaly list">
       <table class="anomalies" data-testid="anomaly-list" aria-rowcount={p.complete ? p.rows.length + 1 : -1}>
         <thead>
           <tr aria-rowindex={1}>
@@ -223,12 +223,12 @@ function AnomalyTable(p: { rows: Anomaly[]; fresh: Set<string>; complete: boolea
         </thead>
         <tbody ref={body}>
           {v.before > 0 && <Spacer height={v.before} />}
-          {v.items.map((it) => (
+          {v.indexes.map((i) => (
             <AnomalyRow
-              key={it.key}
-              a={p.rows[it.index]}
-              index={it.index}
-              fresh={p.fresh.has(p.rows[it.index].id)}
+              key={p.rows[i].id}
+              a={p.rows[i]}
+              index={i}
+              fresh={p.fresh.has(p.rows[i].id)}
               measure={v.measure}
             />
           ))}
