@@ -42,6 +42,8 @@ export interface PushBenchOptions {
   settleS?: number;
   /** Service processes: the first receives and runs every role, the others are extra workers (default 1). */
   processes?: number;
+  /** Traces scored before the clock starts, so model loading and compilation stay out (default 500). */
+  warmTraces?: number;
   /** Which parts run: `scored` (request to scored), `intake` (request to span buffer); default both. */
   parts?: string;
   log?: (line: string) => void;
@@ -282,6 +284,7 @@ export async function runPushBench(opts: PushBenchOptions = {}): Promise<Record<
     protocol: opts.protocol ?? (process.env.BENCH_PUSH_PROTOCOL as 'http' | 'grpc' | undefined) ?? 'http',
     settleS: opts.settleS ?? 2,
     processes: opts.processes ?? 1,
+    warmTraces: opts.warmTraces ?? 500,
     log: opts.log ?? (() => {}),
   };
   const normal = generate('shop-normal', { seed: 5, durationS: 300 });
@@ -291,7 +294,7 @@ export async function runPushBench(opts: PushBenchOptions = {}): Promise<Record<
   );
   const endpoints = scenarioEndpoints('shop-normal', { seed: 5, durationS: 60 });
   const p = payloads(o.traces, o.batchSpans);
-  const warm = payloads(500, o.batchSpans, 8);
+  const warm = payloads(o.warmTraces, o.batchSpans, 8);
   const results: RunResult[] = [];
   const intake: RunResult[] = [];
   try {

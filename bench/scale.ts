@@ -15,6 +15,16 @@ import { runServiceBench, type ServiceBenchOptions } from './service.js';
 import { runPushBench } from './push.js';
 import { referencePerCpuSecond } from './cpu-reference.js';
 
+/**
+ * Push: the same work per process at every count (weak scaling). A process's first few thousand traces
+ * run slower than its later ones (the JIT is still compiling: 1 process scored 2,700 traces at ~24k spans
+ * per CPU-second and 8,000 at ~31k), so splitting a fixed total over more processes would count warm-up as
+ * scaling loss. Warm-up is scored before the clock in jobs of 500, two per process, so that each worker is
+ * likely to have warmed.
+ */
+const PUSH_TRACES_PER_PROCESS = 6000;
+const PUSH_WARM_PER_PROCESS = 1000;
+
 export interface ScaleBenchOptions extends Omit<ServiceBenchOptions, 'processes' | 'runs'> {
   rounds?: number;
   processCounts?: number[];
@@ -35,7 +45,14 @@ export async function runScaleBench(opts: ScaleBenchOptions = {}): Promise<Recor
       opts.log?.(`scale: round ${round + 1}, ${n} process${n > 1 ? 'es' : ''}`);
       const r =
         path === 'push'
-          ? await runPushBench({ processes: n, runs: 1, traces: 6000, parts: 'scored', log: opts.log })
+          ? await runPushBench({
+              processes: n,
+              runs: 1,
+              traces: PUSH_TRACES_PER_PROCESS * n,
+              warmTraces: PUSH_WARM_PER_PROCESS * n,
+              parts: 'scored',
+              log: opts.log,
+            })
           : await runServiceBench({ ...settings, processes: n });
       perCpu.get(n)!.push(Number(r.spansPerCpuSecond));
       perS.get(n)!.push(Number(r.spansPerSecond));
