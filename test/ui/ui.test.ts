@@ -153,9 +153,14 @@ describe('web UI', () => {
     expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual(byScore);
     await expect.poll(() => rows.first().innerText()).toContain('payment: Charge took 100 ms');
 
-    // A new top anomaly shows up without a reload.
-    await store.put(stored(9, 0.99));
+    // Scores below saturation say enough on their own: no rarity beside them.
+    expect(await rows.locator('.rarity').count()).toBe(0);
+
+    // A new top anomaly shows up without a reload. Its score has saturated, so how rare it is shows beside it.
+    await store.put({ ...stored(9, 0.99), surprise: 41.3 });
     await expect.poll(() => rows.first().getAttribute('data-id'), { timeout: 15_000 }).toBe(tid(9));
+    expect(await rows.first().locator('.rarity').innerText()).toMatch(/^1 in 10\s*41$/);
+    expect(await rows.first().locator('.rarity sup').innerText()).toBe('41');
 
     await rows.first().click();
     const marked = page.locator('[data-testid=span][data-root-cause=true]');

@@ -6,6 +6,7 @@ import { href, replaceParams } from '../router.js';
 import { FirstCause } from '../first-cause.js';
 import { AnomalyRates } from '../anomaly-rates.js';
 import { useVirtualRows } from '../virtual-rows.js';
+import { Rarity } from '../rarity.js';
 
 /** How often the list asks for new anomalies. */
 const POLL_MS = 5000;
@@ -279,6 +280,7 @@ function AnomalyRow(p: {
         <span class="score" style={{ '--s': a.score }}>
           {a.score.toFixed(2)}
         </span>
+        <Rarity surprise={a.surprise} score={a.score} />
       </td>
       <td>
         <FirstCause cause={rc} none="none named" />

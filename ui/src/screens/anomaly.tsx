@@ -5,6 +5,7 @@ import { useLoad } from '../hooks.js';
 import { href, replaceParams } from '../router.js';
 import { Waterfall } from '../trace-waterfall.js';
 import { CompareView } from './compare.js';
+import { Rarity } from '../rarity.js';
 
 /**
  * One anomaly: its root causes with their share and evidence, the trace as a waterfall (or, compared with
@@ -33,7 +34,7 @@ export function AnomalyScreen({ id, admin, compare }: { id: string; admin: boole
         <span>{ms(x.durationMs)}</span>
         <span>{x.spanCount} spans</span>
         <span>
-          score <b>{x.score.toFixed(2)}</b>
+          score <b>{x.score.toFixed(2)}</b> <Rarity surprise={x.surprise} score={x.score} />
         </span>
         <span class="muted">
           {Object.entries(x.detectors)
