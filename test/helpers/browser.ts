@@ -42,6 +42,21 @@ export function consoleErrors(page: Page): string[] {
   return errors;
 }
 
+/** Opens `#/path` of the UI at `base` in a new page and answers its key prompt; the page's console errors gathered. */
+export async function openSignedIn(
+  browser: Browser,
+  base: string,
+  path: string,
+  key: string,
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = consoleErrors(page);
+  await page.goto(`${base}/#/${path}`);
+  await page.getByPlaceholder('API key').fill(key);
+  await page.getByRole('button', { name: 'Use key' }).click();
+  return { page, errors };
+}
+
 /** Builds the web UI from source into a temp folder, so the test sees the code it sits beside. */
 export async function buildUi(): Promise<{ dir: string; remove: () => void }> {
   const { build } = await import('vite');

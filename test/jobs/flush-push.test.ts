@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { maintenanceProcessor } from '../../src/jobs/processors/maintenance.js';
 import { SpanBuffer } from '../../src/store/span-buffer.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import type { RedisClient } from '../../src/store/redis-client.js';
+import { useRedis } from '../helpers/redis.js';
 import type { QueueJob } from '../../src/jobs/queues.js';
 import type { RawSpan } from '../../src/trace/span.js';
 import { raw } from '../helpers/spans.js';
@@ -60,16 +60,8 @@ describe('flush-push', () => {
   });
 
   describe('on Redis, with several workers', () => {
-    let redis: TestRedis;
-    let client: Redis;
-    beforeAll(async () => {
-      redis = await startRedis();
-      client = new Redis(redis.url);
-    });
-    afterAll(async () => {
-      client?.disconnect();
-      await redis?.close();
-    });
+    let client: RedisClient;
+    useRedis((c) => (client = c));
 
     it('hands each settled trace on once when flush jobs overlap on two workers', async () => {
       const spanBuffer = new SpanBuffer(client);

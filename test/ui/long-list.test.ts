@@ -8,7 +8,7 @@ import { IncidentStore } from '../../src/store/incidents.js';
 import { SilenceStore } from '../../src/store/silences.js';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { READ_KEY, baseDeps } from '../helpers/api-stubs.js';
-import { buildUi, consoleErrors, launchChromium } from '../helpers/browser.js';
+import { buildUi, launchChromium, openSignedIn } from '../helpers/browser.js';
 import { useRedis } from '../helpers/redis.js';
 import { anomaly, tid } from '../helpers/anomaly-fixtures.js';
 
@@ -63,11 +63,7 @@ describe('web UI: a long anomaly list', () => {
           store.put(anomaly(i + k, { score: scoreOf(i + k), operation: operationOf(i + k) })),
         ),
       );
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors = consoleErrors(page);
-    await page.goto(`${base}/#/anomalies`);
-    await page.getByPlaceholder('API key').fill(READ_KEY);
-    await page.getByRole('button', { name: 'Use key' }).click();
+    const { page, errors } = await openSignedIn(browser, base, 'anomalies', READ_KEY);
     const rows = page.getByTestId('anomaly-row');
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThan(10);
     expect(await rows.first().getAttribute('data-id')).toBe(tid(ranked[0]));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { buildApi, type ModelInfo } from '../../src/api/index.js';
 import { runTrainTask } from '../../src/jobs/train-task.js';
@@ -14,7 +14,7 @@ import { appendDeliveryLog } from '../../src/webhooks/delivery-log.js';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
 import { ADMIN_KEY, READ_KEY, auth, baseDeps, emptyAnomalies } from '../helpers/api-stubs.js';
-import { buildUi, consoleErrors, launchChromium, screenshot } from '../helpers/browser.js';
+import { buildUi, launchChromium, openSignedIn, screenshot } from '../helpers/browser.js';
 import { checkout } from '../helpers/checkout.js';
 import { useRedis } from '../helpers/redis.js';
 import { Receiver } from '../helpers/receiver.js';
@@ -82,14 +82,7 @@ afterAll(async () => {
   ui?.remove();
 });
 
-async function open(path: string, key: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const errors = consoleErrors(page);
-  await page.goto(`${base}/#/${path}`);
-  await page.getByPlaceholder('API key').fill(key);
-  await page.getByRole('button', { name: 'Use key' }).click();
-  return { page, errors };
-}
+const open = (path: string, key: string) => openSignedIn(browser, base, path, key);
 
 /** Two versions of the checkout endpoint, v2 active; a cart endpoint with a little traffic and no model. */
 async function twoVersions(): Promise<void> {

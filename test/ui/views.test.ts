@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/index.js';
 import { webhooksApi } from '../../src/app/adapters.js';
@@ -12,7 +12,7 @@ import { appendDeliveryLog, type DeliveryLogEntry } from '../../src/webhooks/del
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { WebhookStore } from '../../src/webhooks/store.js';
 import { ADMIN_KEY, READ_KEY, auth, baseDeps } from '../helpers/api-stubs.js';
-import { buildUi, consoleErrors, launchChromium } from '../helpers/browser.js';
+import { buildUi, launchChromium, openSignedIn } from '../helpers/browser.js';
 import { checkout } from '../helpers/checkout.js';
 import { useRedis } from '../helpers/redis.js';
 import { incident, signalAt } from '../helpers/incident-fixtures.js';
@@ -57,14 +57,7 @@ afterAll(async () => {
   ui?.remove();
 });
 
-async function open(path: string, key: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const errors = consoleErrors(page);
-  await page.goto(`${base}/#/${path}`);
-  await page.getByPlaceholder('API key').fill(key);
-  await page.getByRole('button', { name: 'Use key' }).click();
-  return { page, errors };
-}
+const open = (path: string, key: string) => openSignedIn(browser, base, path, key);
 
 describe('web UI: one incident in context', () => {
   it('sets its window against the hour before, and lists the webhook deliveries of its events only', async () => {

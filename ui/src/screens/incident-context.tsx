@@ -1,9 +1,9 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { AnomalyRate } from '../../../src/traffic/anomaly-rate.js';
 import { api, query, type Incident, type IncidentDelivery } from '../api.js';
-import { ms, time } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { href } from '../router.js';
+import { DeliveryTable } from '../delivery-table.js';
 
 const HOUR_MS = 3_600_000;
 /** Endpoints compared: an incident touching more is read from its signals, not from a wall of charts. */
@@ -135,34 +135,5 @@ export function IncidentDeliveries({ id }: { id: string }) {
         keep).
       </p>
     );
-  return (
-    <table class="deliveries" data-testid="incident-deliveries">
-      <thead>
-        <tr>
-          <th>Time</th>
-          <th>Webhook</th>
-          <th>Event</th>
-          <th>Outcome</th>
-          <th class="num">HTTP</th>
-          <th class="num">Attempt</th>
-          <th class="num">Took</th>
-          <th>Error</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((d, k) => (
-          <tr key={k} data-testid="incident-delivery" data-status={d.status} data-event={d.event}>
-            <td class="nowrap">{time(d.at)}</td>
-            <td class="mono small">{d.url}</td>
-            <td>{d.event ?? '–'}</td>
-            <td class={d.status === 'failed' || d.status === 'disabled' ? 'error' : ''}>{d.status}</td>
-            <td class="num">{d.httpStatus || '–'}</td>
-            <td class="num">{d.attempts ?? '–'}</td>
-            <td class="num">{d.durationMs !== undefined ? ms(d.durationMs) : '–'}</td>
-            <td class="small">{d.error}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+  return <DeliveryTable items={items} testid="incident-deliveries" rowTestid="incident-delivery" />;
 }

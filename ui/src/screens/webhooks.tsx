@@ -3,6 +3,7 @@ import { api, type ShownWebhook, type WebhookDelivery } from '../api.js';
 import { ms, time } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { INCIDENT_EVENTS, WebhookForm } from './webhook-form.js';
+import { DeliveryTable } from '../delivery-table.js';
 
 const POLL_MS = 10_000;
 const LOG_SIZE = 20;
@@ -124,32 +125,5 @@ function DeliveryLog({ items, error }: { items?: WebhookDelivery[]; error?: stri
   if (error && !items) return <p class="error">Could not load its deliveries: {error}</p>;
   if (!items) return <p class="muted">Loading deliveries…</p>;
   if (items.length === 0) return <p class="muted">Nothing delivered yet.</p>;
-  return (
-    <table class="deliveries" data-testid="delivery-log">
-      <thead>
-        <tr>
-          <th>Time</th>
-          <th>Event</th>
-          <th>Outcome</th>
-          <th class="num">HTTP</th>
-          <th class="num">Attempt</th>
-          <th class="num">Took</th>
-          <th>Error</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((d, i) => (
-          <tr key={i} data-testid="delivery" data-status={d.status}>
-            <td class="nowrap">{time(d.at)}</td>
-            <td>{d.event ?? '–'}</td>
-            <td class={d.status === 'failed' || d.status === 'disabled' ? 'error' : ''}>{d.status}</td>
-            <td class="num">{d.httpStatus || '–'}</td>
-            <td class="num">{d.attempts ?? '–'}</td>
-            <td class="num">{d.durationMs !== undefined ? ms(d.durationMs) : '–'}</td>
-            <td class="small">{d.error}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+  return <DeliveryTable items={items} testid="delivery-log" rowTestid="delivery" />;
 }
