@@ -272,7 +272,7 @@ function blameReactions(
  * exhausted thread pool or a delay on its network interface leaves every call into it waiting before its
  * span can start, whoever calls.
  */
-function blameHops(
+export function blameHops(
   signals: Signal[],
   cur: ReadonlyMap<string, Count>,
   calls: ReadonlyMap<string, ReadonlySet<string>>,
@@ -310,7 +310,10 @@ function blameHops(
   // A client that changed what it calls in the same minute (an N+1, a new call) while the calls into a
   // healthy server wait longer is sending the load the server queues on: the change is the cause. Unless a
   // service it calls is failing: then the change and the waits are its reaction (retries, a fallback to the
-  // database behind a failed cache), consequences of that failure, which the gap is blamed on.
+  // database behind a failed cache), consequences of that failure, which the gap is blamed on. Without the
+  // change a failing callee of the client is only a sibling: it cannot make calls into another service wait
+  // (measured on the OpenTelemetry testbed: a blocked currency service's incoming waits were blamed on cart,
+  // which failed in the same minute and shares currency's main caller).
   const restructured = new Set<string>();
   for (const s of signals)
     if (s.kind === KIND.structure && s.suspect !== undefined) restructured.add(s.suspect);
@@ -325,7 +328,10 @@ function blameHops(
         pairs.filter((p) => p.server === server),
         'client',
       );
-      const failed = from !== undefined && !failing.has(server) ? failingCallee(from) : undefined;
+      const failed =
+        from !== undefined && !failing.has(server) && restructured.has(from)
+          ? failingCallee(from)
+          : undefined;
       s.suspect =
         failed ?? (from !== undefined && (loads(from) || slowElsewhere(from, server)) ? from : server);
     } else {
@@ -333,7 +339,8 @@ function blameHops(
         pairs.filter((p) => p.client === client),
         'server',
       );
-      const failed = to !== undefined && !failing.has(to) ? failingCallee(client) : undefined;
+      const failed =
+        to !== undefined && !failing.has(to) && restructured.has(client) ? failingCallee(client) : undefined;
       s.suspect = failed ?? (to === undefined || loads(client) || slowElsewhere(client, to) ? client : to);
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withoutSpeedup } from '../../src/incidents/service-signals.js';
+import { blameHops, withoutSpeedup } from '../../src/incidents/service-signals.js';
 import type { Signal } from '../../src/incidents/signal.js';
 import type { RawSpan } from '../../src/trace/span.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
@@ -37,6 +37,33 @@ describe('early returns from several services at once', () => {
     expect(withoutSpeedup(chain, calls)).toEqual(chain);
     const one = [signal('early-return', 'cart')];
     expect(withoutSpeedup(one, calls)).toEqual(one);
+  });
+});
+
+describe('who a grown gap into a service is blamed on', () => {
+  // frontend calls currency and cart; its calls into currency wait longer, cart is failing.
+  const calls = new Map([['frontend', new Set(['currency', 'cart'])]]);
+  const cur = new Map([
+    ['pair|frontend->currency', { k: 40, n: 100, expected: 5 }],
+    ['pair|frontend->cart', { k: 4, n: 100, expected: 5 }],
+  ]);
+  const gap = (key: string): Signal => ({
+    ...signal('gap-shift', key),
+    target: { type: 'hop', key },
+    suspect: undefined,
+  });
+  const blamed = (extra: Signal[]) => {
+    const hops = [gap('*->currency'), gap('frontend->*')];
+    blameHops([...hops, ...extra], cur, calls, new Set(['cart']));
+    return hops.map((h) => h.suspect);
+  };
+
+  it('is the server when the failing service is only a sibling of it', () => {
+    expect(blamed([])).toEqual(['currency', 'currency']);
+  });
+
+  it('is the failing callee when the client changed its calls in reaction (retries, a fallback)', () => {
+    expect(blamed([signal('structure-change', 'frontend')])).toEqual(['cart', 'cart']);
   });
 });
 
