@@ -5,7 +5,7 @@
  *
  *   npm run demo [-- --duration 150 --port 8080]
  *
- * Redis: REDIS_URL when reachable (default redis://127.0.0.1:6379), else a private redis-server in a temp dir.
+ * Redis: a private redis-server in a temp dir, removed at the end; REDIS_URL to use another Redis instead.
  * To learn what normal looks like quickly, the demo trains on ten simulated minutes of normal traffic first
  * (a real deployment trains each endpoint from its own traffic once it has TRACEHOUND_MIN_TRAINING_TRACES).
  * `npm run demo:offline` runs the same story on files, without Redis.
@@ -36,8 +36,8 @@ const durationS = arg('duration', 150);
 const port = arg('port', 8080);
 const say = (m: string) => process.stdout.write(`${m}\n`);
 
-async function redisUrl(): Promise<{ url: string; own?: PrivateRedis }> {
-  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Whether a Redis answers at `url`. */
+async function reachable(url: string): Promise<boolean> {
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
   probe.on('error', () => {});
   const ok = await probe
@@ -46,10 +46,27 @@ async function redisUrl(): Promise<{ url: string; own?: PrivateRedis }> {
     .then(() => true)
     .catch(() => false);
   probe.disconnect();
-  if (ok) return { url };
-  say(`no Redis at ${url}: starting a private redis-server`);
-  const own = await startRedis();
-  return { url: own.url, own };
+  return ok;
+}
+
+/**
+ * A private redis-server unless REDIS_URL names one: the demo's anomalies, incidents and models are
+ * throw-away, and in a shared Redis a second run would start with the first run's open incidents (seen: a
+ * run resolving three incidents a run before had left open). Without redis-server installed it falls back
+ * to the default local Redis when one answers.
+ */
+async function redisUrl(): Promise<{ url: string; own?: PrivateRedis }> {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL };
+  try {
+    const own = await startRedis({ appendonly: false });
+    say('started a private redis-server for the demo (REDIS_URL=... uses another)');
+    return { url: own.url, own };
+  } catch (err) {
+    const fallback = 'redis://127.0.0.1:6379';
+    if (!(await reachable(fallback))) throw err;
+    say(`${(err as Error).message}; using the Redis at ${fallback}, with any earlier demo's state in it`);
+    return { url: fallback };
+  }
 }
 
 const seed = Date.now() % 100_000; // fresh trace ids each run, so an earlier run's state does not hide them
