@@ -61,10 +61,15 @@ export function AnomaliesScreen({ params }: { params: URLSearchParams }) {
   // The next page is asked for when the drawn rows come near the end of those loaded: one request at a time,
   // and a change of filters drops an answer still on its way.
   const pending = useRef<object | null>(null);
+  // Rows a poll pushed off the first page (newer or higher-ranked ones arrived above them) while later pages
+  // are loaded: the cursor of those pages was taken after them, so no page brings them again. They sort
+  // between the new first page and the later pages, and stay there instead of vanishing from the list.
+  const between = useRef<{ first: Anomaly[]; rows: Anomaly[] }>({ first: [], rows: [] });
   const [moreError, setMoreError] = useState<string | undefined>();
   useEffect(() => {
     seen.current = null;
     pending.current = null;
+    between.current = { first: [], rows: [] };
     setMore([]);
     setCursor(undefined);
     setMoreError(undefined);
@@ -87,10 +92,14 @@ export function AnomaliesScreen({ params }: { params: URLSearchParams }) {
     }
   };
   const rows = useMemo(() => {
-    // A poll can move a row of the first page into what later pages brought: it is shown once, where it now is.
     const first = page.data?.items ?? [];
     const ids = new Set(first.map((a) => a.id));
-    return [...first, ...more.filter((a) => !ids.has(a.id))];
+    const prev = between.current;
+    const off = more.length === 0 ? [] : [...prev.first, ...prev.rows].filter((a) => !ids.has(a.id));
+    between.current = { first, rows: off };
+    for (const a of off) ids.add(a.id);
+    // A poll can move a row of the first page into what later pages brought: it is shown once, where it now is.
+    return [...first, ...off, ...more.filter((a) => !ids.has(a.id))];
   }, [page.data, more]);
   const hasMore = cursor === undefined ? !!page.data?.nextCursor : cursor !== '';
 
