@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blameHops, withoutSpeedup } from '../../src/incidents/service-signals.js';
+import { blameHops, detectServiceSignals, withoutSpeedup } from '../../src/incidents/service-signals.js';
 import type { Signal } from '../../src/incidents/signal.js';
 import type { RawSpan } from '../../src/trace/span.js';
 import { normalizeTrace } from '../../src/trace/normalize.js';
@@ -64,6 +64,50 @@ describe('who a grown gap into a service is blamed on', () => {
 
   it('is the failing callee when the client changed its calls in reaction (retries, a fallback)', () => {
     expect(blamed([signal('structure-change', 'frontend')])).toEqual(['cart', 'cart']);
+  });
+});
+
+describe('one slow instance of several', () => {
+  const MINUTE = 60_000_000;
+  /** One minute of eta's Estimate on three pods, 20 spans judged on each; `slow[i]` beyond the p95 on pod i. */
+  const minute = (m: number, slow: number[]) => {
+    const instances = Object.fromEntries(
+      slow.map((k, i) => [`eta-${i}`, { spans: 20, selfZ: 0, tailJudged: 20, slow: k }]),
+    );
+    const k = slow.reduce((a, b) => a + b, 0);
+    const op = { service: 'eta', operation: 'Estimate', spans: 60, selfZ: 0, durZ: 0, judged: 60 };
+    const counts = { tailJudged: 60, slow: k, entryJudged: 0, early: 0, errorJudged: 0, errorOrigins: 0 };
+    return {
+      minute: m * MINUTE,
+      evidence: ShiftEvidence.fromJSON({
+        traces: 60,
+        anomalous: 0,
+        scoreSum: 0,
+        services: {},
+        operations: {
+          'eta:Estimate': { ...op, ...counts, errorCalls: 0, errorExpected: 0, instances },
+        },
+        calls: {},
+      }),
+    };
+  };
+  // Ten ordinary minutes (one span in twenty beyond the p95 on each pod, as the model expects).
+  const history = Array.from({ length: 10 }, (_, m) => minute(m, [1, 1, 1]));
+  const slowOf = (last: number[]) =>
+    detectServiceSignals([...history, minute(10, last)], {}, 10 * MINUTE).filter(
+      (s) => s.kind === 'latency-shift',
+    );
+
+  it('fires on that instance, naming its service, where the service as a whole stays within its spread', () => {
+    // 11 of the service's 60 spans beyond the p95 (18%) stay below the z the service is judged by.
+    const fired = slowOf([1, 1, 9]);
+    expect(fired.map((s) => s.suspect)).toEqual(['eta']);
+    expect(fired[0].target).toEqual({ type: 'service', key: 'eta' });
+    expect(fired[0].evidence).toMatch(/^eta, instance eta-2: 9 of 20 of its spans \(45%\) took longer/);
+  });
+
+  it('stays quiet when every instance looks as usual', () => {
+    expect(slowOf([1, 2, 1])).toEqual([]);
   });
 });
 
