@@ -9,10 +9,14 @@ export function jobMetrics(r: MetricsRegistry) {
       'source',
       'service',
     ]),
-    pollErrors: r.counter('tracehound_poll_errors_total', 'Polls that failed', ['source']),
+    pollErrors: r.counter(
+      'tracehound_poll_errors_total',
+      'Polls (trace searches and service discoveries) that failed',
+      ['source'],
+    ),
     pollSkipped: r.counter(
       'tracehound_polls_skipped_total',
-      'Polls not sent because the source is backed off or its circuit breaker is open',
+      'Polls and discoveries not sent because the source is backed off or its circuit breaker is open',
       ['source', 'reason'],
     ),
     // Traces and anomalies count once each: a retried batch adds only what the first run did not count.

@@ -158,11 +158,25 @@ export class Poller {
   async discover(
     sourceName: string,
     nowUs: number,
-  ): Promise<{ services: string[]; added: string[]; removed: string[]; error?: string }> {
+  ): Promise<{
+    services: string[];
+    added: string[];
+    removed: string[];
+    error?: string;
+    /** Not asked: the source is backed off or its breaker is open (not a failure of its own). */
+    skipped?: 'breaker-open' | 'backoff';
+  }> {
     const e = this.entry(sourceName);
     if (e.fixed) return { services: this.services(sourceName), added: [], removed: [] };
     const gate = e.breaker.allow(nowUs);
-    if (!gate.ok) return { services: this.services(sourceName), added: [], removed: [], error: gate.reason };
+    if (!gate.ok)
+      return {
+        services: this.services(sourceName),
+        added: [],
+        removed: [],
+        error: gate.reason,
+        skipped: gate.reason,
+      };
     let list: string[];
     try {
       list = await e.source.services();

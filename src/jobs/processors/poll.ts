@@ -51,8 +51,14 @@ export function pollProcessor(d: PollProcessorDeps): (job: QueueJob) => Promise<
 }
 
 async function discover(poller: Poller, d: PollProcessorDeps, source: string) {
-  const { services, error } = await poller.discover(source, Date.now() * 1000);
-  if (error) d.log(`discover ${source}: ${error}`);
+  const { services, error, skipped } = await poller.discover(source, Date.now() * 1000);
+  // A failed discovery is the source failing as much as a failed search, and it can open the breaker before
+  // any search has failed: counted with them, so that the errors metric shows an outage whichever came first.
+  if (skipped) d.metrics.pollSkipped.inc({ source, reason: skipped });
+  else if (error) {
+    d.metrics.pollErrors.inc({ source });
+    d.log(`discover ${source}: ${error}`);
+  }
   const slot = Math.floor(Date.now() / (d.pollIntervalS * 1000));
   const due = await poller.due(source, slot, Date.now());
   await enqueuePolls(d.queue, source, slot, due);
