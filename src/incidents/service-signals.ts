@@ -180,7 +180,8 @@ export function detectServiceSignals(
       if (stat === 'pair') continue;
       const target = key.slice(cut + 1);
       let now = c;
-      const since = incidents.get(serviceOf(stat, target));
+      const service = serviceOf(stat, target);
+      const since = incidents.get(service);
       let hist = since === undefined ? history : history.filter((h) => h.minute < since);
       let window = 1;
       // A quiet target is judged on its last few minutes together, against the history before them; not
@@ -223,10 +224,7 @@ export function detectServiceSignals(
       const over = window > 1 ? ` over the last ${window} minutes` : '';
       judged.push({
         kind: KIND[stat],
-        target: {
-          type: stat === 'gap' ? 'hop' : 'service',
-          key: stat === 'pod' ? serviceOf(stat, target) : target,
-        },
+        target: stat === 'gap' ? { type: 'hop', key: target } : { type: 'service', key: service },
         minute,
         ...(window > 1 ? { windowMinutes: window } : {}),
         strength: r.z / o.z,
@@ -234,7 +232,7 @@ export function detectServiceSignals(
         baseline: r.p0,
         evidence: sentence(stat, target + over, Math.round(now.k), now.n, r.p0, ref),
         reference: r.reference,
-        ...(stat === 'gap' ? {} : { suspect: serviceOf(stat, target) }),
+        ...(stat === 'gap' ? {} : { suspect: service }),
       });
     }
     // Error-rate signals keep their suspect in both passes: the failing services are read once.

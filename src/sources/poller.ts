@@ -162,8 +162,9 @@ export class Poller {
     services: string[];
     added: string[];
     removed: string[];
+    /** The source's failure to answer. */
     error?: string;
-    /** Not asked: the source is backed off or its breaker is open (not a failure of its own). */
+    /** Not asked: the source is backed off or its breaker is open (as a poll's stats say it). */
     skipped?: 'breaker-open' | 'backoff';
   }> {
     const e = this.entry(sourceName);
@@ -174,7 +175,6 @@ export class Poller {
         services: this.services(sourceName),
         added: [],
         removed: [],
-        error: gate.reason,
         skipped: gate.reason,
       };
     let list: string[];

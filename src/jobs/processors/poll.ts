@@ -55,7 +55,7 @@ async function discover(poller: Poller, d: PollProcessorDeps, source: string) {
   // A failed discovery is the source failing as much as a failed search, and it can open the breaker before
   // any search has failed: counted with them, so that the errors metric shows an outage whichever came first.
   if (skipped) d.metrics.pollSkipped.inc({ source, reason: skipped });
-  else if (error) {
+  if (error) {
     d.metrics.pollErrors.inc({ source });
     d.log(`discover ${source}: ${error}`);
   }
