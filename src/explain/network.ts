@@ -17,6 +17,9 @@ export interface GapSide {
  * - a caller with abnormal gaps towards several distinct services is the common factor (its egress is slow,
  *   or a client-side proxy, pool or injected delay holds every call it makes), so it is blamed;
  * - a callee with abnormal gaps from several distinct callers is the common factor, so it is blamed;
+ * - a service late on more of its hops than the other end, as caller and as callee together, is the common
+ *   factor: a service whose sending is held up (its egress, a sidecar) delays the calls it makes and the
+ *   answers it gives, while each of its peers is late on one hop;
  * - with one abnormal hop, an end whose other hops in the trace are normal is exonerated: a caller that
  *   reaches other services at normal speed is not slow at sending, so the callee (or that one edge) is;
  * - with nothing to compare, the end whose own spans are also slow in this trace (the callee's other
@@ -34,6 +37,8 @@ export class GapAttribution {
   /** Distinct servers each client reaches, and distinct clients each server is reached from. */
   private readonly allServers = new Map<string, Set<string>>();
   private readonly allClients = new Map<string, Set<string>>();
+  /** Distinct services each service has abnormal gaps with, as caller or as callee. */
+  private readonly badPartners = new Map<string, Set<string>>();
 
   /**
    * Services with spans slow in their own code in the trace (self time; a client span's own time is its
@@ -49,6 +54,8 @@ export class GapAttribution {
         continue;
       add(this.badServers, e.clientService, e.serverService);
       add(this.badClients, e.serverService, e.clientService);
+      add(this.badPartners, e.clientService, e.serverService);
+      add(this.badPartners, e.serverService, e.clientService);
     }
     for (const h of profile.networkHops) {
       add(this.allServers, h.clientService, h.serverService);
@@ -63,6 +70,12 @@ export class GapAttribution {
       return { side: 'client', reason: `${client}'s calls to ${cBad} services are slow in this trace` };
     if (sBad > cBad)
       return { side: 'server', reason: `calls from ${sBad} services to ${server} are slow in this trace` };
+    const cAny = this.badPartners.get(client)?.size ?? 0;
+    const sAny = this.badPartners.get(server)?.size ?? 0;
+    if (cAny > sAny)
+      return { side: 'client', reason: `${client} is late on ${cAny} of its hops in this trace` };
+    if (sAny > cAny)
+      return { side: 'server', reason: `${server} is late on ${sAny} of its hops in this trace` };
     const cFine = (this.allServers.get(client)?.size ?? 0) - cBad;
     const sFine = (this.allClients.get(server)?.size ?? 0) - sBad;
     if (cFine > 0 && sFine === 0)

@@ -240,6 +240,16 @@ describe('who is blamed for a slow hop', () => {
     expect(c.evidence).toMatch(/^route -> maps:Tile: .*queued at the server/);
   });
 
+  it('blames the service late both on the calls it makes and on the answers it gives', () => {
+    // route's sending is held up: travel waits for its answer, maps for its call; one hop each for them.
+    const causes = explain(trips.trip({ gaps: { 'travel>route': 60_000, 'route>maps': 60_000 } }));
+    const network = causes.filter((x) => x.kind === 'network');
+    expect(network.map((x) => x.service)).toEqual(['route', 'route']);
+    expect(network.find((x) => x.evidence.startsWith('route -> maps'))?.evidence).toContain(
+      'route is late on 2 of its hops in this trace',
+    );
+  });
+
   it('with one slow hop, blames the end whose own spans are slow too', () => {
     const c = first(explain(trips.trip({ gaps: { 'route>maps': 60_000 }, slow: { route: 40 } })));
     expect(c.service).toBe('route');
