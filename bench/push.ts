@@ -22,6 +22,8 @@ import type { Span } from '../src/trace/span.js';
 import { trainModelSet } from '../src/scoring/train.js';
 import type { ModelSet } from '../src/scoring/model-set.js';
 import { ModelRegistry } from '../src/registry/redis-registry.js';
+import { TraceReservoir } from '../src/store/reservoir.js';
+import type { Trace } from '../src/trace/trace.js';
 import { TRAFFIC_KEY } from '../src/store/aggregates.js';
 import { globalIndex } from '../src/store/anomaly-keys.js';
 import { freePort, startRedis } from '../src/app/private-redis.js';
@@ -190,8 +192,22 @@ async function startChild(env: NodeJS.ProcessEnv, roles: string): Promise<ChildP
   return child;
 }
 
+/**
+ * Reservoirs as a service that has run for an hour has them: full, after an hour of this traffic (400
+ * traces/s over the shop's endpoints), so that an offer is kept with the odds it then has (a few percent),
+ * not with the certainty of a reservoir still filling, which wrote every normal trace to Redis and cost
+ * about a tenth of the bench's allocations.
+ */
+async function steadyReservoirs(redis: Redis, endpoints: string[], normal: readonly Trace[]): Promise<void> {
+  const reservoir = new TraceReservoir(redis);
+  await reservoir.addTraces(normal);
+  const hour = Math.round((400 * 3600) / endpoints.length);
+  for (const ep of endpoints) await reservoir.countSeen(ep, Math.max(0, hour - (await reservoir.seen(ep))));
+}
+
 async function oneRun(
   model: ModelSet,
+  normal: readonly Trace[],
   endpoints: string[],
   p: Payloads,
   warm: Payloads,
@@ -209,6 +225,7 @@ async function oneRun(
   try {
     const registry = new ModelRegistry(admin);
     for (const ep of endpoints) await registry.activate(ep, await registry.publish(ep, model));
+    await steadyReservoirs(admin, endpoints, normal);
     const [httpPort, grpcPort] = [await freePort(), await freePort()];
     const env = {
       ...process.env,
@@ -289,11 +306,10 @@ export async function runPushBench(opts: PushBenchOptions = {}): Promise<Record<
     warmTraces: opts.warmTraces ?? 4000,
     log: opts.log ?? (() => {}),
   };
-  const normal = generate('shop-normal', { seed: 5, durationS: 300 });
-  const model = await trainModelSet(
-    normal.traces.map((s) => normalizeTrace(s[0].traceId, s)),
-    { seed: 1 },
+  const normal = generate('shop-normal', { seed: 5, durationS: 300 }).traces.map((s) =>
+    normalizeTrace(s[0].traceId, s),
   );
+  const model = await trainModelSet(normal, { seed: 1 });
   const endpoints = scenarioEndpoints('shop-normal', { seed: 5, durationS: 60 });
   const p = payloads(o.traces, o.batchSpans);
   const warm = payloads(o.warmTraces, o.batchSpans, 8);
@@ -303,9 +319,9 @@ export async function runPushBench(opts: PushBenchOptions = {}): Promise<Record<
     // BENCH_PUSH_PARTS=scored or =intake runs only that part.
     const parts = opts.parts ?? process.env.BENCH_PUSH_PARTS ?? 'scored,intake';
     for (let run = 0; run < o.runs && parts.includes('scored'); run++)
-      results.push(await oneRun(model, endpoints, p, warm, run, o));
+      results.push(await oneRun(model, normal, endpoints, p, warm, run, o));
     for (let run = 0; run < o.runs && parts.includes('intake'); run++)
-      intake.push(await oneRun(model, endpoints, p, warm, run, o, true));
+      intake.push(await oneRun(model, normal, endpoints, p, warm, run, o, true));
   } finally {
     model.dispose();
   }

@@ -43,8 +43,15 @@ const QueuedTrace = z.union([
     'expected a compact trace',
   ),
 ]);
-/** score/score: compact traces (store/reservoir packTrace), and the source they came from ("push" for pushes). */
-export const ScorePayload = z.object({ source: name.optional(), traces: z.array(QueuedTrace) });
+/**
+ * score/score: compact traces (store/reservoir packTrace), and the source they came from ("push" for
+ * pushes); or, for pushes, `buffered`: the ids of traces whose spans wait in the push buffer.
+ */
+export const ScorePayload = z.object({
+  source: name.optional(),
+  traces: z.array(QueuedTrace),
+  buffered: z.array(name).optional(),
+});
 /** train/train: one endpoint. */
 export const TrainPayload = z.object({ endpoint: name });
 /** train/retrain-all: these endpoints, or every endpoint with a reservoir. */
@@ -130,6 +137,19 @@ export async function enqueueScore(
       ...JOB_OPTIONS.score,
       jobId: jobIds.score(batch.map((t) => t.traceId)),
     });
+  }
+}
+
+/** Queues pushed traces that wait in the push buffer for scoring, by id, in batches of `size`. */
+export async function enqueueBuffered(
+  queue: TypedQueue<'score'>,
+  traceIds: readonly string[],
+  size: number,
+): Promise<void> {
+  for (let i = 0; i < traceIds.length; i += size) {
+    const batch = traceIds.slice(i, i + size);
+    const data: ScoreData = { source: 'push', traces: [], buffered: batch };
+    await queue.add('score', data, { ...JOB_OPTIONS.score, jobId: jobIds.score(batch) });
   }
 }
 

@@ -199,6 +199,14 @@ export class TraceReservoir {
     return slots.size;
   }
 
+  /**
+   * Counts `n` offers as seen without keeping any: the odds of later offers are then those of a reservoir
+   * that has seen that much traffic (benchmarks of a service in its steady state).
+   */
+  async countSeen(endpoint: string, n: number): Promise<void> {
+    await this.redis.hincrby(key(endpoint), SEEN, n);
+  }
+
   async size(endpoint: string): Promise<number> {
     return Math.max(0, (await this.redis.hlen(key(endpoint))) - 1);
   }

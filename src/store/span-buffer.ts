@@ -125,6 +125,11 @@ function unpack(traceId: string, text: string, into: RawSpan[]): void {
   }
 }
 
+export interface BufferedTrace {
+  traceId: string;
+  spans: RawSpan[];
+}
+
 /** A span as it comes out of the buffer: what scoring a pushed span sees, for checking against. */
 export function bufferedCopy(s: RawSpan, keep: readonly string[] = []): RawSpan {
   const out: RawSpan[] = [];
@@ -136,8 +141,10 @@ export function bufferedCopy(s: RawSpan, keep: readonly string[] = []): RawSpan 
  * Pushed spans (OTLP, Zipkin) arrive in pieces; a trace is scored once no span of it has arrived for the
  * settle time. Spans wait in one Redis list per trace (an element per push, its spans packed), with a
  * sorted set of traces by last arrival. A push is one round trip whatever its size. Hand-off is
- * at-least-once: `settled` reads without deleting, the caller enqueues a scoring job with an id derived
- * from the trace ids, and only then calls `remove`; a crash in between re-delivers, and the job id dedupes it.
+ * at-least-once and by name: the flush lists the settled trace ids, enqueues a scoring job that names them
+ * (its id derived from theirs), and only then `claim`s them; a crash in between re-delivers, and the job id
+ * dedupes it. The spans stay here until that job has `read` and scored them and calls `remove`, so they
+ * cross Redis once rather than three times (buffer, flush, job payload), and a retried job finds them again.
  */
 export class SpanBuffer {
   constructor(
@@ -166,33 +173,57 @@ export class SpanBuffer {
     return byTrace.size;
   }
 
-  /** Traces whose last span arrived at least `settleMs` ago, oldest first, with their spans. */
-  async settled(
-    nowMs: number,
-    settleMs: number,
-    max = 500,
-  ): Promise<Array<{ traceId: string; spans: RawSpan[] }>> {
-    const ids = await this.redis.zrangebyscore(PENDING, '-inf', nowMs - settleMs, 'LIMIT', 0, max);
-    if (ids.length === 0) return [];
-    const lists = (await READ.run(this.redis, ids.map(spansKey), [])) as string[][];
-    return ids.map((traceId, i) => {
-      const spans: RawSpan[] = [];
-      for (const text of lists[i] ?? []) unpack(traceId, text, spans);
-      return { traceId, spans };
-    });
+  /** Traces whose last span arrived at least `settleMs` ago, oldest first. */
+  settledIds(nowMs: number, settleMs: number, max = 500): Promise<string[]> {
+    return this.redis.zrangebyscore(PENDING, '-inf', nowMs - settleMs, 'LIMIT', 0, max);
   }
 
   /**
-   * The right to drain for `ttlMs`, or undefined while another drain holds it. `settled` does not claim what
-   * it reads, so two drains at once (the flush job runs every 2 s, on whichever worker is free, and a drain
+   * The spans buffered for each trace, in one round trip; a trace with none left (scored and removed
+   * already) has none. A chunk that cannot be read is left out and counted in `unreadable`: one bad
+   * write must not cost its batch.
+   */
+  async read(traceIds: readonly string[]): Promise<{ traces: BufferedTrace[]; unreadable: number }> {
+    if (traceIds.length === 0) return { traces: [], unreadable: 0 };
+    const lists = (await READ.run(this.redis, traceIds.map(spansKey), [])) as string[][];
+    let unreadable = 0;
+    const traces = traceIds.map((traceId, i) => {
+      const spans: RawSpan[] = [];
+      for (const text of lists[i] ?? [])
+        try {
+          unpack(traceId, text, spans);
+        } catch {
+          unreadable++;
+        }
+      return { traceId, spans };
+    });
+    return { traces, unreadable };
+  }
+
+  /** Traces whose last span arrived at least `settleMs` ago, oldest first, with their spans. */
+  async settled(nowMs: number, settleMs: number, max = 500): Promise<BufferedTrace[]> {
+    return (await this.read(await this.settledIds(nowMs, settleMs, max))).traces;
+  }
+
+  /**
+   * The right to drain for `ttlMs`, or undefined while another drain holds it. Listing settled traces does
+   * not claim them, so two drains at once (the flush job runs every 2 s, on whichever worker is free, and a drain
    * can take longer) would hand the same traces on twice: scored twice, counted once, twice the CPU.
    */
   lockDrain(ttlMs: number): Promise<RedisLock | undefined> {
     return takeLock(this.redis, DRAIN_LOCK, ttlMs);
   }
 
-  /** Forgets traces once their scoring job is enqueued. */
-  async remove(traceIds: string[]): Promise<void> {
+  /**
+   * Takes traces off the settled list once a scoring job that names them is queued; their spans stay until
+   * that job has scored them and calls `remove` (a job retried after a crash reads them again).
+   */
+  async claim(traceIds: readonly string[]): Promise<void> {
+    if (traceIds.length > 0) await this.redis.zrem(PENDING, ...traceIds);
+  }
+
+  /** Forgets traces and their spans. */
+  async remove(traceIds: readonly string[]): Promise<void> {
     if (traceIds.length === 0) return;
     const tx = this.redis.multi();
     tx.zrem(PENDING, ...traceIds);

@@ -16,9 +16,8 @@ function buffer(n: number) {
   }
   return {
     waiting,
-    settled: async (_now: number, _settle: number, max = 500) =>
-      [...waiting].slice(0, max).map(([traceId, spans]) => ({ traceId, spans })),
-    remove: async (ids: string[]) => void ids.forEach((id) => waiting.delete(id)),
+    settledIds: async (_now: number, _settle: number, max = 500) => [...waiting.keys()].slice(0, max),
+    claim: async (ids: readonly string[]) => void ids.forEach((id) => waiting.delete(id)),
     lockDrain: async () => ({ extend: async () => true, release: async () => undefined }),
   };
 }
@@ -35,7 +34,7 @@ describe('flush-push', () => {
       anomalies,
       spanBuffer,
       settings,
-      enqueueScore: async (traces) => void queued.push(...traces.map((t) => t.traceId)),
+      enqueueBuffered: async (ids) => void queued.push(...ids),
     });
     expect(await run(FLUSH)).toEqual({ traces: 1_234 });
     expect(new Set(queued).size).toBe(1_234);
@@ -49,7 +48,7 @@ describe('flush-push', () => {
       anomalies,
       spanBuffer,
       settings,
-      enqueueScore: async () => void (backlog += 60),
+      enqueueBuffered: async () => void (backlog += 60),
       scoreBacklog: async () => backlog,
     });
     // One page goes (the queue was empty), then the queue is over its bound and the rest waits.
@@ -76,9 +75,9 @@ describe('flush-push', () => {
         spanBuffer,
         settings,
         // Adding a job takes a round trip: long enough for the other worker's flush to read the same page.
-        enqueueScore: async (traces) => {
+        enqueueBuffered: async (ids) => {
           await new Promise((r) => setTimeout(r, 30));
-          queued.push(...traces.map((t) => t.traceId));
+          queued.push(...ids);
         },
       });
       const results = await Promise.all([run(FLUSH), run(FLUSH)]);
@@ -88,6 +87,9 @@ describe('flush-push', () => {
       expect(results.map((r) => (r as { traces: number }).traces).sort((a, b) => a - b)).toEqual([0, 1_200]);
       expect(await run(FLUSH)).toEqual({ traces: 0 });
       expect(await spanBuffer.pending()).toBe(0);
+      // Claimed, not dropped: the spans wait for the score jobs that name them.
+      const { traces } = await spanBuffer.read(ids.slice(0, 3));
+      expect(traces.map((t) => t.spans.length)).toEqual([1, 1, 1]);
     });
   });
 });

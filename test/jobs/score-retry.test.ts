@@ -12,7 +12,14 @@ import type { Anomaly } from '../../src/store/anomaly-record.js';
 import { MetricsRegistry } from '../../src/observability/metrics.js';
 import { jobMetrics } from '../../src/jobs/job-metrics.js';
 import { scoreProcessor } from '../../src/jobs/processors/score.js';
-import { QUEUE_PREFIX, QUEUES, enqueueScore, type TypedQueue } from '../../src/jobs/queues.js';
+import {
+  QUEUE_PREFIX,
+  QUEUES,
+  enqueueBuffered,
+  enqueueScore,
+  type TypedQueue,
+} from '../../src/jobs/queues.js';
+import { SpanBuffer } from '../../src/store/span-buffer.js';
 import { queryTraces } from '../helpers/query-traces.js';
 import { checkout } from '../helpers/checkout.js';
 import { useRedis } from '../helpers/redis.js';
@@ -71,6 +78,7 @@ describe('a score job retried whole', () => {
       sources: [{ name: 'jaeger', link: (id) => `http://jaeger/trace/${id}` }],
       trainQueue,
       metrics: jobMetrics(registry),
+      spanBuffer: new SpanBuffer(redis),
     });
 
     // Through the queue, as a worker receives it: one job of the whole batch.
@@ -155,13 +163,14 @@ describe('a score job retried whole', () => {
     model.dispose();
   }, 60_000);
 
-  it('counts once a batch whose first run failed after the aggregates counted it', async () => {
+  it('counts once a pushed batch whose first run failed after the aggregates counted it', async () => {
     const traces = Array.from({ length: 12 }, (_, i) => checkout(i + 1, { failed: i % 4 === 0 }));
     const failing = traces.filter((_, i) => i % 4 === 0).length;
     const now = () => 1_700_000_100_000;
     const aggregates = new AggregateStore(redis, { retentionS: 3600, now });
     const anomalies = new AnomalyStore(redis, { now });
     const real = new TraceReservoir(redis);
+    const buffer = new SpanBuffer(redis);
     let failures = 1;
     // Redis failing between the aggregates and the reservoir: the job fails and BullMQ runs it again.
     const reservoir = {
@@ -188,11 +197,21 @@ describe('a score job retried whole', () => {
       sources: [],
       trainQueue,
       metrics: jobMetrics(registry),
+      spanBuffer: buffer,
     });
-    await enqueueScore(scoreQueue, traces, 'push', { size: 100 });
+    // Pushed, settled and flushed: the job names the traces, whose spans wait in the buffer.
+    await buffer.add(traces.flatMap((t) => t.spans));
+    const ids = traces.map((t) => t.traceId);
+    await enqueueBuffered(scoreQueue, ids, 100);
+    await buffer.claim(ids);
     const [job] = await scoreQueue.getJobs(['waiting']);
+    expect(job.data).toEqual({ source: 'push', traces: [], buffered: ids });
+    // The failed run left the spans where they were; the retry reads them again, scores, then drops them.
     await expect(run(job)).rejects.toThrow('connection lost');
-    await run(job);
+    expect((await run(job)).scored).toBe(traces.length);
+    expect((await buffer.read(ids)).traces.every((t) => t.spans.length === 0)).toBe(true);
+    // Run once more (a redelivery after the worker died at the end): nothing is left to score.
+    expect((await run(job)).scored).toBe(0);
     const m = await registry.render();
     expect(metric(m, 'tracehound_traces_scored_total{model="none"}')).toBe(traces.length);
     expect(metric(m, 'tracehound_anomalies_total')).toBe(failing);

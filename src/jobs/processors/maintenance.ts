@@ -1,15 +1,14 @@
 import type { AnomalyStore } from '../../store/anomalies.js';
 import type { IncidentStore } from '../../store/incidents.js';
 import type { SpanBuffer } from '../../store/span-buffer.js';
-import { normalizeTrace } from '../../trace/normalize.js';
-import type { Trace } from '../../trace/trace.js';
 import type { QueueJob } from '../queues.js';
 
 export interface MaintenanceProcessorDeps {
   anomalies: Pick<AnomalyStore, 'prune' | 'migrateLegacyIndex'>;
   incidents?: Pick<IncidentStore, 'prune'>;
-  spanBuffer: Pick<SpanBuffer, 'settled' | 'remove' | 'lockDrain'>;
-  enqueueScore: (traces: Trace[], source: string) => Promise<void>;
+  spanBuffer: Pick<SpanBuffer, 'settledIds' | 'claim' | 'lockDrain'>;
+  /** Queues scoring jobs for pushed traces by id: their spans stay in the buffer until scored. */
+  enqueueBuffered: (traceIds: string[]) => Promise<void>;
   /** Score jobs waiting: past MAX_SCORE_BACKLOG the flush stops, and the buffer (so 503s to senders) fills. */
   scoreBacklog?: () => Promise<number>;
   settings: { pushSettleS: number; retentionS: number; retentionMax: number };
@@ -24,8 +23,9 @@ const MAX_SCORE_BACKLOG = 50;
 const DRAIN_LOCK_MS = FLUSH_BUDGET_MS + 20_000;
 
 /**
- * The maintenance queue: `flush-push` hands pushed traces that have settled to scoring (queued before they
- * leave the buffer, so a crash in between scores them twice, which counts once, rather than never); `prune`
+ * The maintenance queue: `flush-push` hands pushed traces that have settled to scoring by id (queued before
+ * they leave the settled list, so a crash in between scores them twice, which counts once, rather than
+ * never; their spans stay in the buffer until the score job has scored them); `prune`
  * applies retention to the anomalies and incidents.
  */
 export function maintenanceProcessor(d: MaintenanceProcessorDeps): (job: QueueJob) => Promise<unknown> {
@@ -48,13 +48,10 @@ export function maintenanceProcessor(d: MaintenanceProcessorDeps): (job: QueueJo
       for (;;) {
         if (d.scoreBacklog && (await d.scoreBacklog()) > MAX_SCORE_BACKLOG) break;
         const now = Date.now();
-        const settled = await d.spanBuffer.settled(now, d.settings.pushSettleS * 1000, FLUSH_PAGE);
+        const settled = await d.spanBuffer.settledIds(now, d.settings.pushSettleS * 1000, FLUSH_PAGE);
         if (settled.length === 0) break;
-        await d.enqueueScore(
-          settled.map((t) => normalizeTrace(t.traceId, t.spans)),
-          'push',
-        );
-        await d.spanBuffer.remove(settled.map((t) => t.traceId));
+        await d.enqueueBuffered(settled);
+        await d.spanBuffer.claim(settled);
         traces += settled.length;
         if (settled.length < FLUSH_PAGE || now - started > FLUSH_BUDGET_MS) break;
         // A lease lost (this process stalled past it) may be another drain's now: stop rather than race it.
