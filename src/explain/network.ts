@@ -2,11 +2,18 @@ import type { Evidence } from '../detectors/baseline/evidence.js';
 import type { TraceProfile } from '../features/profile.js';
 import type { SpanKind } from '../trace/span.js';
 import type { Trace } from '../trace/trace.js';
+import { formatMs } from './format.js';
 
 /** Which end of a slow hop the delay is blamed on, and the sentence that says why. */
 export interface GapSide {
   side: 'client' | 'server';
   reason: string;
+}
+
+/** Where a hop's wait sat, µs: before the server span began, and after it ended. */
+export interface GapWait {
+  beforeUs: number;
+  afterUs: number;
 }
 
 /**
@@ -63,7 +70,7 @@ export class GapAttribution {
     }
   }
 
-  side(client: string, server: string): GapSide {
+  side(client: string, server: string, wait?: GapWait): GapSide {
     const cBad = this.badServers.get(client)?.size ?? 0;
     const sBad = this.badClients.get(server)?.size ?? 0;
     if (cBad > sBad)
@@ -85,10 +92,38 @@ export class GapAttribution {
     const sSlow = this.slowServices.has(server);
     if (this.slowServices.has(client) && !sSlow)
       return { side: 'client', reason: `${client}'s own spans are slow in this trace too` };
-    return sSlow
-      ? { side: 'server', reason: `${server}'s own spans are slow in this trace too` }
-      : { side: 'server', reason: 'the server span started late: the call was queued at the server' };
+    if (sSlow) return { side: 'server', reason: `${server}'s own spans are slow in this trace too` };
+    // Said as measured, so that it can be checked on the trace: the wait may sit on either side of the span.
+    const where = wait
+      ? `${formatMs(wait.beforeUs)} of it before the server span began and ${formatMs(wait.afterUs)} after it ended; `
+      : '';
+    return {
+      side: 'server',
+      reason: `${where}nothing else in the trace points at either end, and a call that waits was most often queued at the server`,
+    };
   }
+}
+
+/**
+ * The wait of the call on `path` whose client-to-server gap is largest (the one the evidence measured),
+ * split around its server span. Clock skew left after normalization is clamped, so the parts sum to the gap.
+ */
+export function gapWait(trace: Trace, profile: TraceProfile, path: number): GapWait | undefined {
+  let best: GapWait | undefined;
+  let bestGap = -1;
+  for (let i = 0; i < trace.spans.length; i++) {
+    if (profile.spanCallPath[i] !== path) continue;
+    const p = trace.parent[i];
+    if (p < 0 || !isCall(trace.spans[p].kind)) continue;
+    const client = trace.spans[p];
+    const server = trace.spans[i];
+    const gap = client.duration - server.duration;
+    if (gap <= bestGap) continue;
+    bestGap = gap;
+    const beforeUs = Math.min(Math.max(0, server.start - client.start), Math.max(0, gap));
+    best = { beforeUs, afterUs: Math.max(0, gap - beforeUs) };
+  }
+  return best;
 }
 
 const isCall = (kind: SpanKind) => kind === 'client' || kind === 'producer';

@@ -238,6 +238,8 @@ describe('who is blamed for a slow hop', () => {
     expect(c.kind).toBe('network');
     expect(c.service).toBe('maps');
     expect(c.evidence).toMatch(/^route -> maps:Tile: .*queued at the server/);
+    // Where the wait sat, as the trace shows it: the fault adds 60 ms of wire on each side of the span.
+    expect(c.evidence).toMatch(/; 6\d ms of it before the server span began and 6\d ms after it ended; /);
   });
 
   it('blames the service late both on the calls it makes and on the answers it gives', () => {
