@@ -200,11 +200,6 @@ export class SpanBuffer {
     return { traces, unreadable };
   }
 
-  /** Traces whose last span arrived at least `settleMs` ago, oldest first, with their spans. */
-  async settled(nowMs: number, settleMs: number, max = 500): Promise<BufferedTrace[]> {
-    return (await this.read(await this.settledIds(nowMs, settleMs, max))).traces;
-  }
-
   /**
    * The right to drain for `ttlMs`, or undefined while another drain holds it. Listing settled traces does
    * not claim them, so two drains at once (the flush job runs every 2 s, on whichever worker is free, and a drain

@@ -71,10 +71,9 @@ describe('the service on a Redis Cluster', () => {
       [raw({ spanId: 'a', traceId: '1'.repeat(32) }), raw({ spanId: 'b', traceId: '2'.repeat(32) })],
       0,
     );
-    expect((await buffer.settled(10_000, 1000)).map((t) => t.traceId)).toEqual([
-      '1'.repeat(32),
-      '2'.repeat(32),
-    ]);
+    const ids = await buffer.settledIds(10_000, 1000);
+    expect(ids).toEqual(['1'.repeat(32), '2'.repeat(32)]);
+    expect((await buffer.read(ids)).traces.map((t) => t.spans.length)).toEqual([1, 1]);
     await buffer.remove(['1'.repeat(32), '2'.repeat(32)]);
     expect(await buffer.pending()).toBe(0);
 
