@@ -4,7 +4,7 @@ import type { Trace } from '../trace/trace.js';
 import type { Candidate } from './candidate.js';
 import { healthyCallee, unansweredPeer } from './span-roles.js';
 import { formatCount, formatMs, formatShareOf, opName } from './format.js';
-import { gapWait, type GapAttribution } from './network.js';
+import type { GapAttribution } from './network.js';
 import { repeatedCalls, unansweredCalls } from './repeats.js';
 
 /** What the rules need beside the one piece of evidence they turn into a cause. */
@@ -153,7 +153,7 @@ const networkGapCause: EvidenceRule = (ctx, e) => {
   const clientOp = ctx.callerOf(e.path);
   const client = e.clientService ?? clientOp?.service ?? e.service;
   const server = e.serverService ?? e.service;
-  const { side, reason } = ctx.gaps.side(client, server, gapWait(ctx.trace, ctx.profile, e.path));
+  const { side, reason } = ctx.gaps.side(client, server, e.path);
   const blamed =
     side === 'client'
       ? { service: client, operation: clientOp?.service === client ? clientOp.operation : e.operation }

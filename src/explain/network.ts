@@ -11,7 +11,7 @@ export interface GapSide {
 }
 
 /** Where a hop's wait sat, µs: before the server span began, and after it ended. */
-export interface GapWait {
+interface GapWait {
   beforeUs: number;
   afterUs: number;
 }
@@ -53,7 +53,11 @@ export class GapAttribution {
    */
   private readonly slowServices = new Set<string>();
 
-  constructor(trace: Trace, profile: TraceProfile, evidence: readonly Evidence[]) {
+  constructor(
+    private readonly trace: Trace,
+    private readonly profile: TraceProfile,
+    evidence: readonly Evidence[],
+  ) {
     for (const e of evidence) {
       if (e.kind === 'self-time' && e.span >= 0 && !isCall(trace.spans[e.span].kind))
         this.slowServices.add(e.service);
@@ -70,7 +74,8 @@ export class GapAttribution {
     }
   }
 
-  side(client: string, server: string, wait?: GapWait): GapSide {
+  /** `path`: the call path of the hop's server spans, to say where the wait sat when nothing else decides. */
+  side(client: string, server: string, path: number): GapSide {
     const cBad = this.badServers.get(client)?.size ?? 0;
     const sBad = this.badClients.get(server)?.size ?? 0;
     if (cBad > sBad)
@@ -94,6 +99,7 @@ export class GapAttribution {
       return { side: 'client', reason: `${client}'s own spans are slow in this trace too` };
     if (sSlow) return { side: 'server', reason: `${server}'s own spans are slow in this trace too` };
     // Said as measured, so that it can be checked on the trace: the wait may sit on either side of the span.
+    const wait = gapWait(this.trace, this.profile, path);
     const where = wait
       ? `${formatMs(wait.beforeUs)} of it before the server span began and ${formatMs(wait.afterUs)} after it ended; `
       : '';
@@ -108,7 +114,7 @@ export class GapAttribution {
  * The wait of the call on `path` whose client-to-server gap is largest (the one the evidence measured),
  * split around its server span. Clock skew left after normalization is clamped, so the parts sum to the gap.
  */
-export function gapWait(trace: Trace, profile: TraceProfile, path: number): GapWait | undefined {
+function gapWait(trace: Trace, profile: TraceProfile, path: number): GapWait | undefined {
   let best: GapWait | undefined;
   let bestGap = -1;
   for (let i = 0; i < trace.spans.length; i++) {

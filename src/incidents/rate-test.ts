@@ -108,12 +108,15 @@ export function rateTest(
   return { z, p0, reference: 'history', minutes: busy };
 }
 
+/** A history minute with traffic that was left out of the baseline: above the target's usual level. */
+const isElevated = (hn: readonly number[], keep: readonly boolean[], i: number) => hn[i] > 0 && !keep[i];
+
 /**
  * Where the episode in progress starts: the trailing run of history minutes (oldest first) that were left
  * out of the baseline, one ordinary minute inside it tolerated. Returns hn.length when there is none.
  */
 function trailingEpisode(hn: readonly number[], keep: readonly boolean[]): number {
-  const elevated = (i: number) => hn[i] > 0 && !keep[i];
+  const elevated = (i: number) => isElevated(hn, keep, i);
   let e = hn.length;
   while (e > 0) {
     if (elevated(e - 1) || hn[e - 1] === 0) e--;
@@ -139,7 +142,7 @@ function pastEpisode(hn: readonly number[], keep: readonly boolean[], end: numbe
   const runs: [number, number][] = [];
   for (let i = 0; i < end;) {
     let j = i;
-    while (j < end && hn[j] > 0 && !keep[j]) j++;
+    while (j < end && isElevated(hn, keep, j)) j++;
     if (j - i >= EPISODE_MINUTES) runs.push([i, j]);
     i = Math.max(j, i + 1);
   }
